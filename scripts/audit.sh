@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Run the public Federation Gateway Audit (graphql-hive/federation-gateway-audit)
+# against our gateway and print the score.
+#
+#   bash scripts/audit.sh                 # every suite
+#   SUITE=requires-requires bash scripts/audit.sh   # one suite
+#
+# Everything generated lives under .data/ (git-ignored).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DATA="$ROOT/.data"
+AUDIT="$DATA/audit"
+MIRROR="${AUDIT_MIRROR:-/work/.mirror/graphql-hive+federation-gateway-audit/repo}"
+PORT="${GATEWAY_PORT:-4000}"
+SUITE="${SUITE:-}"
+
+mkdir -p "$DATA"
+
+if [ ! -f "$AUDIT/package.json" ]; then
+  rm -rf "$AUDIT" && mkdir -p "$AUDIT"
+  if [ -d "$MIRROR" ]; then
+    git -C "$MIRROR" archive HEAD | tar -x -C "$AUDIT"
+  else
+    git clone --depth 1 https://github.com/graphql-hive/federation-gateway-audit "$AUDIT"
+  fi
+fi
+
+if [ ! -d "$AUDIT/node_modules/tsx" ]; then
+  # Only the runtime dependencies and tsx are needed; the other gateways'
+  # devDependencies are large and some are no longer published.
+  (cd "$AUDIT" && node -e '
+    const fs = require("fs");
+    const p = JSON.parse(fs.readFileSync("package.json", "utf8"));
+    const keep = ["tsx", "graphql", "@types/node"];
+    p.devDependencies = Object.fromEntries(Object.entries(p.devDependencies || {}).filter(([k]) => keep.includes(k)));
+    fs.writeFileSync("package.json", JSON.stringify(p, null, 2));
+  ' && rm -f package-lock.json && npm install --no-audit --no-fund --loglevel=error)
+fi
+
+# Node 20 lacks Promise.withResolvers, which the audit uses.
+cat > "$DATA/promise-polyfill.cjs" <<'JS'
+if (typeof Promise.withResolvers !== "function") {
+  Promise.withResolvers = function () {
+    let resolve, reject;
+    const promise = new Promise((res, rej) => { resolve = res; reject = rej; });
+    return { promise, resolve, reject };
+  };
+}
+JS
+export NODE_OPTIONS="--require $DATA/promise-polyfill.cjs ${NODE_OPTIONS:-}"
+
+GW="$AUDIT/gateways/shopgraph"
+mkdir -p "$GW"
+(cd "$ROOT" && go build -o "$GW/gateway" ./gateway/cmd/audit-gateway)
+
+cat > "$GW/gateway.json" <<JSON
+{
+  "name": "ShopGraph",
+  "graphql": "http://127.0.0.1:$PORT/graphql",
+  "health": "http://127.0.0.1:$PORT/health"
+}
+JSON
+
+cat > "$GW/run.sh" <<SH
+npm start --silent supergraph -- --cwd ./gateways/shopgraph --test \$1 > /dev/null
+exec ./gateway --supergraph ./supergraph.graphql --listen 127.0.0.1:$PORT
+SH
+# the audit runs run.sh from the gateway directory; npm needs the audit root
+sed -i "s#npm start#(cd $AUDIT \&\& npm start#; s#> /dev/null#) > /dev/null#" "$GW/run.sh"
+sed -i "s#--cwd ./gateways/shopgraph#--cwd $GW#" "$GW/run.sh"
+
+cd "$AUDIT"
+if [ -n "$SUITE" ]; then
+  npm start --silent -- test-suite --test "$SUITE" --cwd "$GW" --run-script ./run.sh \
+    --graphql "http://127.0.0.1:$PORT/graphql" --healthcheck "http://127.0.0.1:$PORT/health" || true
+  cat "$GW/logs/$SUITE-tests.log" | grep -E "^(not ok|ok)" || true
+else
+  npm start --silent -- test --cwd "$GW" --run-script ./run.sh --reporter dot \
+    --graphql "http://127.0.0.1:$PORT/graphql" --healthcheck "http://127.0.0.1:$PORT/health"
+  echo
+  cat "$GW/results.txt"
+fi
