@@ -1,0 +1,46 @@
+# Every command a person needs. The README shows the two that matter: `make run`, `make test`.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+GO ?= go
+PRODUCTS ?= 10000
+ENV := . .data/env
+
+.PHONY: run test deps build migrate seed generate bench audit fuzz clean
+
+## run: start Postgres and Redis, migrate, seed the demo store if empty, serve everything
+run: deps build
+	$(ENV); bin/shopgraph migrate
+	$(ENV); bin/shopgraph seed --if-empty --products $(PRODUCTS)
+	$(ENV); exec bin/shopgraph serve
+
+## test: start Postgres and Redis, vet, and run every test with the race detector
+test: deps
+	$(ENV); $(GO) vet ./...
+	$(ENV); CI=$${CI:-1} $(GO) test -race -timeout 20m ./...
+
+deps:
+	@bash scripts/deps.sh >/dev/null
+
+build:
+	$(GO) build -o bin/shopgraph ./cmd/shopgraph
+
+migrate: deps build
+	$(ENV); bin/shopgraph migrate
+
+seed: deps build migrate
+	$(ENV); bin/shopgraph seed --products $(PRODUCTS)
+
+## generate: regenerate gqlgen code for every subgraph
+generate:
+	$(GO) generate ./...
+
+## bench: Go benchmarks for the hot paths (allocations reported)
+bench: deps
+	$(ENV); $(GO) test -run '^$$' -bench . -benchmem ./...
+
+## audit: run the Federation Gateway Audit against our gateway
+audit:
+	bash scripts/audit.sh
+
+clean:
+	rm -rf bin

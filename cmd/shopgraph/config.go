@@ -1,0 +1,36 @@
+package main
+
+import (
+	"flag"
+	"os"
+)
+
+// Local defaults match scripts/deps.sh, so `shopgraph serve` works after `make deps`.
+const (
+	defaultDatabaseURL = "postgres://postgres@127.0.0.1:54329/shopgraph?sslmode=disable"
+	defaultRedisURL    = "redis://127.0.0.1:63790/0"
+	defaultListenAddr  = "127.0.0.1:4000"
+)
+
+// config is what the commands share; every field is a flag whose default comes from the
+// environment, then from the local defaults.
+type config struct {
+	databaseURL string
+	redisURL    string
+	listenAddr  string
+}
+
+func (c *config) register(fs *flag.FlagSet, listen bool) {
+	fs.StringVar(&c.databaseURL, "database-url", envOr("DATABASE_URL", defaultDatabaseURL), "Postgres URL (env DATABASE_URL)")
+	fs.StringVar(&c.redisURL, "redis-url", envOr("REDIS_URL", defaultRedisURL), "Redis URL (env REDIS_URL)")
+	if listen {
+		fs.StringVar(&c.listenAddr, "listen", envOr("LISTEN_ADDR", defaultListenAddr), "HTTP listen address (env LISTEN_ADDR)")
+	}
+}
+
+func envOr(key, fallback string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return fallback
+}

@@ -1,0 +1,28 @@
+package main
+
+import (
+	"net/http"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/shopgraph/shopgraph/subgraphs"
+)
+
+// subgraph is one domain as the binary runs it: its storage and its GraphQL handler.
+type subgraph struct {
+	domain  subgraphs.Domain
+	handler func(pool *pgxpool.Pool) http.Handler
+}
+
+// allSubgraphs lists every domain this binary serves, in migration order.
+func allSubgraphs() []subgraph {
+	return []subgraph{}
+}
+
+func allDomains() []subgraphs.Domain {
+	var ds []subgraphs.Domain
+	for _, s := range allSubgraphs() {
+		ds = append(ds, s.domain)
+	}
+	return ds
+}
