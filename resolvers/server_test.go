@@ -1,0 +1,47 @@
+package resolvers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+type outOfStock struct{ sku string }
+
+func (e outOfStock) Error() string         { return "sku " + e.sku + " is out of stock" }
+func (e outOfStock) UserErrorCode() string { return "OUT_OF_STOCK" }
+
+func TestPresentError(t *testing.T) {
+	tests := []struct {
+		name    string
+		err     error
+		message string
+		code    string
+	}{
+		{"internal errors are masked", errors.New(`pq: relation "catalog.product" does not exist`), "internal server error", CodeInternal},
+		{"user errors keep message and code", fmt.Errorf("add line: %w", outOfStock{"SKU-1"}), "sku SKU-1 is out of stock", "OUT_OF_STOCK"},
+		{"coded gql errors pass through", BadUserInput("first must be between 1 and 100"), "first must be between 1 and 100", CodeBadUserInput},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := presentError(context.Background(), tt.err)
+			if got.Message != tt.message {
+				t.Errorf("message = %q, want %q", got.Message, tt.message)
+			}
+			if got.Extensions["code"] != tt.code {
+				t.Errorf("code = %v, want %s", got.Extensions["code"], tt.code)
+			}
+		})
+	}
+}
+
+func TestRecoverPanicMasks(t *testing.T) {
+	err := recoverPanic(context.Background(), "index out of range [3] with length 2")
+	var gqlErr *gqlerror.Error
+	if !errors.As(err, &gqlErr) || gqlErr.Message != "internal server error" || gqlErr.Extensions["code"] != CodeInternal {
+		t.Fatalf("panic not masked: %#v", err)
+	}
+}

@@ -1,0 +1,5 @@
+-- +goose Up
+CREATE TABLE probe.thing (id text PRIMARY KEY);
+
+-- +goose Down
+DROP TABLE probe.thing;

@@ -1,0 +1,5 @@
+-- +goose Up
+INSERT INTO probe.thing (id) VALUES ('a');
+
+-- +goose Down
+DELETE FROM probe.thing;
