@@ -1,0 +1,35 @@
+// Package inventoryresolvers maps the inventory subgraph's GraphQL schema onto the inventory
+// domain. Resolvers stay thin: rules live in subgraphs/inventory.
+package inventoryresolvers
+
+import (
+	"context"
+	"net/http"
+
+	inventoryql "github.com/shopgraph/shopgraph/graph/inventory"
+	"github.com/shopgraph/shopgraph/loaders"
+	"github.com/shopgraph/shopgraph/resolvers"
+	"github.com/shopgraph/shopgraph/subgraphs/inventory/postgres"
+)
+
+// Resolver is the root of the inventory resolvers.
+type Resolver struct {
+	store *postgres.Store
+}
+
+// NewHandler serves the inventory subgraph, with fresh loaders for every request.
+func NewHandler(store *postgres.Store) http.Handler {
+	schema := inventoryql.NewExecutableSchema(inventoryql.Config{Resolvers: &Resolver{store: store}})
+	return resolvers.Handler(schema, func(ctx context.Context) context.Context {
+		return loaders.WithInventory(ctx, loaders.NewInventory(store))
+	})
+}
+
+// loaders returns the request's loaders. Without them (a schema executed outside NewHandler)
+// every call gets its own, which is correct but unbatched.
+func (r *Resolver) loaders(ctx context.Context) *loaders.Inventory {
+	if l := loaders.InventoryFrom(ctx); l != nil {
+		return l
+	}
+	return loaders.NewInventory(r.store)
+}

@@ -1,0 +1,184 @@
+// Package postgres stores the inventory domain in the Postgres schema "inventory".
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/shopgraph/shopgraph/subgraphs"
+	"github.com/shopgraph/shopgraph/subgraphs/inventory"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Domain is what the binary needs to migrate the inventory schema.
+var Domain = subgraphs.Domain{
+	Name:       "inventory",
+	Schema:     "inventory",
+	Migrations: mustSub(migrations, "migrations"),
+}
+
+func mustSub(fsys fs.FS, dir string) fs.FS {
+	sub, err := fs.Sub(fsys, dir)
+	if err != nil {
+		panic(err) // dir is a constant that go:embed has already checked
+	}
+	return sub
+}
+
+// Store reads and changes inventory in Postgres.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+// NewStore returns a Store on the pool.
+func NewStore(pool *pgxpool.Pool) *Store {
+	return &Store{pool: pool}
+}
+
+type centerRow struct {
+	ID        string  `db:"id"`
+	Code      string  `db:"code"`
+	Name      string  `db:"name"`
+	Latitude  float64 `db:"latitude"`
+	Longitude float64 `db:"longitude"`
+}
+
+func (r centerRow) center() inventory.FulfillmentCenter {
+	return inventory.FulfillmentCenter{ID: r.ID, Code: r.Code, Name: r.Name, Latitude: r.Latitude, Longitude: r.Longitude}
+}
+
+// FulfillmentCenters lists every center, ordered by code.
+func (s *Store) FulfillmentCenters(ctx context.Context) ([]inventory.FulfillmentCenter, error) {
+	rows, _ := s.pool.Query(ctx, `
+		SELECT id, code, name, latitude, longitude
+		FROM inventory.fulfillment_center
+		ORDER BY code`)
+	centers, err := pgx.CollectRows(rows, pgx.RowToStructByName[centerRow])
+	if err != nil {
+		return nil, fmt.Errorf("list fulfillment centers: %w", err)
+	}
+	out := make([]inventory.FulfillmentCenter, len(centers))
+	for i, c := range centers {
+		out[i] = c.center()
+	}
+	return out, nil
+}
+
+// FulfillmentCentersByID returns the centers with the given ids in one query, keyed by id;
+// unknown ids are absent from the map.
+func (s *Store) FulfillmentCentersByID(ctx context.Context, ids []string) (map[string]inventory.FulfillmentCenter, error) {
+	rows, _ := s.pool.Query(ctx, `
+		SELECT id, code, name, latitude, longitude
+		FROM inventory.fulfillment_center
+		WHERE id = ANY($1)`, ids)
+	centers, err := pgx.CollectRows(rows, pgx.RowToStructByName[centerRow])
+	if err != nil {
+		return nil, fmt.Errorf("load fulfillment centers: %w", err)
+	}
+	out := make(map[string]inventory.FulfillmentCenter, len(centers))
+	for _, c := range centers {
+		out[c.ID] = c.center()
+	}
+	return out, nil
+}
+
+type stockRow struct {
+	SKU       string    `db:"sku"`
+	OnHand    int       `db:"on_hand"`
+	Held      int64     `db:"held"`
+	UpdatedAt time.Time `db:"updated_at"`
+	centerRow
+}
+
+func (r stockRow) stock() inventory.CenterStock {
+	return inventory.CenterStock{Center: r.center(), OnHand: r.OnHand, Held: int(r.Held), UpdatedAt: r.UpdatedAt}
+}
+
+// heldUnits sums the active, unexpired holds of the stock row s; it runs on the partial index
+// hold_active_by_stock.
+const heldUnits = `
+	COALESCE((
+		SELECT sum(h.quantity)
+		FROM inventory.hold h
+		WHERE h.sku = s.sku
+		  AND h.fulfillment_center_id = s.fulfillment_center_id
+		  AND h.status = 'ACTIVE'
+		  AND h.expires_at > now()
+	), 0)`
+
+// Availability returns the availability of each SKU in one query, in the order of skus. A SKU
+// without stock rows gets an Availability with no centers.
+func (s *Store) Availability(ctx context.Context, skus []string) ([]inventory.Availability, error) {
+	rows, _ := s.pool.Query(ctx, `
+		SELECT s.sku, s.on_hand, s.updated_at, `+heldUnits+` AS held,
+		       fc.id, fc.code, fc.name, fc.latitude, fc.longitude
+		FROM inventory.stock s
+		JOIN inventory.fulfillment_center fc ON fc.id = s.fulfillment_center_id
+		WHERE s.sku = ANY($1)
+		ORDER BY s.sku, fc.code`, skus)
+	stock, err := pgx.CollectRows(rows, pgx.RowToStructByName[stockRow])
+	if err != nil {
+		return nil, fmt.Errorf("load availability of %d skus: %w", len(skus), err)
+	}
+	bySKU := make(map[string][]inventory.CenterStock, len(skus))
+	for _, r := range stock {
+		bySKU[r.SKU] = append(bySKU[r.SKU], r.stock())
+	}
+	out := make([]inventory.Availability, len(skus))
+	for i, sku := range skus {
+		out[i] = inventory.Availability{SKU: sku, Centers: bySKU[sku]}
+	}
+	return out, nil
+}
+
+// Restock adds units to the stock of a SKU at a center in one statement, so concurrent
+// restocks of the same row serialise on its lock and never lose an update. It returns the
+// stock after the change, or a *inventory.Rejection when the center does not exist or the
+// stock would overflow.
+func (s *Store) Restock(ctx context.Context, r inventory.Restock) (inventory.CenterStock, error) {
+	if err := r.Validate(); err != nil {
+		return inventory.CenterStock{}, err
+	}
+	rows, _ := s.pool.Query(ctx, `
+		WITH s AS (
+			INSERT INTO inventory.stock AS st (sku, fulfillment_center_id, on_hand, updated_at)
+			VALUES ($1, $2, $3, now())
+			ON CONFLICT (sku, fulfillment_center_id)
+			DO UPDATE SET on_hand = st.on_hand + EXCLUDED.on_hand, updated_at = EXCLUDED.updated_at
+			RETURNING sku, fulfillment_center_id, on_hand, updated_at
+		)
+		SELECT s.sku, s.on_hand, s.updated_at, `+heldUnits+` AS held,
+		       fc.id, fc.code, fc.name, fc.latitude, fc.longitude
+		FROM s
+		JOIN inventory.fulfillment_center fc ON fc.id = s.fulfillment_center_id`,
+		r.SKU, r.FulfillmentCenterID, r.Quantity)
+	row, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[stockRow])
+	var pgErr *pgconn.PgError
+	switch {
+	case errors.As(err, &pgErr) && pgErr.Code == "23503" && pgErr.ConstraintName == "stock_fulfillment_center_id_fkey":
+		return inventory.CenterStock{}, &inventory.Rejection{
+			Code:    inventory.CodeUnknownFulfillmentCenter,
+			Field:   "fulfillmentCenterId",
+			Message: fmt.Sprintf("fulfillment center %s does not exist", r.FulfillmentCenterID),
+		}
+	case errors.As(err, &pgErr) && pgErr.Code == "22003": // integer out of range
+		return inventory.CenterStock{}, &inventory.Rejection{
+			Code:    inventory.CodeStockLimitExceeded,
+			Field:   "quantity",
+			Message: "the restock would take the stock on hand past the largest count the store can hold",
+		}
+	case err != nil:
+		return inventory.CenterStock{}, fmt.Errorf("restock %s at %s: %w", r.SKU, r.FulfillmentCenterID, err)
+	}
+	return row.stock(), nil
+}
