@@ -20,6 +20,7 @@ test: deps
 
 deps:
 	@bash scripts/deps.sh >/dev/null
+	@bash scripts/test-tools.sh
 
 build:
 	$(GO) build -o bin/shopgraph ./cmd/shopgraph
