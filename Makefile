@@ -5,7 +5,7 @@ GO ?= go
 PRODUCTS ?= 10000
 ENV := . .data/env
 
-.PHONY: run test deps build migrate seed generate bench audit fuzz clean
+.PHONY: run test deps build migrate seed generate compose bench audit fuzz clean
 
 ## run: start Postgres and Redis, migrate, seed the demo store if empty, serve everything
 run: deps build
@@ -31,9 +31,13 @@ migrate: deps build
 seed: deps build migrate
 	$(ENV); bin/shopgraph seed --products $(PRODUCTS)
 
-## generate: regenerate gqlgen code for every subgraph
+## generate: regenerate gqlgen code for every subgraph, then the supergraph
 generate:
 	$(GO) generate ./...
+	$(GO) run ./cmd/shopgraph compose
+
+compose:
+	$(GO) run ./cmd/shopgraph compose
 
 ## bench: Go benchmarks for the hot paths (allocations reported)
 bench: deps

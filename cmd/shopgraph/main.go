@@ -24,6 +24,7 @@ var commands = []command{
 	{"serve", "run the gateway and all subgraphs in one process", runServe},
 	{"migrate", "apply every domain's SQL migrations", runMigrate},
 	{"seed", "load the deterministic demo store", runSeed},
+	{"compose", "compose schema/supergraph.graphql from the subgraphs' SDL", runCompose},
 }
 
 func main() {
