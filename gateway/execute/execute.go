@@ -1,0 +1,280 @@
+// Package execute runs a plan against subgraphs: fetches in dependency order,
+// entity batching, merging, null propagation and error paths. It knows
+// nothing of the HTTP server.
+package execute
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+
+	"github.com/shopgraph/shopgraph/gateway/operation"
+	"github.com/shopgraph/shopgraph/gateway/plan"
+	"github.com/shopgraph/shopgraph/gateway/supergraph"
+)
+
+// Subgraphs sends one GraphQL request body to a subgraph and returns the
+// response body.
+type Subgraphs interface {
+	Fetch(ctx context.Context, subgraph string, body []byte) ([]byte, error)
+}
+
+// Options tune an Executor.
+type Options struct {
+	// DisableDedupe turns off sharing of identical in-flight subgraph queries.
+	DisableDedupe bool
+	// DedupeKey adds request-scoped data (forwarded headers) to the
+	// in-flight dedupe key.
+	DedupeKey func(ctx context.Context) string
+}
+
+// Executor runs plans.
+type Executor struct {
+	sg        *supergraph.Supergraph
+	subgraphs Subgraphs
+	opts      Options
+	inflight  *inflight
+}
+
+// New returns an Executor.
+func New(sg *supergraph.Supergraph, subgraphs Subgraphs, opts Options) *Executor {
+	e := &Executor{sg: sg, subgraphs: subgraphs, opts: opts}
+	if !opts.DisableDedupe {
+		e.inflight = &inflight{calls: map[string]*call{}}
+	}
+	return e
+}
+
+// Error is a GraphQL error in a response.
+type Error struct {
+	Message    string         `json:"message"`
+	Path       []any          `json:"path,omitempty"`
+	Extensions map[string]any `json:"extensions,omitempty"`
+}
+
+// Response is a GraphQL response; Data is nil when it is null.
+type Response struct {
+	Data   any      `json:"data"`
+	Errors []*Error `json:"errors,omitempty"`
+}
+
+type run struct {
+	e    *Executor
+	p    *plan.Plan
+	op   *operation.Operation
+	mu   sync.Mutex
+	data map[string]any
+	errs []*Error
+}
+
+// Execute runs the plan. root holds values already known for root fields
+// (introspection), merged before completion.
+func (e *Executor) Execute(ctx context.Context, p *plan.Plan, op *operation.Operation, root map[string]any) *Response {
+	r := &run{e: e, p: p, op: op, data: map[string]any{}}
+	for k, v := range root {
+		r.data[k] = v
+	}
+	done := make([]chan struct{}, len(p.Fetches))
+	for i := range done {
+		done[i] = make(chan struct{})
+	}
+	var wg sync.WaitGroup
+	for i, f := range p.Fetches {
+		wg.Add(1)
+		go func(i int, f *plan.Fetch) {
+			defer wg.Done()
+			defer close(done[i])
+			for _, d := range f.DependsOn {
+				select {
+				case <-done[d]:
+				case <-ctx.Done():
+					return
+				}
+			}
+			r.fetch(ctx, f)
+		}(i, f)
+	}
+	wg.Wait()
+	data, errs := complete(e.sg, op, r.data, r.errs)
+	return &Response{Data: data, Errors: errs}
+}
+
+type subgraphResponse struct {
+	Data   map[string]any `json:"data"`
+	Errors []*Error       `json:"errors"`
+}
+
+func (r *run) fetch(ctx context.Context, f *plan.Fetch) {
+	vars := map[string]any{}
+	for _, v := range f.Variables {
+		if val, ok := r.op.Variables[v]; ok {
+			vars[v] = val
+		}
+	}
+	var items []item
+	var reps []any
+	var repOf []int // item index -> representation index
+	if f.Entity {
+		r.mu.Lock()
+		items = collect(r.data, f.Path)
+		seen := map[string]int{}
+		repOf = make([]int, len(items))
+		for i, it := range items {
+			repOf[i] = -1
+			rep := representation(f, it.obj)
+			if rep == nil {
+				continue
+			}
+			b, _ := json.Marshal(rep)
+			idx, ok := seen[string(b)]
+			if !ok {
+				idx = len(reps)
+				seen[string(b)] = idx
+				reps = append(reps, json.RawMessage(b))
+			}
+			repOf[i] = idx
+		}
+		r.mu.Unlock()
+		if len(reps) == 0 {
+			return
+		}
+		vars["representations"] = reps
+	}
+	req := map[string]any{"query": f.Query}
+	if len(vars) > 0 {
+		req["variables"] = vars
+	}
+	body, err := json.Marshal(req)
+	if err != nil {
+		r.fail(f, fmt.Errorf("encode request: %w", err))
+		return
+	}
+	raw, err := r.e.send(ctx, f, body)
+	if err != nil {
+		r.fail(f, err)
+		return
+	}
+	var resp subgraphResponse
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&resp); err != nil {
+		r.fail(f, fmt.Errorf("decode response: %w", err))
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !f.Entity {
+		mergeObject(r.e.sg, r.data, resp.Data)
+		for _, e := range resp.Errors {
+			r.errs = append(r.errs, subgraphError(f, e, e.Path))
+		}
+		return
+	}
+	entities, _ := resp.Data["_entities"].([]any)
+	for i, it := range items {
+		idx := repOf[i]
+		if idx < 0 || idx >= len(entities) {
+			continue
+		}
+		if ent, ok := entities[idx].(map[string]any); ok {
+			mergeObject(r.e.sg, it.obj, ent)
+		}
+	}
+	for _, e := range resp.Errors {
+		if len(e.Path) >= 2 && e.Path[0] == "_entities" {
+			idx, ok := pathIndex(e.Path[1])
+			if ok {
+				mapped := false
+				for i, it := range items {
+					if repOf[i] == idx {
+						path := append(append([]any{}, it.path...), e.Path[2:]...)
+						r.errs = append(r.errs, subgraphError(f, e, path))
+						mapped = true
+					}
+				}
+				if mapped {
+					continue
+				}
+			}
+		}
+		r.errs = append(r.errs, subgraphError(f, e, nil))
+	}
+}
+
+func pathIndex(v any) (int, bool) {
+	switch n := v.(type) {
+	case json.Number:
+		i, err := n.Int64()
+		return int(i), err == nil
+	case float64:
+		return int(n), true
+	}
+	return 0, false
+}
+
+func subgraphError(f *plan.Fetch, e *Error, path []any) *Error {
+	out := &Error{Message: e.Message, Path: path, Extensions: map[string]any{}}
+	for k, v := range e.Extensions {
+		out.Extensions[k] = v
+	}
+	if _, ok := out.Extensions["code"]; !ok {
+		out.Extensions["code"] = "DOWNSTREAM_SERVICE_ERROR"
+	}
+	out.Extensions["serviceName"] = f.Subgraph
+	return out
+}
+
+func (r *run) fail(f *plan.Fetch, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.errs = append(r.errs, &Error{
+		Message:    fmt.Sprintf("request to subgraph %q failed", f.Subgraph),
+		Extensions: map[string]any{"code": "SUBGRAPH_REQUEST_FAILED", "serviceName": f.Subgraph},
+	})
+	_ = err
+}
+
+func (e *Executor) send(ctx context.Context, f *plan.Fetch, body []byte) ([]byte, error) {
+	if e.inflight == nil || f.Mutation {
+		return e.subgraphs.Fetch(ctx, f.Subgraph, body)
+	}
+	key := f.Subgraph + "\x00" + string(body)
+	if e.opts.DedupeKey != nil {
+		key += "\x00" + e.opts.DedupeKey(ctx)
+	}
+	return e.inflight.do(key, func() ([]byte, error) {
+		return e.subgraphs.Fetch(ctx, f.Subgraph, body)
+	})
+}
+
+// inflight shares the result of identical concurrent subgraph requests.
+type inflight struct {
+	mu    sync.Mutex
+	calls map[string]*call
+}
+
+type call struct {
+	done chan struct{}
+	body []byte
+	err  error
+}
+
+func (s *inflight) do(key string, fn func() ([]byte, error)) ([]byte, error) {
+	s.mu.Lock()
+	if c, ok := s.calls[key]; ok {
+		s.mu.Unlock()
+		<-c.done
+		return c.body, c.err
+	}
+	c := &call{done: make(chan struct{})}
+	s.calls[key] = c
+	s.mu.Unlock()
+	c.body, c.err = fn()
+	s.mu.Lock()
+	delete(s.calls, key)
+	s.mu.Unlock()
+	close(c.done)
+	return c.body, c.err
+}

@@ -1,0 +1,160 @@
+package plan
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// subSel is a selection set being built for one subgraph operation.
+type subSel struct {
+	fields []*subField
+	frags  []*subFrag
+}
+
+type subField struct {
+	key  string
+	name string
+	args ast.ArgumentList
+	sel  *subSel // nil for leaves
+}
+
+type subFrag struct {
+	typeCond string
+	sel      *subSel
+}
+
+func (s *subSel) leaf(key, name string, args ast.ArgumentList) {
+	for _, f := range s.fields {
+		if f.key == key {
+			return
+		}
+	}
+	s.fields = append(s.fields, &subField{key: key, name: name, args: args})
+}
+
+func (s *subSel) object(key, name string, args ast.ArgumentList) *subSel {
+	for _, f := range s.fields {
+		if f.key == key {
+			if f.sel == nil {
+				f.sel = &subSel{}
+			}
+			return f.sel
+		}
+	}
+	f := &subField{key: key, name: name, args: args, sel: &subSel{}}
+	s.fields = append(s.fields, f)
+	return f.sel
+}
+
+func (s *subSel) fragment(typeCond string) *subSel {
+	for _, f := range s.frags {
+		if f.typeCond == typeCond {
+			return f.sel
+		}
+	}
+	f := &subFrag{typeCond: typeCond, sel: &subSel{}}
+	s.frags = append(s.frags, f)
+	return f.sel
+}
+
+func (s *subSel) empty() bool { return len(s.fields) == 0 && len(s.frags) == 0 }
+
+// write prints the selection set in GraphQL syntax.
+func (s *subSel) write(b *strings.Builder, vars map[string]bool) {
+	b.WriteByte('{')
+	first := true
+	sep := func() {
+		if !first {
+			b.WriteByte(' ')
+		}
+		first = false
+	}
+	if s.empty() {
+		b.WriteString("__typename")
+	}
+	for _, f := range s.fields {
+		sep()
+		if f.key != f.name {
+			b.WriteString(f.key)
+			b.WriteString(":")
+		}
+		b.WriteString(f.name)
+		if len(f.args) > 0 {
+			b.WriteByte('(')
+			for i, a := range f.args {
+				if i > 0 {
+					b.WriteByte(' ')
+				}
+				b.WriteString(a.Name)
+				b.WriteByte(':')
+				collectVars(a.Value, vars)
+				b.WriteString(a.Value.String())
+			}
+			b.WriteByte(')')
+		}
+		if f.sel != nil {
+			f.sel.write(b, vars)
+		}
+	}
+	for _, fr := range s.frags {
+		if fr.sel.empty() {
+			continue
+		}
+		sep()
+		b.WriteString("...on ")
+		b.WriteString(fr.typeCond)
+		fr.sel.write(b, vars)
+	}
+	b.WriteByte('}')
+}
+
+func collectVars(v *ast.Value, vars map[string]bool) {
+	if v == nil {
+		return
+	}
+	if v.Kind == ast.Variable {
+		vars[v.Raw] = true
+	}
+	for _, c := range v.Children {
+		collectVars(c.Value, vars)
+	}
+}
+
+// render prints a full subgraph operation.
+func render(kind string, entity bool, sel *subSel, varDefs ast.VariableDefinitionList) (string, []string) {
+	var body strings.Builder
+	vars := map[string]bool{}
+	if entity {
+		body.WriteString("{_entities(representations:$representations)")
+		sel.write(&body, vars)
+		body.WriteString("}")
+	} else {
+		sel.write(&body, vars)
+	}
+	names := make([]string, 0, len(vars))
+	for n := range vars {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	b.WriteString(kind)
+	if entity || len(names) > 0 {
+		b.WriteByte('(')
+		if entity {
+			b.WriteString("$representations:[_Any!]!")
+		}
+		for _, n := range names {
+			if d := varDefs.ForName(n); d != nil {
+				if b.Len() > len(kind)+1 {
+					b.WriteByte(' ')
+				}
+				b.WriteString("$" + n + ":" + d.Type.String())
+			}
+		}
+		b.WriteByte(')')
+	}
+	b.WriteString(body.String())
+	return b.String(), names
+}

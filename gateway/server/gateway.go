@@ -1,0 +1,233 @@
+// Package server serves the federated graph over HTTP (GraphQL over HTTP:
+// POST JSON, GET for queries, /health) and wires the pipeline stages:
+// operation -> plan -> execute -> transport.
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sort"
+	"time"
+
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/shopgraph/shopgraph/gateway/execute"
+	"github.com/shopgraph/shopgraph/gateway/operation"
+	"github.com/shopgraph/shopgraph/gateway/plan"
+	"github.com/shopgraph/shopgraph/gateway/supergraph"
+	"github.com/shopgraph/shopgraph/gateway/transport"
+)
+
+// Config configures the gateway.
+type Config struct {
+	SupergraphPath string
+	// SupergraphSDL is used instead of reading SupergraphPath when set.
+	SupergraphSDL string
+	ListenAddr    string
+	Limits        operation.Limits
+	PlanCacheSize int
+	// DisableDedupe turns off in-flight dedupe of identical subgraph queries.
+	DisableDedupe   bool
+	SubgraphTimeout time.Duration
+	// InProcess serves the named subgraphs by calling the handlers directly.
+	InProcess map[string]http.Handler
+	// Subgraphs replaces the subgraph transport entirely (tests, benchmarks).
+	Subgraphs execute.Subgraphs
+	Logger    *slog.Logger
+}
+
+// Gateway is the federated GraphQL endpoint.
+type Gateway struct {
+	sg     *supergraph.Supergraph
+	exec   *execute.Executor
+	plans  *plan.Cache[*prepared]
+	limits operation.Limits
+	log    *slog.Logger
+}
+
+type prepared struct {
+	op   *operation.Operation
+	plan *plan.Plan
+	// intro holds raw introspection root fields to answer locally.
+	intro []*operation.Field
+}
+
+// New builds a Gateway from the configuration.
+func New(cfg Config) (*Gateway, error) {
+	sdl := cfg.SupergraphSDL
+	if sdl == "" {
+		b, err := os.ReadFile(cfg.SupergraphPath)
+		if err != nil {
+			return nil, fmt.Errorf("read supergraph: %w", err)
+		}
+		sdl = string(b)
+	}
+	sg, err := supergraph.Parse(sdl)
+	if err != nil {
+		return nil, err
+	}
+	subgraphs := cfg.Subgraphs
+	if subgraphs == nil {
+		urls := map[string]string{}
+		for _, g := range sg.Graphs {
+			urls[g.Name] = g.URL
+		}
+		t := transport.New(urls, transport.Options{Timeout: cfg.SubgraphTimeout})
+		for name, h := range cfg.InProcess {
+			t.InProcess(name, h)
+		}
+		subgraphs = t
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	exec := execute.New(sg, subgraphs, execute.Options{
+		DisableDedupe: cfg.DisableDedupe,
+		DedupeKey:     transport.HeaderSignature,
+	})
+	return &Gateway{sg: sg, exec: exec, plans: plan.NewCache[*prepared](cfg.PlanCacheSize), limits: cfg.Limits, log: log}, nil
+}
+
+// NewHandler returns the gateway's HTTP handler (/graphql and /health).
+func NewHandler(cfg Config) (http.Handler, error) {
+	g, err := New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return g.Routes(), nil
+}
+
+// Run serves the gateway on cfg.ListenAddr until ctx is done.
+func Run(ctx context.Context, cfg Config) error {
+	h, err := NewHandler(cfg)
+	if err != nil {
+		return err
+	}
+	addr := cfg.ListenAddr
+	if addr == "" {
+		addr = ":4000"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case <-ctx.Done():
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return srv.Shutdown(shutdown)
+	case err := <-errc:
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return err
+	}
+}
+
+// Routes returns the HTTP routes of the gateway.
+func (g *Gateway) Routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/health", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"status":"ok"}`))
+	})
+	mux.Handle("/graphql", g)
+	mux.Handle("/", g)
+	return mux
+}
+
+// Execute runs one GraphQL request.
+func (g *Gateway) Execute(ctx context.Context, req operation.Request) (*execute.Response, *operation.Error) {
+	prep, oerr := g.prepare(req)
+	if oerr != nil {
+		return nil, oerr
+	}
+	vars, oerr := coerce(g.sg.API, prep, req)
+	if oerr != nil {
+		return nil, oerr
+	}
+	op := *prep.op
+	op.Variables = vars
+	var root map[string]any
+	if len(prep.intro) > 0 {
+		root = map[string]any{}
+		for _, f := range prep.intro {
+			root[f.ResponseKey] = operation.Introspect(g.sg.API, f, vars)
+		}
+	}
+	return g.exec.Execute(ctx, prep.plan, &op, root), nil
+}
+
+func coerce(schema *ast.Schema, prep *prepared, req operation.Request) (map[string]any, *operation.Error) {
+	p := &operation.Prepared{Op: &ast.OperationDefinition{VariableDefinitions: prep.op.VarDefs}}
+	return p.Coerce(schema, req.Variables)
+}
+
+// prepare parses, validates, normalises and plans, using the plan cache.
+func (g *Gateway) prepare(req operation.Request) (*prepared, *operation.Error) {
+	parsed, oerr := operation.Parse(g.sg.API, req.Query, req.OperationName, g.limits)
+	if oerr != nil {
+		return nil, oerr
+	}
+	vars, oerr := parsed.Coerce(g.sg.API, req.Variables)
+	if oerr != nil {
+		return nil, oerr
+	}
+	key := cacheKey(req, parsed, vars)
+	prep, err := g.plans.Get(key, func() (*prepared, error) {
+		op, err := operation.Normalize(g.sg.API, parsed.Doc, parsed.Op, vars)
+		if err != nil {
+			return nil, &operation.Error{Code: operation.CodeBadUserInput, Message: err.Error()}
+		}
+		p, err := plan.Build(g.sg, op)
+		if err != nil {
+			return nil, &operation.Error{Code: "QUERY_PLANNING_FAILED", Message: err.Error()}
+		}
+		out := &prepared{op: op, plan: p}
+		for _, f := range op.Selection.ByType[op.RootType] {
+			if f.Name == "__schema" || f.Name == "__type" {
+				out.intro = append(out.intro, f)
+			}
+		}
+		return out, nil
+	})
+	if err != nil {
+		var oe *operation.Error
+		if errors.As(err, &oe) {
+			return nil, oe
+		}
+		return nil, &operation.Error{Code: "INTERNAL_SERVER_ERROR", Message: "internal server error"}
+	}
+	return prep, nil
+}
+
+// cacheKey identifies a plan: the document, the operation and the values of
+// the variables that decide @skip/@include.
+func cacheKey(req operation.Request, parsed *operation.Prepared, vars map[string]any) string {
+	h := sha256.New()
+	h.Write([]byte(req.Query))
+	h.Write([]byte{0})
+	h.Write([]byte(req.OperationName))
+	names := operation.ConditionVariables(parsed.Doc)
+	sort.Strings(names)
+	for _, n := range names {
+		b, _ := json.Marshal(vars[n])
+		h.Write([]byte{0})
+		h.Write([]byte(n))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+

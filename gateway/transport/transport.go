@@ -1,0 +1,156 @@
+// Package transport sends subgraph requests: pooled keep-alive HTTP clients
+// with timeouts and header propagation, or in-process calls to an http.Handler.
+package transport
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Forwarded are the client headers passed on to subgraphs.
+var Forwarded = []string{"Authorization", "Traceparent", "Tracestate"}
+
+type headersKey struct{}
+
+// WithHeaders stores the client headers to forward in ctx.
+func WithHeaders(ctx context.Context, h http.Header) context.Context {
+	fwd := http.Header{}
+	for _, name := range Forwarded {
+		if v := h.Values(name); len(v) > 0 {
+			fwd[http.CanonicalHeaderKey(name)] = v
+		}
+	}
+	return context.WithValue(ctx, headersKey{}, fwd)
+}
+
+// Headers returns the forwarded headers stored in ctx.
+func Headers(ctx context.Context) http.Header {
+	h, _ := ctx.Value(headersKey{}).(http.Header)
+	return h
+}
+
+// HeaderSignature identifies the forwarded headers, for in-flight dedupe keys.
+func HeaderSignature(ctx context.Context) string {
+	h := Headers(ctx)
+	if len(h) == 0 {
+		return ""
+	}
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		b.WriteString(k)
+		b.WriteByte('=')
+		b.WriteString(strings.Join(h[k], ","))
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// Options configure the HTTP transport.
+type Options struct {
+	Timeout         time.Duration // whole request; default 30s
+	MaxIdlePerHost  int           // default 64
+	MaxResponseSize int64         // default 32 MiB
+}
+
+// Subgraphs routes requests by subgraph name, over HTTP by default or to an
+// in-process handler when one is registered.
+type Subgraphs struct {
+	urls     map[string]string
+	handlers map[string]http.Handler
+	client   *http.Client
+	opts     Options
+}
+
+// New returns a transport for the given subgraph URLs.
+func New(urls map[string]string, opts Options) *Subgraphs {
+	if opts.Timeout == 0 {
+		opts.Timeout = 30 * time.Second
+	}
+	if opts.MaxIdlePerHost == 0 {
+		opts.MaxIdlePerHost = 64
+	}
+	if opts.MaxResponseSize == 0 {
+		opts.MaxResponseSize = 32 << 20
+	}
+	tr := &http.Transport{
+		Proxy:               nil,
+		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:        opts.MaxIdlePerHost * 4,
+		MaxIdleConnsPerHost: opts.MaxIdlePerHost,
+		IdleConnTimeout:     90 * time.Second,
+		ForceAttemptHTTP2:   true,
+	}
+	return &Subgraphs{urls: urls, handlers: map[string]http.Handler{}, client: &http.Client{Transport: tr, Timeout: opts.Timeout}, opts: opts}
+}
+
+// InProcess makes requests to the named subgraph call h directly, without
+// a network round trip (for subgraphs served by the same binary).
+func (s *Subgraphs) InProcess(subgraph string, h http.Handler) {
+	s.handlers[subgraph] = h
+}
+
+// Fetch posts a GraphQL request body to the subgraph.
+func (s *Subgraphs) Fetch(ctx context.Context, subgraph string, body []byte) ([]byte, error) {
+	if h, ok := s.handlers[subgraph]; ok {
+		return s.inProcess(ctx, h, body)
+	}
+	url, ok := s.urls[subgraph]
+	if !ok {
+		return nil, fmt.Errorf("unknown subgraph %q", subgraph)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("subgraph %s: %w", subgraph, err)
+	}
+	setHeaders(ctx, req)
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("subgraph %s: %w", subgraph, err)
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(io.LimitReader(resp.Body, s.opts.MaxResponseSize))
+	if err != nil {
+		return nil, fmt.Errorf("subgraph %s: read: %w", subgraph, err)
+	}
+	if resp.StatusCode >= 300 && !looksLikeGraphQL(out) {
+		return nil, fmt.Errorf("subgraph %s: HTTP %d", subgraph, resp.StatusCode)
+	}
+	return out, nil
+}
+
+func (s *Subgraphs) inProcess(ctx context.Context, h http.Handler, body []byte) ([]byte, error) {
+	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body)).WithContext(ctx)
+	setHeaders(ctx, req)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code >= 300 && !looksLikeGraphQL(rec.Body.Bytes()) {
+		return nil, fmt.Errorf("in-process subgraph: HTTP %d", rec.Code)
+	}
+	return rec.Body.Bytes(), nil
+}
+
+func setHeaders(ctx context.Context, req *http.Request) {
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/graphql-response+json, application/json")
+	for k, v := range Headers(ctx) {
+		req.Header[k] = v
+	}
+}
+
+func looksLikeGraphQL(b []byte) bool {
+	b = bytes.TrimSpace(b)
+	return len(b) > 0 && b[0] == '{' && (bytes.Contains(b, []byte(`"data"`)) || bytes.Contains(b, []byte(`"errors"`)))
+}
