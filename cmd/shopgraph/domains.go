@@ -5,7 +5,9 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	inventoryresolvers "github.com/shopgraph/shopgraph/resolvers/inventory"
 	"github.com/shopgraph/shopgraph/subgraphs"
+	inventory "github.com/shopgraph/shopgraph/subgraphs/inventory/postgres"
 )
 
 // subgraph is one domain as the binary runs it: its storage and its GraphQL handler.
@@ -16,7 +18,11 @@ type subgraph struct {
 
 // allSubgraphs lists every domain this binary serves, in migration order.
 func allSubgraphs() []subgraph {
-	return []subgraph{}
+	return []subgraph{
+		{inventory.Domain, func(pool *pgxpool.Pool) http.Handler {
+			return inventoryresolvers.NewHandler(inventory.NewStore(pool))
+		}},
+	}
 }
 
 func allDomains() []subgraphs.Domain {

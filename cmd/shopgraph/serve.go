@@ -33,16 +33,7 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	defer rdb.Close()
 
-	mux := http.NewServeMux()
-	for _, s := range allSubgraphs() {
-		mux.Handle(subgraphPath(s.domain.Name), s.handler(pool))
-	}
-	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprint(w, `{"status":"ok"}`)
-	})
-	mux.Handle("GET /ready", readiness(pool, rdb))
-
+	mux := newMux(pool, rdb)
 	ln, err := net.Listen("tcp", cfg.listenAddr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", cfg.listenAddr, err)
@@ -53,6 +44,20 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	slog.Info("serving", "health", base+"/health", "ready", base+"/ready")
 	return serveHTTP(ctx, ln, mux)
+}
+
+// newMux routes every subgraph under /subgraphs/<name>/graphql, plus /health and /ready.
+func newMux(pool *pgxpool.Pool, rdb *redis.Client) *http.ServeMux {
+	mux := http.NewServeMux()
+	for _, s := range allSubgraphs() {
+		mux.Handle(subgraphPath(s.domain.Name), s.handler(pool))
+	}
+	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"status":"ok"}`)
+	})
+	mux.Handle("GET /ready", readiness(pool, rdb))
+	return mux
 }
 
 func subgraphPath(name string) string { return "/subgraphs/" + name + "/graphql" }
