@@ -52,6 +52,18 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, skus []string, progress func(
 			return fmt.Errorf("seed sku %d %q: %w", i, sku, err)
 		}
 	}
+	if err := seed(ctx, pool, skus, progress); err != nil {
+		return err
+	}
+	// Without statistics the planner would scan millions of fresh rows for a batch of SKUs
+	// until autovacuum gets round to them.
+	if _, err := pool.Exec(ctx, `ANALYZE inventory.fulfillment_center, inventory.stock`); err != nil {
+		return fmt.Errorf("analyze seeded stock: %w", err)
+	}
+	return nil
+}
+
+func seed(ctx context.Context, pool *pgxpool.Pool, skus []string, progress func(done int)) error {
 	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		// Concurrent seeders (several replicas starting at once) wait here, then see the stock.
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('inventory.seed'))`); err != nil {
