@@ -163,6 +163,7 @@ func (r *run) fetch(ctx context.Context, f *plan.Fetch) {
 		r.fail(f, fmt.Errorf("decode response: %w", err))
 		return
 	}
+	f.Restore(resp.Data)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if !f.Entity {

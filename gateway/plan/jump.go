@@ -146,16 +146,11 @@ func (p *planner) jump(f *Fetch, sub, typ string, pending []*operation.Field, pa
 				}
 			}
 		}
-		if len(plain) > 0 {
-			created = append(created, p.entityStep(f, sub, typ, best.c, plain, nil, path, into, provided)...)
+		var req ast.SelectionSet
+		for _, r := range reqSets {
+			req = append(req, r...)
 		}
-		if len(withReq) > 0 {
-			var req ast.SelectionSet
-			for _, r := range reqSets {
-				req = append(req, r...)
-			}
-			created = append(created, p.entityStep(f, sub, typ, best.c, withReq, req, path, into, provided)...)
-		}
+		created = append(created, p.entityStep(f, sub, typ, best.c, plain, withReq, req, path, into, provided)...)
 	}
 	return created
 }
@@ -173,25 +168,37 @@ func better(a candidate, ac int, b candidate, bc int) bool {
 	return false
 }
 
-// entityStep adds one entity fetch to c.graph for fields, after fetching the
-// key and required fields from where we are.
-func (p *planner) entityStep(f *Fetch, sub, typ string, c candidate, fields []*operation.Field, requires ast.SelectionSet, path []string, into *subSel, provided *operation.SelectionSet) []int {
-	repSel := p.fieldSet(typ, c.key.Selection)
-	repFields := repSel.Common
-	if requires != nil {
-		reqSel := p.fieldSet(typ, requires)
-		repFields = mergeFields(repFields, reqSel.Common)
-	}
-	deps := p.planFields(f, sub, typ, repFields, path, into, provided, false)
+// entityStep adds entity fetches to c.graph for fields, after fetching the
+// key and required fields from where we are. Fields whose requirements are
+// available from the current fetch share one fetch with the plain fields.
+func (p *planner) entityStep(f *Fetch, sub, typ string, c candidate, plain, withReq []*operation.Field, requires ast.SelectionSet, path []string, into *subSel, provided *operation.SelectionSet) []int {
+	keyFields := p.fieldSet(typ, c.key.Selection).Common
+	keyDeps := p.planFields(f, sub, typ, keyFields, path, into, provided, false)
 	into.leaf("__typename", "__typename", nil)
-	tag := "plain"
+	created := append([]int(nil), keyDeps...)
+	var reqFields []*operation.Field
+	var reqDeps []int
 	if requires != nil {
-		tag = "requires"
+		reqFields = p.fieldSet(typ, requires).Common
+		reqDeps = p.planFields(f, sub, typ, reqFields, path, into, provided, false)
+		created = append(created, reqDeps...)
 	}
-	ef := p.entityFetchFor(f, c.graph, path, deps, tag, typ, &Representation{Typename: c.keyType, Fields: repFields})
-	created := append(deps, ef.ID)
-	target := ef.sel.fragment(c.keyType)
-	created = append(created, p.planFields(ef, c.graph, c.keyType, fields, path, target, nil, true)...)
+	step := func(fields, repFields []*operation.Field, deps []int, tag string) {
+		ef := p.entityFetchFor(f, c.graph, path, deps, tag, typ, &Representation{Typename: c.keyType, Fields: repFields})
+		created = append(created, ef.ID)
+		target := ef.sel.fragment(c.keyType)
+		created = append(created, p.planFields(ef, c.graph, c.keyType, fields, path, target, nil, true)...)
+	}
+	if len(withReq) > 0 && len(reqDeps) == 0 {
+		step(append(append([]*operation.Field(nil), plain...), withReq...), mergeFields(keyFields, reqFields), keyDeps, "requires")
+		return created
+	}
+	if len(plain) > 0 {
+		step(plain, keyFields, keyDeps, "plain")
+	}
+	if len(withReq) > 0 {
+		step(withReq, mergeFields(keyFields, reqFields), append(append([]int(nil), keyDeps...), reqDeps...), "requires")
+	}
 	return created
 }
 

@@ -38,7 +38,8 @@ type Fetch struct {
 	Reps      map[string]*Representation
 	DependsOn []int
 
-	sel *subSel
+	sel     *subSel
+	renames bool
 }
 
 // Representation describes how to build the `_Any` sent for one object.
@@ -62,6 +63,7 @@ func Build(sg *supergraph.Supergraph, op *operation.Operation) (*Plan, error) {
 			kind = "mutation"
 		}
 		f.Query, f.Variables = render(kind, f.Entity, f.sel, op.VarDefs)
+		f.renames = f.sel.hasWire()
 	}
 	return &Plan{Kind: op.Kind, Fetches: p.fetches}, nil
 }
@@ -183,19 +185,27 @@ func (p *planner) planFields(f *Fetch, sub, typ string, fields []*operation.Fiel
 			pending = append(pending, fld)
 			continue
 		}
+		fg := p.fieldGraph(sub, typ, fld.Name)
+		subType := fld.Type.Name()
+		if fg != nil && fg.Type != "" {
+			subType = strings.Trim(fg.Type, "[]!")
+		}
 		if fld.Selection == nil {
 			into.leaf(fld.ResponseKey, fld.Name, fld.Arguments)
-			continue
+		} else {
+			child := into.object(fld.ResponseKey, fld.Name, fld.Arguments)
+			var childProv *operation.SelectionSet
+			if pf != nil {
+				childProv = pf.Selection
+			}
+			if fg != nil && fg.ProvidesSel != nil {
+				childProv = p.fieldSet(fld.Type.Name(), fg.ProvidesSel)
+			}
+			created = append(created, p.planSelection(f, sub, fld.Selection, subType, appendPath(path, fld), child, childProv)...)
 		}
-		child := into.object(fld.ResponseKey, fld.Name, fld.Arguments)
-		var childProv *operation.SelectionSet
-		if pf != nil {
-			childProv = pf.Selection
+		if into.inFrag && fg != nil && fg.Type != "" && fg.Type != fld.Type.String() {
+			into.setWire(fld.ResponseKey, "_"+fld.ResponseKey+"_"+typ)
 		}
-		if fg := p.fieldGraph(sub, typ, fld.Name); fg != nil && fg.ProvidesSel != nil {
-			childProv = p.fieldSet(fld.Type.Name(), fg.ProvidesSel)
-		}
-		created = append(created, p.planSelection(f, sub, fld.Selection, appendPath(path, fld), child, childProv)...)
 	}
 	if len(pending) > 0 {
 		created = append(created, p.jump(f, sub, typ, pending, path, into, provided)...)
@@ -203,11 +213,19 @@ func (p *planner) planFields(f *Fetch, sub, typ string, fields []*operation.Fiel
 	return created
 }
 
-func (p *planner) planSelection(f *Fetch, sub string, sel *operation.SelectionSet, path []string, into *subSel, provided *operation.SelectionSet) []int {
+func (p *planner) planSelection(f *Fetch, sub string, sel *operation.SelectionSet, subType string, path []string, into *subSel, provided *operation.SelectionSet) []int {
 	if !sel.Abstract {
 		return p.planFields(f, sub, sel.TypeName, sel.ByType[sel.TypeName], path, into, provided, false)
 	}
 	into.leaf("__typename", "__typename", nil)
+	if st := p.sg.Types[subType]; st != nil && st.Kind == ast.Object {
+		// the subgraph declares the field with an object type
+		return p.planFields(f, sub, subType, sel.ByType[subType], path, into, provided, false)
+	}
+	abstract := sel.TypeName
+	if subType != "" && p.sg.IsAbstract(subType) {
+		abstract = subType
+	}
 	if at := p.sg.Types[sel.TypeName]; at != nil {
 		if tg := at.Graphs[sub]; tg != nil && tg.InterfaceObject {
 			return p.planInterfaceObject(f, sub, sel, path, into, provided)
@@ -215,7 +233,7 @@ func (p *planner) planSelection(f *Fetch, sub string, sel *operation.SelectionSe
 	}
 	var created []int
 	for _, c := range sel.Types {
-		if !p.knowsMember(sub, sel.TypeName, c) {
+		if !p.knowsMember(sub, abstract, c) {
 			continue
 		}
 		created = append(created, p.planFields(f, sub, c, sel.ByType[c], path, into.fragment(c), provided, false)...)
@@ -279,7 +297,7 @@ func (p *planner) knowsMember(graph, abstract, object string) bool {
 		}
 		return atg.Members[object]
 	}
-	if len(otg.Implements) == 0 {
+	if !p.sg.ExplicitImplements {
 		for _, i := range ot.Interfaces {
 			if i == abstract {
 				return at.Graphs[graph] != nil

@@ -11,6 +11,7 @@ import (
 type subSel struct {
 	fields []*subField
 	frags  []*subFrag
+	inFrag bool
 }
 
 type subField struct {
@@ -18,6 +19,9 @@ type subField struct {
 	name string
 	args ast.ArgumentList
 	sel  *subSel // nil for leaves
+	// wire is the alias sent to the subgraph when it differs from key, to
+	// avoid a conflict between fragments whose field types differ there.
+	wire string
 }
 
 type subFrag struct {
@@ -54,7 +58,7 @@ func (s *subSel) fragment(typeCond string) *subSel {
 			return f.sel
 		}
 	}
-	f := &subFrag{typeCond: typeCond, sel: &subSel{}}
+	f := &subFrag{typeCond: typeCond, sel: &subSel{inFrag: true}}
 	s.frags = append(s.frags, f)
 	return f.sel
 }
@@ -76,7 +80,10 @@ func (s *subSel) write(b *strings.Builder, vars map[string]bool) {
 	}
 	for _, f := range s.fields {
 		sep()
-		if f.key != f.name {
+		if f.wire != "" {
+			b.WriteString(f.wire)
+			b.WriteString(":")
+		} else if f.key != f.name {
 			b.WriteString(f.key)
 			b.WriteString(":")
 		}
@@ -157,4 +164,70 @@ func render(kind string, entity bool, sel *subSel, varDefs ast.VariableDefinitio
 	}
 	b.WriteString(body.String())
 	return b.String(), names
+}
+
+func (s *subSel) setWire(key, wire string) {
+	for _, f := range s.fields {
+		if f.key == key {
+			f.wire = wire
+		}
+	}
+}
+
+func (s *subSel) hasWire() bool {
+	for _, f := range s.fields {
+		if f.wire != "" || (f.sel != nil && f.sel.hasWire()) {
+			return true
+		}
+	}
+	for _, fr := range s.frags {
+		if fr.sel.hasWire() {
+			return true
+		}
+	}
+	return false
+}
+
+// Restore renames fields the subgraph returned under a wire alias back to
+// their response keys. data is the "data" object of the subgraph response.
+func (f *Fetch) Restore(data map[string]any) {
+	if !f.renames || data == nil {
+		return
+	}
+	if f.Entity {
+		if list, ok := data["_entities"].([]any); ok {
+			for _, e := range list {
+				f.sel.restore(e)
+			}
+		}
+		return
+	}
+	f.sel.restore(data)
+}
+
+func (s *subSel) restore(v any) {
+	switch v := v.(type) {
+	case []any:
+		for _, e := range v {
+			s.restore(e)
+		}
+	case map[string]any:
+		for _, f := range s.fields {
+			if f.wire != "" {
+				if val, ok := v[f.wire]; ok {
+					v[f.key] = val
+					delete(v, f.wire)
+				}
+			}
+			if f.sel != nil {
+				f.sel.restore(v[f.key])
+			}
+		}
+		tn, _ := v["__typename"].(string)
+		for _, fr := range s.frags {
+			if fr.typeCond == tn {
+				fr.sel.restore(v)
+			}
+		}
+	}
 }

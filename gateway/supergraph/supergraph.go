@@ -30,6 +30,10 @@ type Supergraph struct {
 	// @inaccessible elements removed.
 	API    *ast.Schema
 	APISDL string
+	// ExplicitImplements is set when the supergraph records per-subgraph
+	// interface implementations (join v0.2+); otherwise every subgraph that
+	// knows an object is assumed to see all its interfaces.
+	ExplicitImplements bool
 
 	graphByEnum map[string]*Graph
 }
@@ -248,6 +252,7 @@ func (s *Supergraph) readTypeDirectives(t *Type, d *ast.Definition) error {
 		if g == nil {
 			continue
 		}
+		s.ExplicitImplements = true
 		if tg := t.Graphs[g.Name]; tg != nil {
 			tg.Implements[argString(jd, "interface")] = true
 		}
