@@ -1,0 +1,262 @@
+// Package postgres stores the catalog domain in the Postgres schema "catalog".
+//
+// Every read takes a batch of keys and issues one statement (`= ANY($1)`), so the per-request
+// loaders resolve a whole GraphQL selection level with one query per type.
+package postgres
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/shopgraph/shopgraph/subgraphs"
+	"github.com/shopgraph/shopgraph/subgraphs/catalog"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Domain is what the binary needs to migrate the catalog schema.
+var Domain = subgraphs.Domain{
+	Name:       "catalog",
+	Schema:     "catalog",
+	Migrations: mustSub(migrations, "migrations"),
+}
+
+func mustSub(fsys fs.FS, dir string) fs.FS {
+	sub, err := fs.Sub(fsys, dir)
+	if err != nil {
+		panic(err) // dir is a constant that go:embed has already checked
+	}
+	return sub
+}
+
+// Store reads the catalog from Postgres.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+// NewStore returns a Store on the pool.
+func NewStore(pool *pgxpool.Pool) *Store {
+	return &Store{pool: pool}
+}
+
+// mediaJSON and optionJSON are the shapes of the jsonb columns product.media and variant.options.
+type mediaJSON struct {
+	URL string `json:"url"`
+	Alt string `json:"alt"`
+}
+
+type optionJSON struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+const productColumns = `p.id, p.title, p.description, p.brand_id, p.category_id, p.media, p.currency,
+	p.price_min, p.rating_count, p.rating_sum, p.created_at`
+
+type productRow struct {
+	ID          string      `db:"id"`
+	Title       string      `db:"title"`
+	Description string      `db:"description"`
+	BrandID     *string     `db:"brand_id"`
+	CategoryID  *string     `db:"category_id"`
+	Media       []mediaJSON `db:"media"`
+	Currency    string      `db:"currency"`
+	PriceMin    int64       `db:"price_min"`
+	RatingCount int         `db:"rating_count"`
+	RatingSum   int         `db:"rating_sum"`
+	CreatedAt   time.Time   `db:"created_at"`
+}
+
+func (r *productRow) product() catalog.Product {
+	p := catalog.Product{
+		ID:          r.ID,
+		Title:       r.Title,
+		Description: r.Description,
+		Currency:    r.Currency,
+		PriceMin:    r.PriceMin,
+		RatingCount: r.RatingCount,
+		RatingSum:   r.RatingSum,
+		CreatedAt:   r.CreatedAt.UTC(),
+		Media:       make([]catalog.Media, len(r.Media)),
+	}
+	if r.BrandID != nil {
+		p.BrandID = *r.BrandID
+	}
+	if r.CategoryID != nil {
+		p.CategoryID = *r.CategoryID
+	}
+	for i, m := range r.Media {
+		p.Media[i] = catalog.Media{URL: m.URL, Alt: m.Alt}
+	}
+	return p
+}
+
+func collectProducts(rows pgx.Rows) ([]catalog.Product, error) {
+	rs, err := pgx.CollectRows(rows, pgx.RowToAddrOfStructByName[productRow])
+	if err != nil {
+		return nil, err
+	}
+	ps := make([]catalog.Product, len(rs))
+	for i, r := range rs {
+		ps[i] = r.product()
+	}
+	return ps, nil
+}
+
+// ProductsByID returns the products with the given ids, in no particular order; unknown ids
+// are left out.
+func (s *Store) ProductsByID(ctx context.Context, ids []string) ([]catalog.Product, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+productColumns+` FROM catalog.product p WHERE p.id = ANY($1)`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("products by id: %w", err)
+	}
+	ps, err := collectProducts(rows)
+	if err != nil {
+		return nil, fmt.Errorf("products by id: %w", err)
+	}
+	return ps, nil
+}
+
+const variantColumns = `v.sku, v.product_id, v.position, v.title, v.options, v.price, p.currency, v.weight_grams`
+
+type variantRow struct {
+	SKU         string       `db:"sku"`
+	ProductID   string       `db:"product_id"`
+	Position    int          `db:"position"`
+	Title       string       `db:"title"`
+	Options     []optionJSON `db:"options"`
+	Price       int64        `db:"price"`
+	Currency    string       `db:"currency"`
+	WeightGrams int          `db:"weight_grams"`
+}
+
+func collectVariants(rows pgx.Rows) ([]catalog.Variant, error) {
+	rs, err := pgx.CollectRows(rows, pgx.RowToAddrOfStructByName[variantRow])
+	if err != nil {
+		return nil, err
+	}
+	vs := make([]catalog.Variant, len(rs))
+	for i, r := range rs {
+		v := catalog.Variant{
+			SKU:         r.SKU,
+			ProductID:   r.ProductID,
+			Position:    r.Position,
+			Title:       r.Title,
+			Price:       catalog.Money{Amount: r.Price, Currency: r.Currency},
+			WeightGrams: r.WeightGrams,
+			Options:     make([]catalog.Option, len(r.Options)),
+		}
+		for j, o := range r.Options {
+			v.Options[j] = catalog.Option{Name: o.Name, Value: o.Value}
+		}
+		vs[i] = v
+	}
+	return vs, nil
+}
+
+// VariantsBySKU returns the variants with the given SKUs; unknown SKUs are left out.
+func (s *Store) VariantsBySKU(ctx context.Context, skus []string) ([]catalog.Variant, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+variantColumns+`
+		FROM catalog.variant v JOIN catalog.product p ON p.id = v.product_id
+		WHERE v.sku = ANY($1)`, skus)
+	if err != nil {
+		return nil, fmt.Errorf("variants by sku: %w", err)
+	}
+	vs, err := collectVariants(rows)
+	if err != nil {
+		return nil, fmt.Errorf("variants by sku: %w", err)
+	}
+	return vs, nil
+}
+
+// VariantsByProductID returns the variants of the given products, each product's in display
+// order.
+func (s *Store) VariantsByProductID(ctx context.Context, productIDs []string) ([]catalog.Variant, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+variantColumns+`
+		FROM catalog.variant v JOIN catalog.product p ON p.id = v.product_id
+		WHERE v.product_id = ANY($1)
+		ORDER BY v.product_id, v.position`, productIDs)
+	if err != nil {
+		return nil, fmt.Errorf("variants by product: %w", err)
+	}
+	vs, err := collectVariants(rows)
+	if err != nil {
+		return nil, fmt.Errorf("variants by product: %w", err)
+	}
+	return vs, nil
+}
+
+// BrandsByID returns the brands with the given ids; unknown ids are left out.
+func (s *Store) BrandsByID(ctx context.Context, ids []string) ([]catalog.Brand, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, name, slug FROM catalog.brand WHERE id = ANY($1)`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("brands by id: %w", err)
+	}
+	bs, err := pgx.CollectRows(rows, pgx.RowToStructByPos[catalog.Brand])
+	if err != nil {
+		return nil, fmt.Errorf("brands by id: %w", err)
+	}
+	return bs, nil
+}
+
+type categoryRow struct {
+	ID       string  `db:"id"`
+	ParentID *string `db:"parent_id"`
+	Name     string  `db:"name"`
+	Slug     string  `db:"slug"`
+	Position int     `db:"position"`
+}
+
+func (s *Store) categories(ctx context.Context, where string, args ...any) ([]catalog.Category, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, parent_id, name, slug, position FROM catalog.category
+		WHERE `+where+` ORDER BY parent_id NULLS FIRST, position, id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := pgx.CollectRows(rows, pgx.RowToStructByName[categoryRow])
+	if err != nil {
+		return nil, err
+	}
+	cs := make([]catalog.Category, len(rs))
+	for i, r := range rs {
+		cs[i] = catalog.Category{ID: r.ID, Name: r.Name, Slug: r.Slug, Position: r.Position}
+		if r.ParentID != nil {
+			cs[i].ParentID = *r.ParentID
+		}
+	}
+	return cs, nil
+}
+
+// CategoriesByID returns the categories with the given ids; unknown ids are left out.
+func (s *Store) CategoriesByID(ctx context.Context, ids []string) ([]catalog.Category, error) {
+	cs, err := s.categories(ctx, `id = ANY($1)`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("categories by id: %w", err)
+	}
+	return cs, nil
+}
+
+// CategoriesByParentID returns the children of the given categories, each parent's in order.
+func (s *Store) CategoriesByParentID(ctx context.Context, parentIDs []string) ([]catalog.Category, error) {
+	cs, err := s.categories(ctx, `parent_id = ANY($1)`, parentIDs)
+	if err != nil {
+		return nil, fmt.Errorf("categories by parent: %w", err)
+	}
+	return cs, nil
+}
+
+// RootCategories returns the categories without a parent, in order.
+func (s *Store) RootCategories(ctx context.Context) ([]catalog.Category, error) {
+	cs, err := s.categories(ctx, `parent_id IS NULL`)
+	if err != nil {
+		return nil, fmt.Errorf("root categories: %w", err)
+	}
+	return cs, nil
+}
