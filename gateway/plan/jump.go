@@ -209,6 +209,15 @@ func (p *planner) entityFetchFor(parent *Fetch, graph string, path []string, dep
 		existing := ef.Reps[typ]
 		if existing == nil {
 			ef.Reps[typ] = rep
+			if t := p.sg.Types[typ]; t != nil && t.Kind != ast.Object {
+				// objects at an interface position may already carry their
+				// object type, learnt from another subgraph
+				for _, pt := range t.Possible {
+					if ef.Reps[pt] == nil {
+						ef.Reps[pt] = rep
+					}
+				}
+			}
 			return ef
 		}
 		if existing.Typename == rep.Typename && sameFields(existing.Fields, rep.Fields) {

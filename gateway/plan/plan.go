@@ -89,6 +89,9 @@ func (p *planner) newFetch(graph string, entity bool, path []string, deps []int)
 		f.Reps = map[string]*Representation{}
 	}
 	f.DependsOn = uniqueInts(deps)
+	if entity {
+		f.sel.leaf("__typename", "__typename", nil)
+	}
 	p.fetches = append(p.fetches, f)
 	return f
 }
