@@ -133,6 +133,12 @@ func (c *completer) value(t *ast.Type, sel *operation.SelectionSet, v any, path 
 		if _, isMap := v.(map[string]any); isMap {
 			return c.invalid(t, path)
 		}
+		if def := c.sg.API.Types[t.NamedType]; def != nil && def.Kind == ast.Enum {
+			if s, ok := v.(string); !ok || def.EnumValues.ForName(s) == nil {
+				// a value hidden from the API schema (@inaccessible)
+				return c.invalid(t, path)
+			}
+		}
 		return v, true
 	}
 	m, isMap := v.(map[string]any)

@@ -332,9 +332,6 @@ func (p *planner) local(graph, typ, name string, requiresMet bool) bool {
 	if fg.Resolvable() {
 		return fg.Requires == "" || requiresMet
 	}
-	if fg.External && p.isKeyField(graph, typ, name) {
-		return true
-	}
 	return false
 }
 
