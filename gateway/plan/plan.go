@@ -75,6 +75,7 @@ type planner struct {
 	reuse   map[string]*Fetch
 	depth   int
 	err     error
+	stack   []*frame
 }
 
 func (p *planner) fail(format string, args ...any) {
@@ -175,6 +176,9 @@ func (p *planner) planFields(f *Fetch, sub, typ string, fields []*operation.Fiel
 	if provided != nil {
 		provFields, _ = provided.FieldsFor(typ)
 	}
+	fr := &frame{f: f, sub: sub, typ: typ, path: path, into: into}
+	p.stack = append(p.stack, fr)
+	defer func() { p.stack = p.stack[:len(p.stack)-1] }()
 	for _, fld := range fields {
 		if fld.Name == "__typename" {
 			into.leaf(fld.ResponseKey, "__typename", nil)
@@ -204,11 +208,18 @@ func (p *planner) planFields(f *Fetch, sub, typ string, fields []*operation.Fiel
 			if fg != nil && fg.ProvidesSel != nil {
 				childProv = p.fieldSet(fld.Type.Name(), fg.ProvidesSel)
 			}
+			fr.child = fld
 			created = append(created, p.planSelection(f, sub, fld.Selection, subType, appendPath(path, fld), child, childProv)...)
+			fr.child = nil
 		}
 		if into.inFrag && fg != nil && fg.Type != "" && fg.Type != fld.Type.String() {
 			into.setWire(fld.ResponseKey, "_"+fld.ResponseKey+"_"+typ)
 		}
+	}
+	if len(pending) > 0 {
+		var viaParent []int
+		viaParent, pending = p.throughParent(sub, typ, pending, path)
+		created = append(created, viaParent...)
 	}
 	if len(pending) > 0 {
 		created = append(created, p.jump(f, sub, typ, pending, path, into, provided)...)

@@ -1,0 +1,122 @@
+package plan
+
+import (
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/shopgraph/shopgraph/gateway/operation"
+)
+
+// frame is one object position being planned; child is the field of the
+// position whose selection is being planned below it.
+type frame struct {
+	f     *Fetch
+	sub   string
+	typ   string
+	path  []string
+	into  *subSel
+	child *operation.Field
+}
+
+// throughParent handles fields that no entity jump can reach (the type has
+// no key in the subgraphs that resolve them): it asks another subgraph for
+// the whole chain of fields from the nearest ancestor it can reach, the root
+// of a query or an entity. It returns the fetches added and the fields left.
+func (p *planner) throughParent(sub, typ string, pending []*operation.Field, path []string) ([]int, []*operation.Field) {
+	var stuck []*operation.Field
+	var rest []*operation.Field
+	for _, fld := range pending {
+		if len(p.candidates(sub, typ, fld.Name, nil)) == 0 {
+			stuck = append(stuck, fld)
+		} else {
+			rest = append(rest, fld)
+		}
+	}
+	if len(stuck) == 0 {
+		return nil, pending
+	}
+	n := len(p.stack) - 1 // the current frame
+	for k := n - 1; k >= 0; k-- {
+		anc := p.stack[k]
+		if anc.child == nil {
+			break
+		}
+		chain := p.stack[k:n]
+		for _, g := range p.sg.Graphs {
+			if g.Name == sub {
+				continue
+			}
+			var movable []*operation.Field
+			for _, fld := range stuck {
+				if p.local(g.Name, typ, fld.Name, false) {
+					movable = append(movable, fld)
+				}
+			}
+			if len(movable) == 0 || !p.chainLocal(g.Name, chain) {
+				continue
+			}
+			into, fetch, created, ok := p.enterAncestor(anc, g.Name)
+			if !ok {
+				continue
+			}
+			for j, fr := range chain {
+				into = into.object(fr.child.ResponseKey, fr.child.Name, fr.child.Arguments)
+				next := p.stack[k+j+1]
+				if p.sg.IsAbstract(fr.child.Type.Name()) {
+					into.leaf("__typename", "__typename", nil)
+					into = into.fragment(next.typ)
+				}
+			}
+			created = append(created, p.planFields(fetch, g.Name, typ, movable, path, into, nil, false)...)
+			var left []*operation.Field
+			for _, fld := range stuck {
+				if findField(movable, fld.Name) == nil {
+					left = append(left, fld)
+				}
+			}
+			return created, append(rest, left...)
+		}
+	}
+	return nil, pending
+}
+
+// chainLocal reports whether graph resolves every field of the chain.
+func (p *planner) chainLocal(graph string, chain []*frame) bool {
+	for _, fr := range chain {
+		if !p.local(graph, fr.typ, fr.child.Name, false) {
+			return false
+		}
+	}
+	return true
+}
+
+// enterAncestor returns where to write the chain in graph for the ancestor
+// position: a new root fetch for a query root, or an entity fetch.
+func (p *planner) enterAncestor(anc *frame, graph string) (*subSel, *Fetch, []int, bool) {
+	if len(anc.path) == 0 && anc.typ == p.op.RootType {
+		if p.op.Kind != ast.Query {
+			return nil, nil, nil, false
+		}
+		key := "root|" + graph
+		f := p.reuse[key]
+		if f == nil {
+			f = p.newFetch(graph, false, nil, nil)
+			p.reuse[key] = f
+		}
+		return f.sel, f, []int{f.ID}, true
+	}
+	t := p.sg.Types[anc.typ]
+	if t == nil || t.Graphs[graph] == nil {
+		return nil, nil, nil, false
+	}
+	for _, k := range t.Graphs[graph].Keys {
+		if !k.Resolvable || !p.keyLocal(anc.sub, anc.typ, k.Selection, nil) {
+			continue
+		}
+		keyFields := p.fieldSet(anc.typ, k.Selection).Common
+		deps := p.planFields(anc.f, anc.sub, anc.typ, keyFields, anc.path, anc.into, nil, false)
+		anc.into.leaf("__typename", "__typename", nil)
+		ef := p.entityFetchFor(anc.f, graph, anc.path, deps, "parent", anc.typ, &Representation{Typename: anc.typ, Fields: keyFields})
+		return ef.sel.fragment(anc.typ), ef, append(deps, ef.ID), true
+	}
+	return nil, nil, nil, false
+}
