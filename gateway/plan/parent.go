@@ -34,6 +34,19 @@ func (p *planner) throughParent(sub, typ string, pending []*operation.Field, pat
 	if len(stuck) == 0 {
 		return nil, pending
 	}
+	var created []int
+	for len(stuck) > 0 {
+		c, left := p.throughAncestor(sub, typ, stuck, path)
+		if len(left) == len(stuck) {
+			break
+		}
+		created = append(created, c...)
+		stuck = left
+	}
+	return created, append(rest, stuck...)
+}
+
+func (p *planner) throughAncestor(sub, typ string, stuck []*operation.Field, path []string) ([]int, []*operation.Field) {
 	n := len(p.stack) - 1 // the current frame
 	for k := n - 1; k >= 0; k-- {
 		anc := p.stack[k]
@@ -73,10 +86,10 @@ func (p *planner) throughParent(sub, typ string, pending []*operation.Field, pat
 					left = append(left, fld)
 				}
 			}
-			return created, append(rest, left...)
+			return created, left
 		}
 	}
-	return nil, pending
+	return nil, stuck
 }
 
 // chainLocal reports whether graph resolves every field of the chain.
