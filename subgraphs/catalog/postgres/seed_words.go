@@ -129,6 +129,6 @@ var (
 		4: {"Well made and arrived quickly.", "Does exactly what I needed.", "Great quality for the money."},
 		5: {"Exceeded my expectations in every way.", "Beautifully made, I use it every day.", "Outstanding quality, highly recommended."},
 	}
-	seedFirstNames = []string{"Anna", "Ben", "Chloé", "Daniel", "Elif", "Felix", "Grace", "Hugo", "Ines", "Jonas", "Kai", "Lena", "Mateo", "Noor", "Oskar", "Priya", "Quentin", "Rosa", "Sven", "Tara", "Umar", "Vera", "Wen", "Yara", "Zoe"}
+	seedFirstNames   = []string{"Anna", "Ben", "Chloé", "Daniel", "Elif", "Felix", "Grace", "Hugo", "Ines", "Jonas", "Kai", "Lena", "Mateo", "Noor", "Oskar", "Priya", "Quentin", "Rosa", "Sven", "Tara", "Umar", "Vera", "Wen", "Yara", "Zoe"}
 	seedLastInitials = "ABCDEFGHJKLMNOPRSTVWZ"
 )
