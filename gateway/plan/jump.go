@@ -146,13 +146,62 @@ func (p *planner) jump(f *Fetch, sub, typ string, pending []*operation.Field, pa
 				}
 			}
 		}
-		var req ast.SelectionSet
-		for _, r := range reqSets {
-			req = append(req, r...)
+		// requirements asking for one field with different arguments cannot
+		// share a representation: give each such group its own fetch.
+		type reqGroup struct {
+			fields []*operation.Field
+			req    ast.SelectionSet
+			merged []*operation.Field
 		}
-		created = append(created, p.entityStep(f, sub, typ, best.c, plain, withReq, req, path, into, provided)...)
+		var groups []*reqGroup
+		for i, fld := range withReq {
+			rf := p.fieldSet(typ, reqSets[i]).Common
+			var g *reqGroup
+			for _, cand := range groups {
+				if !conflicting(cand.merged, rf) {
+					g = cand
+					break
+				}
+			}
+			if g == nil {
+				g = &reqGroup{}
+				groups = append(groups, g)
+			}
+			g.fields = append(g.fields, fld)
+			g.req = append(g.req, reqSets[i]...)
+			g.merged = mergeFields(g.merged, rf)
+		}
+		if len(groups) == 0 {
+			created = append(created, p.entityStep(f, sub, typ, best.c, plain, nil, nil, path, into, provided)...)
+		}
+		for i, g := range groups {
+			var pl []*operation.Field
+			if i == 0 {
+				pl = plain
+			}
+			created = append(created, p.entityStep(f, sub, typ, best.c, pl, g.fields, g.req, path, into, provided)...)
+		}
 	}
 	return created
+}
+
+// conflicting reports whether two field lists ask for one field name under
+// different response keys (different arguments) at the same position.
+func conflicting(a, b []*operation.Field) bool {
+	for _, x := range a {
+		for _, y := range b {
+			if x.Name != y.Name {
+				continue
+			}
+			if x.ResponseKey != y.ResponseKey {
+				return true
+			}
+			if x.Selection != nil && y.Selection != nil && conflicting(x.Selection.Common, y.Selection.Common) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func better(a candidate, ac int, b candidate, bc int) bool {

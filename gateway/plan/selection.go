@@ -158,6 +158,9 @@ func render(kind string, entity bool, sel *subSel, varDefs ast.VariableDefinitio
 					b.WriteByte(' ')
 				}
 				b.WriteString("$" + n + ":" + d.Type.String())
+				if d.DefaultValue != nil {
+					b.WriteString("=" + d.DefaultValue.String())
+				}
 			}
 		}
 		b.WriteByte(')')
