@@ -23,7 +23,14 @@ func (r *categoryResolver) Parent(ctx context.Context, obj *catalog.Category) (*
 
 // Children is the resolver for the children field.
 func (r *categoryResolver) Children(ctx context.Context, obj *catalog.Category) ([]catalog.Category, error) {
-	return r.loaders(ctx).CategoryChildren.Load(ctx, obj.ID)()
+	l := r.loaders(ctx)
+	children, err := l.CategoryChildren.Load(ctx, obj.ID)()
+	if err != nil {
+		return nil, err
+	}
+	// Walking down the tree, each child's parent is obj: asking for it costs no query.
+	l.Category.Prime(ctx, obj.ID, obj)
+	return children, nil
 }
 
 // Brand is the resolver for the brand field.
@@ -112,7 +119,15 @@ func (r *queryResolver) Products(ctx context.Context, first *int, after *string,
 
 // Categories is the resolver for the categories field.
 func (r *queryResolver) Categories(ctx context.Context) ([]catalog.Category, error) {
-	return r.store.RootCategories(ctx)
+	roots, err := r.store.RootCategories(ctx)
+	if err != nil {
+		return nil, err
+	}
+	l := r.loaders(ctx)
+	for i := range roots {
+		l.Category.Prime(ctx, roots[i].ID, &roots[i])
+	}
+	return roots, nil
 }
 
 // Category is the resolver for the category field.
