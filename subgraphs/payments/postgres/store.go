@@ -1,0 +1,386 @@
+// Package postgres stores the payments domain in the Postgres schema "payments": intents, the
+// record of every operation asked for (the idempotency record), and the append-only ledger.
+package postgres
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"embed"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/oklog/ulid/v2"
+
+	"github.com/shopgraph/shopgraph/subgraphs"
+	"github.com/shopgraph/shopgraph/subgraphs/payments"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Domain is what the binary needs to migrate the payments schema.
+var Domain = subgraphs.Domain{
+	Name:       "payments",
+	Schema:     "payments",
+	Migrations: mustSub(migrations, "migrations"),
+}
+
+func mustSub(fsys fs.FS, dir string) fs.FS {
+	sub, err := fs.Sub(fsys, dir)
+	if err != nil {
+		panic(err) // dir is a constant that go:embed has already checked
+	}
+	return sub
+}
+
+// Store keeps payments in Postgres. It implements payments.Store.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+var _ payments.Store = (*Store)(nil)
+
+// NewStore returns a Store on the pool.
+func NewStore(pool *pgxpool.Pool) *Store {
+	return &Store{pool: pool}
+}
+
+const intentColumns = `
+	id, order_id, customer_id, amount, currency, status, provider, provider_reference,
+	authorized_amount, captured_amount, refunded_amount, pending_operation, created_at, updated_at`
+
+type intentRow struct {
+	ID                string    `db:"id"`
+	OrderID           string    `db:"order_id"`
+	CustomerID        *string   `db:"customer_id"`
+	Amount            int64     `db:"amount"`
+	Currency          string    `db:"currency"`
+	Status            string    `db:"status"`
+	Provider          string    `db:"provider"`
+	ProviderReference *string   `db:"provider_reference"`
+	AuthorizedAmount  int64     `db:"authorized_amount"`
+	CapturedAmount    int64     `db:"captured_amount"`
+	RefundedAmount    int64     `db:"refunded_amount"`
+	PendingOperation  *string   `db:"pending_operation"`
+	CreatedAt         time.Time `db:"created_at"`
+	UpdatedAt         time.Time `db:"updated_at"`
+}
+
+func (r intentRow) intent() payments.Intent {
+	return payments.Intent{
+		ID:                r.ID,
+		OrderID:           r.OrderID,
+		CustomerID:        deref(r.CustomerID),
+		Amount:            payments.Money{Amount: r.Amount, Currency: r.Currency},
+		Status:            payments.Status(r.Status),
+		Provider:          r.Provider,
+		ProviderReference: deref(r.ProviderReference),
+		Authorized:        r.AuthorizedAmount,
+		Captured:          r.CapturedAmount,
+		Refunded:          r.RefundedAmount,
+		Pending:           payments.Operation(deref(r.PendingOperation)),
+		CreatedAt:         r.CreatedAt,
+		UpdatedAt:         r.UpdatedAt,
+	}
+}
+
+type operationRow struct {
+	RequestHash    []byte  `db:"request_hash"`
+	Amount         int64   `db:"amount"`
+	Currency       string  `db:"currency"`
+	Status         string  `db:"status"`
+	DeclineReason  *string `db:"decline_reason"`
+	DeclineMessage *string `db:"decline_message"`
+}
+
+// Begin implements payments.Store. It runs in one short transaction that locks the intent row,
+// so concurrent callers for one order are served one after the other; the provider is called
+// after it commits, under the lease it takes.
+func (s *Store) Begin(ctx context.Context, c payments.Command, lease time.Duration) (payments.Attempt, error) {
+	var a payments.Attempt
+	hash := requestHash(c)
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if c.Operation == payments.OpAuthorize {
+			if _, err := tx.Exec(ctx, `
+				INSERT INTO payments.intent (id, order_id, customer_id, amount, currency, status, provider)
+				VALUES ($1, $2, NULLIF($3, ''), $4, $5, 'REQUIRES_AUTHORIZATION', $6)
+				ON CONFLICT (order_id) DO NOTHING`,
+				ulid.Make().String(), c.OrderID, c.CustomerID, c.Amount.Amount, c.Amount.Currency, c.Provider); err != nil {
+				return fmt.Errorf("create intent: %w", err)
+			}
+		}
+		var leased bool
+		rows, _ := tx.Query(ctx, `
+			SELECT `+intentColumns+`, coalesce(lease_until > now(), false) AS leased
+			FROM payments.intent WHERE order_id = $1 FOR UPDATE`, c.OrderID)
+		type lockedRow struct {
+			intentRow
+			Leased bool `db:"leased"`
+		}
+		row, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[lockedRow])
+		if errors.Is(err, pgx.ErrNoRows) {
+			return payments.NotFound(c.OrderID)
+		}
+		if err != nil {
+			return fmt.Errorf("lock intent: %w", err)
+		}
+		intent, leased := row.intent(), row.Leased
+
+		rows, _ = tx.Query(ctx, `
+			SELECT request_hash, amount, currency, status, decline_reason, decline_message
+			FROM payments.operation WHERE order_id = $1 AND operation = $2`, c.OrderID, c.Operation)
+		op, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[operationRow])
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			// First time this operation is asked for: the state machine decides.
+			if c, err = payments.Prepare(intent, c); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `
+				INSERT INTO payments.operation (order_id, operation, request_hash, amount, currency)
+				VALUES ($1, $2, $3, $4, $5)
+				ON CONFLICT (order_id, operation) DO NOTHING`,
+				c.OrderID, c.Operation, hash, c.Amount.Amount, c.Amount.Currency); err != nil {
+				return fmt.Errorf("record operation: %w", err)
+			}
+			intent.Pending = c.Operation
+		case err != nil:
+			return fmt.Errorf("read operation: %w", err)
+		case !bytes.Equal(op.RequestHash, hash):
+			return &payments.Error{Code: payments.CodeIdempotencyConflict, Message: fmt.Sprintf(
+				"order %s already has a %s with different details", c.OrderID, lower(c.Operation))}
+		case op.Status == "SUCCEEDED":
+			a = payments.Attempt{Command: c, Intent: intent, Done: true}
+			return nil
+		case op.Status == "DECLINED":
+			return payments.Decline(deref(op.DeclineReason), deref(op.DeclineMessage))
+		default:
+			// Pending: the outcome is unknown, so the provider is asked again with the same key.
+			c.Amount = payments.Money{Amount: op.Amount, Currency: op.Currency}
+		}
+		if leased {
+			return &payments.Error{Code: payments.CodeInProgress, Retryable: true, Message: fmt.Sprintf(
+				"another %s of order %s is in progress", lower(intent.Pending), c.OrderID)}
+		}
+		token := ulid.Make().String()
+		if _, err := tx.Exec(ctx, `
+			UPDATE payments.intent
+			SET pending_operation = $2, lease_token = $3, lease_until = now() + $4::interval, updated_at = now()
+			WHERE order_id = $1`, c.OrderID, c.Operation, token, lease.String()); err != nil {
+			return fmt.Errorf("lease intent: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `
+			UPDATE payments.operation SET tries = tries + 1, updated_at = now()
+			WHERE order_id = $1 AND operation = $2`, c.OrderID, c.Operation); err != nil {
+			return fmt.Errorf("count try: %w", err)
+		}
+		a = payments.Attempt{Command: c, Intent: intent, Lease: token}
+		return nil
+	})
+	if err != nil {
+		return payments.Attempt{}, fmt.Errorf("begin %s of order %s: %w", lower(c.Operation), c.OrderID, err)
+	}
+	return a, nil
+}
+
+// Succeed implements payments.Store: one transaction moves the operation to SUCCEEDED, appends
+// the ledger entry and updates the intent. The PENDING guard makes a second recording a no-op.
+func (s *Store) Succeed(ctx context.Context, a payments.Attempt, reference string) (payments.Intent, error) {
+	c := a.Command
+	if reference == "" {
+		reference = a.Intent.ProviderReference
+	}
+	var out payments.Intent
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `
+			UPDATE payments.operation SET status = 'SUCCEEDED', provider_reference = $3, updated_at = now()
+			WHERE order_id = $1 AND operation = $2 AND status = 'PENDING'`, c.OrderID, c.Operation, reference)
+		if err != nil {
+			return fmt.Errorf("record operation: %w", err)
+		}
+		intent, err := lockIntent(ctx, tx, c.OrderID)
+		if err != nil || tag.RowsAffected() == 0 {
+			out = intent
+			return err
+		}
+		next := payments.Apply(intent, c, reference)
+		if out, err = s.writeIntent(ctx, tx, next, a.Lease); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `
+			INSERT INTO payments.ledger_entry (id, intent_id, order_id, operation, amount, currency, provider_reference)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)
+			ON CONFLICT (order_id, operation) DO NOTHING`,
+			ulid.Make().String(), intent.ID, c.OrderID, c.Operation, c.Amount.Amount, c.Amount.Currency, reference); err != nil {
+			return fmt.Errorf("append ledger entry: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return payments.Intent{}, fmt.Errorf("record %s of order %s: %w", lower(c.Operation), c.OrderID, err)
+	}
+	return out, nil
+}
+
+// Fail implements payments.Store.
+func (s *Store) Fail(ctx context.Context, a payments.Attempt, decline *payments.Error) (payments.Intent, error) {
+	c := a.Command
+	var out payments.Intent
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `
+			UPDATE payments.operation
+			SET status = 'DECLINED', decline_reason = $3, decline_message = $4, updated_at = now()
+			WHERE order_id = $1 AND operation = $2 AND status = 'PENDING'`,
+			c.OrderID, c.Operation, decline.DeclineReason, decline.Message)
+		if err != nil {
+			return fmt.Errorf("record decline: %w", err)
+		}
+		intent, err := lockIntent(ctx, tx, c.OrderID)
+		if err != nil || tag.RowsAffected() == 0 {
+			out = intent
+			return err
+		}
+		out, err = s.writeIntent(ctx, tx, payments.ApplyDecline(intent, c), a.Lease)
+		return err
+	})
+	if err != nil {
+		return payments.Intent{}, fmt.Errorf("record declined %s of order %s: %w", lower(c.Operation), c.OrderID, err)
+	}
+	return out, nil
+}
+
+// Release implements payments.Store. Only the holder's own lease is ended: a caller whose
+// lease ran out must not end the next caller's.
+func (s *Store) Release(ctx context.Context, a payments.Attempt) error {
+	_, err := s.pool.Exec(ctx, `
+		UPDATE payments.intent SET lease_token = NULL, lease_until = NULL
+		WHERE order_id = $1 AND lease_token = $2`, a.Command.OrderID, a.Lease)
+	if err != nil {
+		return fmt.Errorf("release lease on order %s: %w", a.Command.OrderID, err)
+	}
+	return nil
+}
+
+func lockIntent(ctx context.Context, tx pgx.Tx, orderID string) (payments.Intent, error) {
+	rows, _ := tx.Query(ctx, `SELECT `+intentColumns+` FROM payments.intent WHERE order_id = $1 FOR UPDATE`, orderID)
+	row, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[intentRow])
+	if errors.Is(err, pgx.ErrNoRows) {
+		return payments.Intent{}, payments.NotFound(orderID)
+	}
+	if err != nil {
+		return payments.Intent{}, fmt.Errorf("lock intent: %w", err)
+	}
+	return row.intent(), nil
+}
+
+// writeIntent stores the intent's new state and ends the lease if it is still lease's.
+func (s *Store) writeIntent(ctx context.Context, tx pgx.Tx, i payments.Intent, lease string) (payments.Intent, error) {
+	rows, _ := tx.Query(ctx, `
+		UPDATE payments.intent SET
+			status = $2, provider_reference = NULLIF($3, ''), authorized_amount = $4, captured_amount = $5,
+			refunded_amount = $6, pending_operation = NULLIF($7, ''), updated_at = now(),
+			lease_until = CASE WHEN lease_token = $8 THEN NULL ELSE lease_until END,
+			lease_token = CASE WHEN lease_token = $8 THEN NULL ELSE lease_token END
+		WHERE order_id = $1
+		RETURNING `+intentColumns,
+		i.OrderID, i.Status, i.ProviderReference, i.Authorized, i.Captured, i.Refunded, string(i.Pending), lease)
+	row, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[intentRow])
+	if err != nil {
+		return payments.Intent{}, fmt.Errorf("update intent: %w", err)
+	}
+	return row.intent(), nil
+}
+
+// IntentByOrder implements payments.Store.
+func (s *Store) IntentByOrder(ctx context.Context, orderID string) (payments.Intent, error) {
+	intents, err := s.IntentsByOrder(ctx, []string{orderID})
+	if err != nil {
+		return payments.Intent{}, err
+	}
+	i, ok := intents[orderID]
+	if !ok {
+		return payments.Intent{}, payments.NotFound(orderID)
+	}
+	return i, nil
+}
+
+// IntentsByOrder returns the intents of the given orders in one query, keyed by order id;
+// orders without a payment are absent.
+func (s *Store) IntentsByOrder(ctx context.Context, orderIDs []string) (map[string]payments.Intent, error) {
+	rows, _ := s.pool.Query(ctx, `SELECT `+intentColumns+` FROM payments.intent WHERE order_id = ANY($1)`, orderIDs)
+	found, err := pgx.CollectRows(rows, pgx.RowToStructByName[intentRow])
+	if err != nil {
+		return nil, fmt.Errorf("load intents of %d orders: %w", len(orderIDs), err)
+	}
+	out := make(map[string]payments.Intent, len(found))
+	for _, r := range found {
+		out[r.OrderID] = r.intent()
+	}
+	return out, nil
+}
+
+type ledgerRow struct {
+	ID                string    `db:"id"`
+	IntentID          string    `db:"intent_id"`
+	OrderID           string    `db:"order_id"`
+	Operation         string    `db:"operation"`
+	Amount            int64     `db:"amount"`
+	Currency          string    `db:"currency"`
+	ProviderReference string    `db:"provider_reference"`
+	CreatedAt         time.Time `db:"created_at"`
+}
+
+// LedgerByIntent returns the ledger entries of the given intents in one query, keyed by
+// intent id, each list in the order the operations happened.
+func (s *Store) LedgerByIntent(ctx context.Context, intentIDs []string) (map[string][]payments.LedgerEntry, error) {
+	rows, _ := s.pool.Query(ctx, `
+		SELECT id, intent_id, order_id, operation, amount, currency, provider_reference, created_at
+		FROM payments.ledger_entry
+		WHERE intent_id = ANY($1)
+		ORDER BY intent_id, created_at, id`, intentIDs)
+	found, err := pgx.CollectRows(rows, pgx.RowToStructByName[ledgerRow])
+	if err != nil {
+		return nil, fmt.Errorf("load ledger of %d intents: %w", len(intentIDs), err)
+	}
+	out := make(map[string][]payments.LedgerEntry, len(intentIDs))
+	for _, r := range found {
+		out[r.IntentID] = append(out[r.IntentID], payments.LedgerEntry{
+			ID:                r.ID,
+			IntentID:          r.IntentID,
+			OrderID:           r.OrderID,
+			Operation:         payments.Operation(r.Operation),
+			Amount:            payments.Money{Amount: r.Amount, Currency: r.Currency},
+			ProviderReference: r.ProviderReference,
+			CreatedAt:         r.CreatedAt,
+		})
+	}
+	return out, nil
+}
+
+// requestHash fingerprints everything a caller sent for a command, so a retry can be told
+// apart from a different request under the same (order, operation). The payment method is
+// only hashed, never stored.
+func requestHash(c payments.Command) []byte {
+	h := sha256.New()
+	for _, s := range []string{string(c.Operation), c.OrderID, c.CustomerID, c.Amount.Currency, c.PaymentMethod} {
+		_ = binary.Write(h, binary.BigEndian, uint32(len(s)))
+		h.Write([]byte(s))
+	}
+	_ = binary.Write(h, binary.BigEndian, c.Amount.Amount)
+	return h.Sum(nil)
+}
+
+func lower(op payments.Operation) string { return string(bytes.ToLower([]byte(op))) }
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
