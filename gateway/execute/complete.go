@@ -145,6 +145,17 @@ func (c *completer) value(t *ast.Type, sel *operation.SelectionSet, v any, path 
 	if !isMap {
 		return c.invalid(t, path)
 	}
+	if tn, _ := m["__typename"].(string); sel.Abstract && tn != "" {
+		if _, known := sel.ByType[tn]; !known {
+			if st := c.sg.Types[tn]; st != nil && st.Kind == ast.Object {
+				// an object type hidden from the API schema
+				if t.NonNull {
+					return nil, false
+				}
+				return nil, true
+			}
+		}
+	}
 	o, ok := c.object(sel, m, path, t.Name())
 	if !ok {
 		if t.NonNull {

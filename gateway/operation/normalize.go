@@ -108,7 +108,9 @@ func (n *normalizer) selectionSet(def *ast.Definition, sets []ast.SelectionSet, 
 	if def.IsAbstractType() {
 		s.Abstract = true
 		for _, p := range n.schema.GetPossibleTypes(def) {
-			s.Types = append(s.Types, p.Name)
+			if p.Kind == ast.Object {
+				s.Types = append(s.Types, p.Name)
+			}
 		}
 		sort.Strings(s.Types)
 	} else {
