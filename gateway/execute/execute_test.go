@@ -1,0 +1,285 @@
+package execute
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/shopgraph/shopgraph/gateway/operation"
+	"github.com/shopgraph/shopgraph/gateway/plan"
+	"github.com/shopgraph/shopgraph/gateway/supergraph"
+)
+
+// fakeSubgraphs answers subgraph requests in memory.
+type fakeSubgraphs struct {
+	mu       sync.Mutex
+	handlers map[string]func(req subgraphRequest) string
+	calls    map[string]int
+	bodies   []string
+	delay    time.Duration
+}
+
+type subgraphRequest struct {
+	Query     string         `json:"query"`
+	Variables map[string]any `json:"variables"`
+}
+
+func (f *fakeSubgraphs) Fetch(ctx context.Context, subgraph string, body []byte) ([]byte, error) {
+	if f.delay > 0 {
+		time.Sleep(f.delay)
+	}
+	var req subgraphRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	f.calls[subgraph]++
+	f.bodies = append(f.bodies, string(body))
+	h := f.handlers[subgraph]
+	f.mu.Unlock()
+	if h == nil {
+		return nil, errors.New("subgraph down")
+	}
+	return []byte(h(req)), nil
+}
+
+// entities answers an _entities request with one object per representation.
+func entities(req subgraphRequest, build func(rep map[string]any) any) string {
+	reps, _ := req.Variables["representations"].([]any)
+	out := make([]any, len(reps))
+	for i, r := range reps {
+		out[i] = build(r.(map[string]any))
+	}
+	b, _ := json.Marshal(map[string]any{"data": map[string]any{"_entities": out}})
+	return string(b)
+}
+
+func storeSubgraphs() *fakeSubgraphs {
+	return &fakeSubgraphs{calls: map[string]int{}, handlers: map[string]func(subgraphRequest) string{
+		"catalog": func(req subgraphRequest) string {
+			return `{"data":{"products":[
+				{"id":"1","name":"Mug","weight":2,"__typename":"Product"},
+				{"id":"2","name":"Tee","weight":1,"__typename":"Product"},
+				{"id":"1","name":"Mug","weight":2,"__typename":"Product"}]}}`
+		},
+		"inventory": func(req subgraphRequest) string {
+			return entities(req, func(rep map[string]any) any {
+				out := map[string]any{"__typename": "Product", "inStock": rep["id"] == "1"}
+				if w, ok := rep["weight"].(float64); ok {
+					out["shippingEstimate"] = w * 10
+				}
+				return out
+			})
+		},
+		"reviews": func(req subgraphRequest) string {
+			return entities(req, func(rep map[string]any) any {
+				if rep["id"] == "2" {
+					return nil
+				}
+				return map[string]any{"__typename": "Product", "reviews": []any{
+					map[string]any{"body": "nice", "author": map[string]any{"__typename": "User", "id": "u1", "username": "ann"}},
+				}}
+			})
+		},
+		"accounts": func(req subgraphRequest) string {
+			return entities(req, func(rep map[string]any) any {
+				return map[string]any{"__typename": "User", "name": "Ann " + rep["id"].(string)}
+			})
+		},
+	}}
+}
+
+func loadStore(t testing.TB) *supergraph.Supergraph {
+	t.Helper()
+	b, err := os.ReadFile("../supergraph/testdata/store.graphql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sg, err := supergraph.Parse(string(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sg
+}
+
+func prepare(t testing.TB, sg *supergraph.Supergraph, query string) (*operation.Operation, *plan.Plan) {
+	t.Helper()
+	p, oerr := operation.Parse(sg.API, query, "", operation.Limits{})
+	if oerr != nil {
+		t.Fatal(oerr)
+	}
+	vars, oerr := p.Coerce(sg.API, nil)
+	if oerr != nil {
+		t.Fatal(oerr)
+	}
+	op, err := operation.Normalize(sg.API, p.Doc, p.Op, vars)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl, err := plan.Build(sg, op)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return op, pl
+}
+
+func runQuery(t testing.TB, sg *supergraph.Supergraph, subs Subgraphs, query string) string {
+	t.Helper()
+	op, pl := prepare(t, sg, query)
+	resp := New(sg, subs, Options{}).Execute(context.Background(), pl, op, nil)
+	b, err := json.Marshal(resp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestExecute(t *testing.T) {
+	sg := loadStore(t)
+	tests := []struct {
+		name  string
+		query string
+		want  string
+	}{
+		{
+			name:  "merge entity fields in document order",
+			query: `{ products { inStock name } }`,
+			want:  `{"data":{"products":[{"inStock":true,"name":"Mug"},{"inStock":false,"name":"Tee"},{"inStock":true,"name":"Mug"}]}}`,
+		},
+		{
+			name:  "requires reaches the subgraph in the representation",
+			query: `{ products { shippingEstimate } }`,
+			want:  `{"data":{"products":[{"shippingEstimate":20},{"shippingEstimate":10},{"shippingEstimate":20}]}}`,
+		},
+		{
+			name:  "aliases and typename",
+			query: `{ products { t: __typename name } }`,
+			want:  `{"data":{"products":[{"t":"Product","name":"Mug"},{"t":"Product","name":"Tee"},{"t":"Product","name":"Mug"}]}}`,
+		},
+		{
+			name:  "null entity nulls a non-null list field and its parent",
+			query: `{ products { id reviews { body } } }`,
+			want:  `{"data":null,"errors":[{"message":"Cannot return null for non-nullable field at [products 1 reviews]","path":["products",1,"reviews"],"extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}`,
+		},
+		{
+			name:  "two hops",
+			query: `{ products { reviews { author { name username } } } }`,
+			want:  "",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := runQuery(t, sg, storeSubgraphs(), tt.query)
+			if tt.want == "" {
+				if strings.Contains(got, `"data":null`) {
+					// product 2 has no reviews entity: the non-null list nulls the root
+					return
+				}
+				t.Fatalf("expected null propagation, got %s", got)
+			}
+			if got != tt.want {
+				t.Errorf("got  %s\nwant %s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestEntityBatchingDedupes(t *testing.T) {
+	sg := loadStore(t)
+	subs := storeSubgraphs()
+	runQuery(t, sg, subs, `{ products { inStock } }`)
+	if subs.calls["inventory"] != 1 {
+		t.Fatalf("inventory called %d times, want 1", subs.calls["inventory"])
+	}
+	for _, b := range subs.bodies {
+		if strings.Contains(b, "_entities") {
+			var req subgraphRequest
+			_ = json.Unmarshal([]byte(b), &req)
+			if n := len(req.Variables["representations"].([]any)); n != 2 {
+				t.Errorf("sent %d representations, want 2 (duplicates removed)", n)
+			}
+		}
+	}
+}
+
+func TestFailingSubgraphGivesPartialData(t *testing.T) {
+	sg := loadStore(t)
+	subs := storeSubgraphs()
+	delete(subs.handlers, "inventory")
+	op, pl := prepare(t, sg, `{ products { name shippingEstimate } }`)
+	resp := New(sg, subs, Options{}).Execute(context.Background(), pl, op, nil)
+	b, _ := json.Marshal(resp.Data)
+	if string(b) != `{"products":[{"name":"Mug","shippingEstimate":null},{"name":"Tee","shippingEstimate":null},{"name":"Mug","shippingEstimate":null}]}` {
+		t.Errorf("data %s", b)
+	}
+	if len(resp.Errors) != 1 || resp.Errors[0].Extensions["code"] != "SUBGRAPH_REQUEST_FAILED" {
+		t.Errorf("errors %+v", resp.Errors)
+	}
+}
+
+func TestEntityErrorPathsAreRewritten(t *testing.T) {
+	sg := loadStore(t)
+	subs := storeSubgraphs()
+	subs.handlers["inventory"] = func(req subgraphRequest) string {
+		return `{"data":{"_entities":[{"__typename":"Product","inStock":true},null]},"errors":[{"message":"gone","path":["_entities",1,"inStock"]}]}`
+	}
+	op, pl := prepare(t, sg, `{ products { inStock } }`)
+	resp := New(sg, subs, Options{}).Execute(context.Background(), pl, op, nil)
+	if len(resp.Errors) == 0 {
+		t.Fatal("no errors")
+	}
+	got, _ := json.Marshal(resp.Errors[0].Path)
+	if string(got) != `["products",1,"inStock"]` {
+		t.Errorf("path %s", got)
+	}
+}
+
+func TestInflightDedupe(t *testing.T) {
+	var calls atomic.Int32
+	s := &inflight{calls: map[string]*call{}}
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			b, _ := s.do("k", func() ([]byte, error) {
+				calls.Add(1)
+				time.Sleep(20 * time.Millisecond)
+				return []byte("ok"), nil
+			})
+			if string(b) != "ok" {
+				t.Errorf("got %q", b)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	if n := calls.Load(); n != 1 {
+		t.Errorf("fn ran %d times, want 1", n)
+	}
+}
+
+func BenchmarkExecute(b *testing.B) {
+	sg := loadStore(b)
+	op, pl := prepare(b, sg, `{ products { id name inStock shippingEstimate } }`)
+	e := New(sg, storeSubgraphs(), Options{DisableDedupe: true})
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		resp := e.Execute(context.Background(), pl, op, nil)
+		if len(resp.Errors) > 0 {
+			b.Fatal(resp.Errors[0].Message)
+		}
+		if _, err := json.Marshal(resp); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
