@@ -123,14 +123,14 @@ type MutationResolver interface {
 	Restock(ctx context.Context, input RestockInput) (*RestockPayload, error)
 }
 type ProductResolver interface {
-	InStock(ctx context.Context, obj *Product, federationRequires map[string]any) (bool, error)
+	InStock(ctx context.Context, objs []*Product, federationRequires []map[string]any) ([]bool, error)
 }
 type QueryResolver interface {
 	FulfillmentCenters(ctx context.Context) ([]FulfillmentCenter, error)
 }
 type VariantResolver interface {
-	Availability(ctx context.Context, obj *Variant) (*Availability, error)
-	InStock(ctx context.Context, obj *Variant) (bool, error)
+	Availability(ctx context.Context, objs []*Variant) ([]*Availability, error)
+	InStock(ctx context.Context, objs []*Variant) ([]bool, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1569,8 +1569,7 @@ func (ec *executionContext) _Product_inStock(ctx context.Context, field graphql.
 			return ec.fieldContext_Product_inStock(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Product().InStock(ctx, obj, fc.Args["_federationRequires"].(map[string]any))
+			return ec.resolveBatch_Product_inStock(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
@@ -1602,6 +1601,37 @@ func (ec *executionContext) fieldContext_Product_inStock(ctx context.Context, fi
 		return fc, err
 	}
 	return fc, nil
+}
+func (ec *executionContext) resolveBatch_Product_inStock(ctx context.Context, field graphql.CollectedField, obj *Product) (any, error) {
+	resolver := ec.Resolvers.Product()
+	if batch, ok := graphql.BatchParentsFor[*Product](ctx, "Product"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			federationRequires, err := graphql.FederationRequiresForBatch(ctx, len(batch.Parents), batch.IndexMap)
+			if err != nil {
+				return nil, err
+			}
+			return resolver.InStock(ctx, batch.Parents, federationRequires)
+		})
+		return graphql.ResolveBatchGroupResult[bool](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Product.inStock",
+			batch.IndexMap,
+		)
+	}
+	federationRequires, err := graphql.FederationRequiresForBatch(ctx, 1, nil)
+	if err != nil {
+		return nil, err
+	}
+	results, err := resolver.InStock(ctx, []*Product{obj}, federationRequires)
+	return graphql.ResolveBatchSingleResult[bool](
+		ctx,
+		results,
+		err,
+		"Product.inStock",
+	)
 }
 
 func (ec *executionContext) _Query_fulfillmentCenters(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -2086,7 +2116,7 @@ func (ec *executionContext) _Variant_availability(ctx context.Context, field gra
 			return ec.fieldContext_Variant_availability(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Variant().Availability(ctx, obj)
+			return ec.resolveBatch_Variant_availability(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *Availability) graphql.Marshaler {
@@ -2108,6 +2138,29 @@ func (ec *executionContext) fieldContext_Variant_availability(_ context.Context,
 	}
 	return fc, nil
 }
+func (ec *executionContext) resolveBatch_Variant_availability(ctx context.Context, field graphql.CollectedField, obj *Variant) (any, error) {
+	resolver := ec.Resolvers.Variant()
+	if batch, ok := graphql.BatchParentsFor[*Variant](ctx, "Variant"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Availability(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[*Availability](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Variant.availability",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Availability(ctx, []*Variant{obj})
+	return graphql.ResolveBatchSingleResult[*Availability](
+		ctx,
+		results,
+		err,
+		"Variant.availability",
+	)
+}
 
 func (ec *executionContext) _Variant_inStock(ctx context.Context, field graphql.CollectedField, obj *Variant) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -2118,7 +2171,7 @@ func (ec *executionContext) _Variant_inStock(ctx context.Context, field graphql.
 			return ec.fieldContext_Variant_inStock(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Variant().InStock(ctx, obj)
+			return ec.resolveBatch_Variant_inStock(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
@@ -2130,6 +2183,29 @@ func (ec *executionContext) _Variant_inStock(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_Variant_inStock(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Variant", field, true, true, "Boolean")
+}
+func (ec *executionContext) resolveBatch_Variant_inStock(ctx context.Context, field graphql.CollectedField, obj *Variant) (any, error) {
+	resolver := ec.Resolvers.Variant()
+	if batch, ok := graphql.BatchParentsFor[*Variant](ctx, "Variant"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.InStock(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[bool](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Variant.inStock",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.InStock(ctx, []*Variant{obj})
+	return graphql.ResolveBatchSingleResult[bool](
+		ctx,
+		results,
+		err,
+		"Variant.inStock",
+	)
 }
 
 func (ec *executionContext) __Service_sdl(ctx context.Context, field graphql.CollectedField, obj *fedruntime.Service) (ret graphql.Marshaler) {
@@ -4438,6 +4514,7 @@ func (ec *executionContext) marshalNVariant2githubᚗcomᚋshopgraphᚋshopgraph
 }
 
 func (ec *executionContext) marshalNVariant2ᚕgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋinventoryᚐVariantᚄ(ctx context.Context, sel ast.SelectionSet, v []Variant) graphql.Marshaler {
+	ctx = graphql.WithBatchParentValues(ctx, "Variant", v)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -4509,6 +4586,34 @@ func (ec *executionContext) marshalN_Any2ᚕmapᚄ(ctx context.Context, sel ast.
 }
 
 func (ec *executionContext) marshalN_Entity2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋpluginᚋfederationᚋfedruntimeᚐEntity(ctx context.Context, sel ast.SelectionSet, v []fedruntime.Entity) graphql.Marshaler {
+	{
+		var batchItemsVariant []*Variant
+		batchIdxMapVariant := map[int]int{}
+		var batchItemsProduct []*Product
+		batchIdxMapProduct := map[int]int{}
+		for i, item := range v {
+			switch concrete := item.(type) {
+			case Variant:
+				batchIdxMapVariant[i] = len(batchItemsVariant)
+				batchItemsVariant = append(batchItemsVariant, &concrete)
+			case *Variant:
+				batchIdxMapVariant[i] = len(batchItemsVariant)
+				batchItemsVariant = append(batchItemsVariant, concrete)
+			case Product:
+				batchIdxMapProduct[i] = len(batchItemsProduct)
+				batchItemsProduct = append(batchItemsProduct, &concrete)
+			case *Product:
+				batchIdxMapProduct[i] = len(batchItemsProduct)
+				batchItemsProduct = append(batchItemsProduct, concrete)
+			}
+		}
+		if len(batchItemsVariant) > 0 {
+			ctx = graphql.WithBatchParents(ctx, "Variant", batchItemsVariant, batchIdxMapVariant)
+		}
+		if len(batchItemsProduct) > 0 {
+			ctx = graphql.WithBatchParents(ctx, "Product", batchItemsProduct, batchIdxMapProduct)
+		}
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]

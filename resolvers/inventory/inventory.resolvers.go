@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/99designs/gqlgen/graphql"
 	inventoryql "github.com/shopgraph/shopgraph/graph/inventory"
 	"github.com/shopgraph/shopgraph/subgraphs/inventory"
 )
@@ -28,7 +29,7 @@ func (r *mutationResolver) Restock(ctx context.Context, input inventoryql.Restoc
 		return nil, err
 	}
 	// A later field of the same operation must see the new stock, not a value loaded before.
-	r.loaders(ctx).Availability.Clear(ctx, input.Sku)
+	r.loaders(ctx).Availability.Clear(input.Sku)
 	return &inventoryql.RestockPayload{
 		Variant:    &inventoryql.Variant{Sku: input.Sku},
 		StockLevel: stockLevelModel(stock),
@@ -36,17 +37,35 @@ func (r *mutationResolver) Restock(ctx context.Context, input inventoryql.Restoc
 	}, nil
 }
 
-// InStock is the resolver for the inStock field.
-func (r *productResolver) InStock(ctx context.Context, obj *inventoryql.Product, federationRequires map[string]any) (bool, error) {
-	skus, err := requiredSKUs(federationRequires)
-	if err != nil || len(skus) == 0 {
-		return false, err
+// InStock is the batch resolver for the inStock field.
+func (r *productResolver) InStock(ctx context.Context, objs []*inventoryql.Product, federationRequires []map[string]any) ([]bool, error) {
+	variants := make([][]string, len(objs))
+	errs := make([]error, len(objs))
+	var all []string
+	failed := false
+	for i, rep := range federationRequires {
+		variants[i], errs[i] = requiredSKUs(rep)
+		failed = failed || errs[i] != nil
+		all = append(all, variants[i]...)
 	}
-	as, errs := r.loaders(ctx).Availability.LoadMany(ctx, skus)()
-	if err := errors.Join(errs...); err != nil {
-		return false, err
+	stock, err := r.availability(ctx, all)
+	if err != nil {
+		return nil, err
 	}
-	return inventory.AnyInStock(as), nil
+	inStock := make([]bool, len(objs))
+	for i, skus := range variants {
+		for _, sku := range skus {
+			if stock[sku].InStock() {
+				inStock[i] = true
+				break
+			}
+		}
+	}
+	if failed {
+		// Only the products with a malformed representation fail; the others resolve.
+		return inStock, graphql.BatchErrorList(errs)
+	}
+	return inStock, nil
 }
 
 // FulfillmentCenters is the resolver for the fulfillmentCenters field.
@@ -62,22 +81,30 @@ func (r *queryResolver) FulfillmentCenters(ctx context.Context) ([]inventoryql.F
 	return out, nil
 }
 
-// Availability is the resolver for the availability field.
-func (r *variantResolver) Availability(ctx context.Context, obj *inventoryql.Variant) (*inventoryql.Availability, error) {
-	a, err := r.loaders(ctx).Availability.Load(ctx, obj.Sku)()
+// Availability is the batch resolver for the availability field.
+func (r *variantResolver) Availability(ctx context.Context, objs []*inventoryql.Variant) ([]*inventoryql.Availability, error) {
+	stock, err := r.availability(ctx, variantSKUs(objs))
 	if err != nil {
 		return nil, err
 	}
-	return availabilityModel(a), nil
+	out := make([]*inventoryql.Availability, len(objs))
+	for i, v := range objs {
+		out[i] = availabilityModel(stock[v.Sku])
+	}
+	return out, nil
 }
 
-// InStock is the resolver for the inStock field.
-func (r *variantResolver) InStock(ctx context.Context, obj *inventoryql.Variant) (bool, error) {
-	a, err := r.loaders(ctx).Availability.Load(ctx, obj.Sku)()
+// InStock is the batch resolver for the inStock field.
+func (r *variantResolver) InStock(ctx context.Context, objs []*inventoryql.Variant) ([]bool, error) {
+	stock, err := r.availability(ctx, variantSKUs(objs))
 	if err != nil {
-		return false, err
+		return nil, err
 	}
-	return a.InStock(), nil
+	out := make([]bool, len(objs))
+	for i, v := range objs {
+		out[i] = stock[v.Sku].InStock()
+	}
+	return out, nil
 }
 
 // Mutation returns inventoryql.MutationResolver implementation.

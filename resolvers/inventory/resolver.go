@@ -9,6 +9,7 @@ import (
 	inventoryql "github.com/shopgraph/shopgraph/graph/inventory"
 	"github.com/shopgraph/shopgraph/loaders"
 	"github.com/shopgraph/shopgraph/resolvers"
+	"github.com/shopgraph/shopgraph/subgraphs/inventory"
 	"github.com/shopgraph/shopgraph/subgraphs/inventory/postgres"
 )
 
@@ -32,4 +33,24 @@ func (r *Resolver) loaders(ctx context.Context) *loaders.Inventory {
 		return l
 	}
 	return loaders.NewInventory(r.store)
+}
+
+// availability loads the stock of skus through the request's loader, keyed by SKU. The
+// batch resolvers of Variant and Product share the loader, so a SKU asked for by several
+// fields, or by a variant and its product, is read once; under _entities the first load
+// reads the SKUs of every representation at once.
+func (r *Resolver) availability(ctx context.Context, skus []string) (map[string]inventory.Availability, error) {
+	loaded, err := r.loaders(ctx).Availability.Load(ctx, append(representationSKUs(ctx), skus...))
+	if err != nil {
+		return nil, err
+	}
+	return loaded, nil
+}
+
+func variantSKUs(vs []*inventoryql.Variant) []string {
+	skus := make([]string, len(vs))
+	for i, v := range vs {
+		skus[i] = v.Sku
+	}
+	return skus
 }

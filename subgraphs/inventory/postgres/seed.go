@@ -102,7 +102,7 @@ func seed(ctx context.Context, pool *pgxpool.Pool, skus []string, progress func(
 // never held in memory as rows.
 type seedRows struct {
 	skus    []string
-	next    int // index of the next SKU to expand
+	next    int       // index of the next SKU to expand
 	pending []seedRow // rows of the SKU being copied
 	at      int       // index in pending of the current row
 	row     []any
