@@ -232,6 +232,11 @@ func (p *planner) planSelection(f *Fetch, sub string, sel *operation.SelectionSe
 		return p.planFields(f, sub, sel.TypeName, sel.ByType[sel.TypeName], path, into, provided, false)
 	}
 	into.leaf("__typename", "__typename", nil)
+	if len(sel.Types) == 0 {
+		// no object type implements the interface: plan its own fields so an
+		// unresolvable one is still reported
+		return p.planFields(f, sub, sel.TypeName, sel.Common, path, into, provided, false)
+	}
 	if st := p.sg.Types[subType]; st != nil && st.Kind == ast.Object {
 		// the subgraph declares the field with an object type
 		return p.planFields(f, sub, subType, sel.ByType[subType], path, into, provided, false)
