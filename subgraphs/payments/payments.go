@@ -112,7 +112,8 @@ const MaxIDLength = 64
 
 // ValidateOrderID checks that an order id is a ULID, the only ids the orders domain issues.
 func ValidateOrderID(field, id string) error {
-	if _, err := ulid.ParseStrict(id); err != nil || len(id) != ulid.EncodedSize {
+	// Upper case only: the canonical form, so one order cannot hide behind two spellings.
+	if _, err := ulid.ParseStrict(id); err != nil || strings.ToUpper(id) != id {
 		return &InputError{Field: field, Message: fmt.Sprintf("%s must be an order id (a ULID), got %q", field, truncate(id))}
 	}
 	return nil

@@ -77,6 +77,7 @@ type Simulated struct {
 	charges  map[string]*Charge // by charge id
 	faults   []Fault
 	executed map[payments.Operation]int
+	calls    map[payments.Operation]int
 }
 
 type outcome struct {
@@ -92,6 +93,7 @@ func NewSimulated(latency time.Duration) *Simulated {
 		outcomes: map[string]outcome{},
 		charges:  map[string]*Charge{},
 		executed: map[payments.Operation]int{},
+		calls:    map[payments.Operation]int{},
 	}
 }
 
@@ -123,6 +125,13 @@ func (s *Simulated) Executed(op payments.Operation) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.executed[op]
+}
+
+// Calls counts every call of op that reached the provider, replays and faults included.
+func (s *Simulated) Calls(op payments.Operation) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls[op]
 }
 
 // Authorize implements payments.Provider.
@@ -211,6 +220,7 @@ func (s *Simulated) do(ctx context.Context, op payments.Operation, r payments.Pr
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.calls[op]++
 	fault := s.nextFault(op)
 	if fault == ErrorBeforeCharging {
 		return payments.ProviderResult{}, ErrUnavailable
