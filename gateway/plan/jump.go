@@ -28,7 +28,7 @@ func (p *planner) candidates(sub, typ, name string, provided *operation.Selectio
 				continue
 			}
 			c := candidate{graph: tg.Graph, keyType: keyType, key: k, requires: fg.RequiresSel}
-			c.local = p.keyLocal(sub, typ, k.Selection, provided)
+			c.local = p.keyLocal(sub, typ, k.Selection, provided) || p.inRepresentation(typ, k.Selection)
 			if best == nil || (c.local && !best.local) {
 				cc := c
 				best = &cc
@@ -222,7 +222,10 @@ func better(a candidate, ac int, b candidate, bc int) bool {
 // available from the current fetch share one fetch with the plain fields.
 func (p *planner) entityStep(f *Fetch, sub, typ string, c candidate, plain, withReq []*operation.Field, requires ast.SelectionSet, path []string, into *subSel, provided *operation.SelectionSet) []int {
 	keyFields := p.fieldSet(typ, c.key.Selection).Common
-	keyDeps := p.planFields(f, sub, typ, keyFields, path, into, provided, false)
+	var keyDeps []int
+	if !p.inRepresentation(typ, c.key.Selection) {
+		keyDeps = p.planFields(f, sub, typ, keyFields, path, into, provided, false)
+	}
 	into.leaf("__typename", "__typename", nil)
 	created := append([]int(nil), keyDeps...)
 	var reqFields []*operation.Field
@@ -409,4 +412,56 @@ func (p *planner) fragmentApplies(cond, objType string) bool {
 		}
 	}
 	return false
+}
+
+// inRepresentation reports whether the current position is the top of an
+// entity fetch whose representation already carries the field set: the data
+// is in the response before that fetch runs.
+func (p *planner) inRepresentation(typ string, sel ast.SelectionSet) bool {
+	if len(p.stack) == 0 {
+		return false
+	}
+	fr := p.stack[len(p.stack)-1]
+	return fr.f.Entity && fr.typ == typ && samePath(fr.path, fr.f.Path) && repCovers(fr.f.Reps[typ], sel)
+}
+
+func samePath(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func repCovers(rep *Representation, sel ast.SelectionSet) bool {
+	if rep == nil {
+		return false
+	}
+	return fieldsCover(rep.Fields, sel)
+}
+
+func fieldsCover(fields []*operation.Field, sel ast.SelectionSet) bool {
+	for _, s := range sel {
+		f, ok := s.(*ast.Field)
+		if !ok {
+			return false
+		}
+		if f.Name == "__typename" {
+			continue
+		}
+		have := findField(fields, f.Name)
+		if have == nil || len(f.Arguments) > 0 {
+			return false
+		}
+		if len(f.SelectionSet) > 0 {
+			if have.Selection == nil || !fieldsCover(have.Selection.Common, f.SelectionSet) {
+				return false
+			}
+		}
+	}
+	return true
 }

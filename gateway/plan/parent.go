@@ -24,11 +24,23 @@ type frame struct {
 func (p *planner) throughParent(sub, typ string, pending []*operation.Field, path []string) ([]int, []*operation.Field) {
 	var stuck []*operation.Field
 	var rest []*operation.Field
+	noKey := map[string]bool{}
 	for _, fld := range pending {
-		if len(p.candidates(sub, typ, fld.Name, nil)) == 0 {
-			stuck = append(stuck, fld)
-		} else {
+		reachable := false
+		cands := p.candidates(sub, typ, fld.Name, nil)
+		if len(cands) == 0 {
+			noKey[fld.ResponseKey] = true
+		}
+		for _, c := range cands {
+			if c.local {
+				reachable = true
+				break
+			}
+		}
+		if reachable {
 			rest = append(rest, fld)
+		} else {
+			stuck = append(stuck, fld)
 		}
 	}
 	if len(stuck) == 0 {
@@ -36,7 +48,7 @@ func (p *planner) throughParent(sub, typ string, pending []*operation.Field, pat
 	}
 	var created []int
 	for len(stuck) > 0 {
-		c, left := p.throughAncestor(sub, typ, stuck, path)
+		c, left := p.throughAncestor(sub, typ, stuck, path, noKey)
 		if len(left) == len(stuck) {
 			break
 		}
@@ -46,7 +58,10 @@ func (p *planner) throughParent(sub, typ string, pending []*operation.Field, pat
 	return created, append(rest, stuck...)
 }
 
-func (p *planner) throughAncestor(sub, typ string, stuck []*operation.Field, path []string) ([]int, []*operation.Field) {
+// throughAncestor moves what it can of stuck to one ancestor. A query root
+// is only used for fields of types with no key at all (values shared by
+// several subgraphs' root fields); entities are re-entered by key.
+func (p *planner) throughAncestor(sub, typ string, stuck []*operation.Field, path []string, noKey map[string]bool) ([]int, []*operation.Field) {
 	n := len(p.stack) - 1 // the current frame
 	for k := n - 1; k >= 0; k-- {
 		anc := p.stack[k]
@@ -58,8 +73,12 @@ func (p *planner) throughAncestor(sub, typ string, stuck []*operation.Field, pat
 			if g.Name == sub {
 				continue
 			}
+			isRoot := len(anc.path) == 0 && anc.typ == p.op.RootType
 			var movable []*operation.Field
 			for _, fld := range stuck {
+				if isRoot && !noKey[fld.ResponseKey] {
+					continue
+				}
 				if p.local(g.Name, typ, fld.Name, false) {
 					movable = append(movable, fld)
 				}
@@ -122,11 +141,15 @@ func (p *planner) enterAncestor(anc *frame, graph string) (*subSel, *Fetch, []in
 		return nil, nil, nil, false
 	}
 	for _, k := range t.Graphs[graph].Keys {
-		if !k.Resolvable || !p.keyLocal(anc.sub, anc.typ, k.Selection, nil) {
+		inRep := anc.f.Entity && anc.typ != "" && samePath(anc.path, anc.f.Path) && repCovers(anc.f.Reps[anc.typ], k.Selection)
+		if !k.Resolvable || (!inRep && !p.keyLocal(anc.sub, anc.typ, k.Selection, nil)) {
 			continue
 		}
 		keyFields := p.fieldSet(anc.typ, k.Selection).Common
-		deps := p.planFields(anc.f, anc.sub, anc.typ, keyFields, anc.path, anc.into, nil, false)
+		var deps []int
+		if !inRep {
+			deps = p.planFields(anc.f, anc.sub, anc.typ, keyFields, anc.path, anc.into, nil, false)
+		}
 		anc.into.leaf("__typename", "__typename", nil)
 		ef := p.entityFetchFor(anc.f, graph, anc.path, deps, "parent", anc.typ, &Representation{Typename: anc.typ, Fields: keyFields})
 		return ef.sel.fragment(anc.typ), ef, append(deps, ef.ID), true

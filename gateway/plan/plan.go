@@ -116,7 +116,7 @@ func (p *planner) root() error {
 			for _, g := range cands {
 				c := p.cost(g, sel.TypeName, []*operation.Field{fld})
 				if _, used := groups[g]; used && !mutation {
-					c--
+					c -= 1000
 				}
 				if best < 0 || c < best {
 					best, graph = c, g
@@ -159,9 +159,13 @@ func (p *planner) cost(graph, typ string, fields []*operation.Field) int {
 	scratch := &planner{sg: p.sg, op: p.op, reuse: map[string]*Fetch{}, depth: p.depth}
 	f := scratch.newFetch(graph, false, nil, nil)
 	scratch.planFields(f, graph, typ, fields, nil, f.sel, nil, false)
-	c := len(scratch.fetches)
+	// fewer fetches first, then less data asked of entity fetches
+	c := len(scratch.fetches) * 1000
+	for _, sf := range scratch.fetches[1:] {
+		c += sf.sel.size()
+	}
 	if scratch.err != nil {
-		c += 1000
+		c += 1000000
 	}
 	return c
 }

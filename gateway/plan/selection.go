@@ -234,3 +234,17 @@ func (s *subSel) restore(v any) {
 		}
 	}
 }
+
+// size counts the fields of the selection, recursively.
+func (s *subSel) size() int {
+	n := len(s.fields)
+	for _, f := range s.fields {
+		if f.sel != nil {
+			n += f.sel.size()
+		}
+	}
+	for _, fr := range s.frags {
+		n += fr.sel.size()
+	}
+	return n
+}
