@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"os"
 	"fmt"
 	"strings"
 
@@ -74,6 +75,13 @@ func (p *planner) candidates(sub, typ, name string, provided *operation.Selectio
 func (p *planner) jump(f *Fetch, sub, typ string, pending []*operation.Field, path []string, into *subSel, provided *operation.SelectionSet) []int {
 	p.depth++
 	defer func() { p.depth-- }()
+	if debugPlan {
+		names := []string{}
+		for _, f := range pending {
+			names = append(names, f.Name)
+		}
+		println("jump", p.depth, sub, typ, strings.Join(path, "."), strings.Join(names, ","))
+	}
 	if p.depth > 24 {
 		p.fail("cannot plan %s: entity jumps too deep", typ)
 		return nil
@@ -465,3 +473,5 @@ func fieldsCover(fields []*operation.Field, sel ast.SelectionSet) bool {
 	}
 	return true
 }
+
+var debugPlan = os.Getenv("DEBUG_PLAN") != ""

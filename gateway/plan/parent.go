@@ -63,6 +63,12 @@ func (p *planner) throughParent(sub, typ string, pending []*operation.Field, pat
 // several subgraphs' root fields); entities are re-entered by key.
 func (p *planner) throughAncestor(sub, typ string, stuck []*operation.Field, path []string, noKey map[string]bool) ([]int, []*operation.Field) {
 	n := len(p.stack) - 1 // the current frame
+	cur := p.stack[n]
+	// frames of the same position (planning key fields for a jump from
+	// here) are not ancestors
+	for n > 0 && p.stack[n-1].f == cur.f && p.stack[n-1].typ == cur.typ && samePath(p.stack[n-1].path, cur.path) {
+		n--
+	}
 	for k := n - 1; k >= 0; k-- {
 		anc := p.stack[k]
 		if anc.child == nil {
