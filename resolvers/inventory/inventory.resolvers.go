@@ -54,12 +54,11 @@ func (r *productResolver) InStock(ctx context.Context, objs []*inventoryql.Produ
 	}
 	inStock := make([]bool, len(objs))
 	for i, skus := range variants {
-		for _, sku := range skus {
-			if stock[sku].InStock() {
-				inStock[i] = true
-				break
-			}
+		as := make([]inventory.Availability, len(skus))
+		for j, sku := range skus {
+			as[j] = stock[sku]
 		}
+		inStock[i] = inventory.AnyInStock(as)
 	}
 	if failed {
 		// Only the products with a malformed representation fail; the others resolve.

@@ -40,11 +40,7 @@ func (r *Resolver) loaders(ctx context.Context) *loaders.Inventory {
 // fields, or by a variant and its product, is read once; under _entities the first load
 // reads the SKUs of every representation at once.
 func (r *Resolver) availability(ctx context.Context, skus []string) (map[string]inventory.Availability, error) {
-	loaded, err := r.loaders(ctx).Availability.Load(ctx, append(representationSKUs(ctx), skus...))
-	if err != nil {
-		return nil, err
-	}
-	return loaded, nil
+	return r.loaders(ctx).Availability.Load(ctx, append(representationSKUs(ctx), skus...))
 }
 
 func variantSKUs(vs []*inventoryql.Variant) []string {
