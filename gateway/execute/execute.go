@@ -86,6 +86,11 @@ func (e *Executor) Execute(ctx context.Context, p *plan.Plan, op *operation.Oper
 		go func(i int, f *plan.Fetch) {
 			defer wg.Done()
 			defer close(done[i])
+			defer func() {
+				if v := recover(); v != nil {
+					r.fail(f, fmt.Errorf("panic: %v", v))
+				}
+			}()
 			for _, d := range f.DependsOn {
 				select {
 				case <-done[d]:

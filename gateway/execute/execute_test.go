@@ -283,3 +283,21 @@ func BenchmarkExecute(b *testing.B) {
 		}
 	}
 }
+
+type panickingSubgraphs struct{}
+
+func (panickingSubgraphs) Fetch(ctx context.Context, subgraph string, body []byte) ([]byte, error) {
+	panic("subgraph client bug")
+}
+
+func TestPanicInFetchBecomesError(t *testing.T) {
+	sg := loadStore(t)
+	op, pl := prepare(t, sg, `{ products { name } }`)
+	resp := New(sg, panickingSubgraphs{}, Options{}).Execute(context.Background(), pl, op, nil)
+	if resp.Data != nil || len(resp.Errors) != 1 {
+		t.Fatalf("got %+v", resp)
+	}
+	if strings.Contains(resp.Errors[0].Message, "subgraph client bug") {
+		t.Error("panic value leaked to the client")
+	}
+}

@@ -1,0 +1,94 @@
+package transport
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+)
+
+func TestForwardsHeaders(t *testing.T) {
+	var got http.Header
+	var body string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.Header.Clone()
+		b, _ := io.ReadAll(r.Body)
+		body = string(b)
+		_, _ = w.Write([]byte(`{"data":{"ok":true}}`))
+	}))
+	defer srv.Close()
+	s := New(map[string]string{"catalog": srv.URL}, Options{})
+	client := http.Header{}
+	client.Set("Authorization", "Bearer t")
+	client.Set("Traceparent", "00-abc-def-01")
+	client.Set("Cookie", "secret=1")
+	ctx := WithHeaders(context.Background(), client)
+	out, err := s.Fetch(ctx, "catalog", []byte(`{"query":"{ok}"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(out) != `{"data":{"ok":true}}` || body != `{"query":"{ok}"}` {
+		t.Errorf("out %s body %s", out, body)
+	}
+	tests := map[string]string{
+		"Authorization": "Bearer t",
+		"Traceparent":   "00-abc-def-01",
+		"Cookie":        "",
+		"Content-Type":  "application/json",
+	}
+	for k, want := range tests {
+		if v := got.Get(k); v != want {
+			t.Errorf("header %s = %q, want %q", k, v, want)
+		}
+	}
+}
+
+func TestErrorsWithoutGraphQLBody(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "boom", http.StatusBadGateway)
+	}))
+	defer srv.Close()
+	s := New(map[string]string{"a": srv.URL}, Options{})
+	if _, err := s.Fetch(context.Background(), "a", []byte(`{}`)); err == nil {
+		t.Error("expected an error for a 502 without a GraphQL body")
+	}
+	if _, err := s.Fetch(context.Background(), "missing", []byte(`{}`)); err == nil {
+		t.Error("expected an error for an unknown subgraph")
+	}
+}
+
+func TestInProcess(t *testing.T) {
+	s := New(map[string]string{"a": "http://unreachable.invalid"}, Options{})
+	s.InProcess("a", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer x" {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		_, _ = w.Write([]byte(`{"data":{"local":true}}`))
+	}))
+	h := http.Header{}
+	h.Set("Authorization", "Bearer x")
+	out, err := s.Fetch(WithHeaders(context.Background(), h), "a", []byte(`{}`))
+	if err != nil || string(out) != `{"data":{"local":true}}` {
+		t.Fatalf("out %s err %v", out, err)
+	}
+	if _, err := s.Fetch(context.Background(), "a", []byte(`{}`)); err == nil {
+		t.Error("expected an error when the handler refuses")
+	}
+}
+
+func TestHeaderSignature(t *testing.T) {
+	a := http.Header{}
+	a.Set("Authorization", "x")
+	b := http.Header{}
+	b.Set("Authorization", "y")
+	sa := HeaderSignature(WithHeaders(context.Background(), a))
+	sb := HeaderSignature(WithHeaders(context.Background(), b))
+	if sa == sb || sa == "" {
+		t.Errorf("signatures %q %q", sa, sb)
+	}
+	if HeaderSignature(context.Background()) != "" {
+		t.Error("no headers should give an empty signature")
+	}
+}
