@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -78,6 +79,12 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 		e.Extensions = map[string]any{"code": userErr.UserErrorCode()}
 		return e
 	}
+	if representationFault(err) {
+		e := graphql.DefaultErrorPresenter(ctx, err)
+		e.Message = "invalid entity representation: " + err.Error()
+		e.Extensions = map[string]any{"code": CodeBadUserInput}
+		return e
+	}
 	if gqlErr != nil && gqlErr.Rule != "" {
 		// Parse and validation errors from gqlparser already carry a safe message.
 		return graphql.DefaultErrorPresenter(ctx, gqlErr)
@@ -86,6 +93,19 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 	e := graphql.DefaultErrorPresenter(ctx, errors.New("internal server error"))
 	e.Extensions = map[string]any{"code": CodeInternal}
 	return e
+}
+
+// representationFault recognises the errors gqlgen's federation code raises for a malformed
+// _entities representation (each generated package declares its own sentinels, so they are
+// matched by text). They are the caller's fault, not ours.
+func representationFault(err error) bool {
+	msg := err.Error()
+	for _, s := range []string{"type not found", "unknown type", "__typename must be", "unmarshalling param"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
 }
 
 func recoverPanic(ctx context.Context, p any) error {
