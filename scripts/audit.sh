@@ -12,7 +12,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DATA="$ROOT/.data"
 AUDIT="$DATA/audit"
 MIRROR="${AUDIT_MIRROR:-/work/.mirror/graphql-hive+federation-gateway-audit/repo}"
-PORT="${GATEWAY_PORT:-4000}"
+PORT="${GATEWAY_PORT:-4044}"
 SUITE="${SUITE:-}"
 
 mkdir -p "$DATA"
@@ -80,4 +80,15 @@ else
     --graphql "http://127.0.0.1:$PORT/graphql" --healthcheck "http://127.0.0.1:$PORT/health"
   echo
   cat "$GW/results.txt"
+fi
+
+# A markdown table of suites for docs/federation.md.
+if [ -z "$SUITE" ] && [ -f "$GW/results.txt" ]; then
+  awk 'BEGIN { print "| Suite | Passed |"; print "|---|---|" }
+       /^---$/ { exit }
+       NF == 0 { next }
+       id == "" { id = $0; next }
+       { n = length($0); p = gsub(/\./, "."); printf "| %s | %d/%d |\n", id, p, n; id = "" }' \
+    "$GW/results.txt" > "$DATA/audit-table.md"
+  echo "table written to .data/audit-table.md"
 fi

@@ -4,6 +4,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/shopgraph/shopgraph/gateway/operation"
+	"github.com/shopgraph/shopgraph/gateway/supergraph"
 )
 
 // frame is one object position being planned; child is the field of the
@@ -161,4 +162,83 @@ func (p *planner) enterAncestor(anc *frame, graph string) (*subSel, *Fetch, []in
 		return ef.sel.fragment(anc.typ), ef, append(deps, ef.ID), true
 	}
 	return nil, nil, nil, false
+}
+
+// safeMembers limits the members of an abstract position below shareable
+// fields: when the path from the nearest entity could be resolved by several
+// subgraphs, only members all of them know are safe to ask for. It returns
+// nil when there is no such limit.
+func (p *planner) safeMembers(sub, abstract string) map[string]bool {
+	top := len(p.stack) - 1
+	if top < 0 || p.stack[top].child == nil {
+		return nil
+	}
+	k := -1
+	for i := top; i >= 0; i-- {
+		fr := p.stack[i]
+		if fr.child == nil {
+			break
+		}
+		if p.hasKey(fr.typ) {
+			k = i
+			break
+		}
+	}
+	if k < 0 {
+		return nil
+	}
+	chain := p.stack[k : top+1]
+	entity := p.sg.Types[chain[0].typ]
+	var graphs []string
+	for _, g := range p.sg.Graphs {
+		if g.Name != sub {
+			tg := entity.Graphs[g.Name]
+			if tg == nil || !hasResolvableKey(tg.Keys) {
+				continue
+			}
+		}
+		if !p.chainLocal(g.Name, chain) {
+			continue
+		}
+		graphs = append(graphs, g.Name)
+	}
+	if len(graphs) < 2 {
+		return nil
+	}
+	safe := map[string]bool{}
+	for _, c := range p.sg.Types[abstract].Possible {
+		all := true
+		for _, g := range graphs {
+			if !p.knowsMember(g, abstract, c) {
+				all = false
+				break
+			}
+		}
+		if all {
+			safe[c] = true
+		}
+	}
+	return safe
+}
+
+func (p *planner) hasKey(typ string) bool {
+	t := p.sg.Types[typ]
+	if t == nil {
+		return false
+	}
+	for _, tg := range t.Graphs {
+		if hasResolvableKey(tg.Keys) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasResolvableKey(keys []*supergraph.Key) bool {
+	for _, k := range keys {
+		if k.Resolvable {
+			return true
+		}
+	}
+	return false
 }

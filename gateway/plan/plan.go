@@ -255,8 +255,9 @@ func (p *planner) planSelection(f *Fetch, sub string, sel *operation.SelectionSe
 		}
 	}
 	var created []int
+	safe := p.safeMembers(sub, abstract)
 	for _, c := range sel.Types {
-		if !p.knowsMember(sub, abstract, c) {
+		if !p.knowsMember(sub, abstract, c) || (safe != nil && !safe[c]) {
 			continue
 		}
 		created = append(created, p.planFields(f, sub, c, sel.ByType[c], path, into.fragment(c), provided, false)...)
