@@ -150,11 +150,7 @@ func (g *Gateway) Routes() http.Handler {
 
 // Execute runs one GraphQL request.
 func (g *Gateway) Execute(ctx context.Context, req operation.Request) (*execute.Response, *operation.Error) {
-	prep, oerr := g.prepare(req)
-	if oerr != nil {
-		return nil, oerr
-	}
-	vars, oerr := coerce(g.sg.API, prep, req)
+	prep, vars, oerr := g.prepare(req)
 	if oerr != nil {
 		return nil, oerr
 	}
@@ -170,20 +166,19 @@ func (g *Gateway) Execute(ctx context.Context, req operation.Request) (*execute.
 	return g.exec.Execute(ctx, prep.plan, &op, root), nil
 }
 
-func coerce(schema *ast.Schema, prep *prepared, req operation.Request) (map[string]any, *operation.Error) {
-	p := &operation.Prepared{Op: &ast.OperationDefinition{VariableDefinitions: prep.op.VarDefs}}
-	return p.Coerce(schema, req.Variables)
-}
-
-// prepare parses, validates, normalises and plans, using the plan cache.
-func (g *Gateway) prepare(req operation.Request) (*prepared, *operation.Error) {
+// prepare parses, validates, normalises and plans, using the plan cache. It
+// returns the plan and the coerced variables of this request.
+func (g *Gateway) prepare(req operation.Request) (*prepared, map[string]any, *operation.Error) {
 	parsed, oerr := operation.Parse(g.sg.API, req.Query, req.OperationName, g.limits)
 	if oerr != nil {
-		return nil, oerr
+		return nil, nil, oerr
+	}
+	if parsed.Op.Operation == ast.Subscription {
+		return nil, nil, &operation.Error{Code: "SUBSCRIPTIONS_NOT_SUPPORTED", Message: "subscriptions are not supported"}
 	}
 	vars, oerr := parsed.Coerce(g.sg.API, req.Variables)
 	if oerr != nil {
-		return nil, oerr
+		return nil, nil, oerr
 	}
 	key := cacheKey(req, parsed, vars)
 	prep, err := g.plans.Get(key, func() (*prepared, error) {
@@ -193,6 +188,7 @@ func (g *Gateway) prepare(req operation.Request) (*prepared, *operation.Error) {
 		}
 		p, err := plan.Build(g.sg, op)
 		if err != nil {
+			g.log.Warn("query planning failed", "err", err)
 			return nil, &operation.Error{Code: "QUERY_PLANNING_FAILED", Message: err.Error()}
 		}
 		out := &prepared{op: op, plan: p}
@@ -206,11 +202,11 @@ func (g *Gateway) prepare(req operation.Request) (*prepared, *operation.Error) {
 	if err != nil {
 		var oe *operation.Error
 		if errors.As(err, &oe) {
-			return nil, oe
+			return nil, nil, oe
 		}
-		return nil, &operation.Error{Code: "INTERNAL_SERVER_ERROR", Message: "internal server error"}
+		return nil, nil, &operation.Error{Code: "INTERNAL_SERVER_ERROR", Message: "internal server error"}
 	}
-	return prep, nil
+	return prep, vars, nil
 }
 
 // cacheKey identifies a plan: the document, the operation and the values of
