@@ -27,6 +27,11 @@ type fixture struct {
 
 func newFixture(t *testing.T, latency time.Duration, opts ...payments.Option) fixture {
 	t.Helper()
+	return newFixtureTB(t, latency, opts...)
+}
+
+func newFixtureTB(t testing.TB, latency time.Duration, opts ...payments.Option) fixture {
+	t.Helper()
 	pool := pgtest.NewPool(t, func(c *pgxpool.Config) { c.MaxConns = 20 }, postgres.Domain)
 	store := postgres.NewStore(pool)
 	sim := provider.NewSimulated(latency)

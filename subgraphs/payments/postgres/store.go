@@ -99,59 +99,51 @@ type operationRow struct {
 	DeclineMessage *string `db:"decline_message"`
 }
 
-// Begin implements payments.Store. It runs in one short transaction that locks the intent row,
-// so concurrent callers for one order are served one after the other; the provider is called
-// after it commits, under the lease it takes.
+// Begin implements payments.Store. It runs in one short transaction that locks the intent row
+// first (every transaction here does, so they cannot deadlock), so concurrent callers for one
+// order are served one after the other; the provider is called after it commits, under the
+// lease it takes.
 func (s *Store) Begin(ctx context.Context, c payments.Command, lease time.Duration) (payments.Attempt, error) {
 	var a payments.Attempt
 	hash := requestHash(c)
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		// Creating the intent, locking it and reading the operation's record travel in one
+		// round trip. They stay separate statements: each reads the rows committed when it
+		// starts, so the record is read after the lock is held, never from before it.
+		b := &pgx.Batch{}
 		if c.Operation == payments.OpAuthorize {
-			if _, err := tx.Exec(ctx, `
+			b.Queue(`
 				INSERT INTO payments.intent (id, order_id, customer_id, amount, currency, status, provider)
 				VALUES ($1, $2, NULLIF($3, ''), $4, $5, 'REQUIRES_AUTHORIZATION', $6)
 				ON CONFLICT (order_id) DO NOTHING`,
-				ulid.Make().String(), c.OrderID, c.CustomerID, c.Amount.Amount, c.Amount.Currency, c.Provider); err != nil {
-				return fmt.Errorf("create intent: %w", err)
-			}
+				ulid.Make().String(), c.OrderID, c.CustomerID, c.Amount.Amount, c.Amount.Currency, c.Provider)
 		}
-		var leased bool
-		rows, _ := tx.Query(ctx, `
+		b.Queue(`
 			SELECT `+intentColumns+`, coalesce(lease_until > now(), false) AS leased
 			FROM payments.intent WHERE order_id = $1 FOR UPDATE`, c.OrderID)
-		type lockedRow struct {
-			intentRow
-			Leased bool `db:"leased"`
-		}
-		row, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[lockedRow])
+		b.Queue(`
+			SELECT request_hash, amount, currency, status, decline_reason, decline_message
+			FROM payments.operation WHERE order_id = $1 AND operation = $2`, c.OrderID, c.Operation)
+		locked, op, err := readBegin(tx.SendBatch(ctx, b), b.Len())
 		if errors.Is(err, pgx.ErrNoRows) {
 			return payments.NotFound(c.OrderID)
 		}
 		if err != nil {
-			return fmt.Errorf("lock intent: %w", err)
+			return err
 		}
-		intent, leased := row.intent(), row.Leased
+		intent := locked.intent()
 
-		rows, _ = tx.Query(ctx, `
-			SELECT request_hash, amount, currency, status, decline_reason, decline_message
-			FROM payments.operation WHERE order_id = $1 AND operation = $2`, c.OrderID, c.Operation)
-		op, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[operationRow])
+		var record string // the statement that records the operation and counts the try
 		switch {
-		case errors.Is(err, pgx.ErrNoRows):
+		case op == nil:
 			// First time this operation is asked for: the state machine decides.
 			if c, err = payments.Prepare(intent, c); err != nil {
 				return err
 			}
-			if _, err := tx.Exec(ctx, `
-				INSERT INTO payments.operation (order_id, operation, request_hash, amount, currency)
-				VALUES ($1, $2, $3, $4, $5)
-				ON CONFLICT (order_id, operation) DO NOTHING`,
-				c.OrderID, c.Operation, hash, c.Amount.Amount, c.Amount.Currency); err != nil {
-				return fmt.Errorf("record operation: %w", err)
-			}
+			record = `INSERT INTO payments.operation (order_id, operation, request_hash, amount, currency, tries)
+				VALUES ($1, $2, $5, $6, $7, 1)
+				ON CONFLICT (order_id, operation) DO NOTHING`
 			intent.Pending = c.Operation
-		case err != nil:
-			return fmt.Errorf("read operation: %w", err)
 		case !bytes.Equal(op.RequestHash, hash):
 			return &payments.Error{Code: payments.CodeIdempotencyConflict, Message: fmt.Sprintf(
 				"order %s already has a %s with different details", c.OrderID, lower(c.Operation))}
@@ -163,22 +155,21 @@ func (s *Store) Begin(ctx context.Context, c payments.Command, lease time.Durati
 		default:
 			// Pending: the outcome is unknown, so the provider is asked again with the same key.
 			c.Amount = payments.Money{Amount: op.Amount, Currency: op.Currency}
+			record = `UPDATE payments.operation SET tries = tries + 1, updated_at = now()
+				WHERE order_id = $1 AND operation = $2 AND $5::bytea IS NOT NULL AND $6::bigint > 0 AND $7::text <> ''`
 		}
-		if leased {
+		if locked.Leased {
 			return &payments.Error{Code: payments.CodeInProgress, Retryable: true, Message: fmt.Sprintf(
 				"another %s of order %s is in progress", lower(intent.Pending), c.OrderID)}
 		}
 		token := ulid.Make().String()
 		if _, err := tx.Exec(ctx, `
+			WITH recorded AS (`+record+`)
 			UPDATE payments.intent
 			SET pending_operation = $2, lease_token = $3, lease_until = now() + $4::interval, updated_at = now()
-			WHERE order_id = $1`, c.OrderID, c.Operation, token, lease.String()); err != nil {
-			return fmt.Errorf("lease intent: %w", err)
-		}
-		if _, err := tx.Exec(ctx, `
-			UPDATE payments.operation SET tries = tries + 1, updated_at = now()
-			WHERE order_id = $1 AND operation = $2`, c.OrderID, c.Operation); err != nil {
-			return fmt.Errorf("count try: %w", err)
+			WHERE order_id = $1`,
+			c.OrderID, c.Operation, token, lease.String(), hash, c.Amount.Amount, c.Amount.Currency); err != nil {
+			return fmt.Errorf("record operation and lease intent: %w", err)
 		}
 		a = payments.Attempt{Command: c, Intent: intent, Lease: token}
 		return nil
@@ -187,6 +178,39 @@ func (s *Store) Begin(ctx context.Context, c payments.Command, lease time.Durati
 		return payments.Attempt{}, fmt.Errorf("begin %s of order %s: %w", lower(c.Operation), c.OrderID, err)
 	}
 	return a, nil
+}
+
+type lockedIntent struct {
+	intentRow
+	Leased bool `db:"leased"`
+}
+
+// readBegin reads Begin's batch of n statements: the optional insert, the locked intent, and
+// the operation's record (nil when there is none).
+func readBegin(br pgx.BatchResults, n int) (lockedIntent, *operationRow, error) {
+	defer br.Close()
+	if n == 3 {
+		if _, err := br.Exec(); err != nil {
+			return lockedIntent{}, nil, fmt.Errorf("create intent: %w", err)
+		}
+	}
+	rows, _ := br.Query()
+	locked, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[lockedIntent])
+	if err != nil {
+		if errors.Is(err, pgx.ErrNoRows) {
+			return lockedIntent{}, nil, err
+		}
+		return lockedIntent{}, nil, fmt.Errorf("lock intent: %w", err)
+	}
+	rows, _ = br.Query()
+	op, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[operationRow])
+	if errors.Is(err, pgx.ErrNoRows) {
+		return locked, nil, nil
+	}
+	if err != nil {
+		return lockedIntent{}, nil, fmt.Errorf("read operation: %w", err)
+	}
+	return locked, &op, nil
 }
 
 // Succeed implements payments.Store: one transaction moves the operation to SUCCEEDED, appends
@@ -198,29 +222,18 @@ func (s *Store) Succeed(ctx context.Context, a payments.Attempt, reference strin
 	}
 	var out payments.Intent
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `
-			UPDATE payments.operation SET status = 'SUCCEEDED', provider_reference = $3, updated_at = now()
-			WHERE order_id = $1 AND operation = $2 AND status = 'PENDING'`, c.OrderID, c.Operation, reference)
-		if err != nil {
-			return fmt.Errorf("record operation: %w", err)
-		}
-		intent, err := lockIntent(ctx, tx, c.OrderID)
-		if err != nil || tag.RowsAffected() == 0 {
+		intent, settled, err := settle(ctx, tx, c, `status = 'SUCCEEDED', provider_reference = $3`, reference)
+		if err != nil || !settled {
 			out = intent
 			return err
 		}
 		next := payments.Apply(intent, c, reference)
-		if out, err = s.writeIntent(ctx, tx, next, a.Lease); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `
+		out, err = writeIntent(ctx, tx, next, a.Lease, `
 			INSERT INTO payments.ledger_entry (id, intent_id, order_id, operation, amount, currency, provider_reference)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)
+			VALUES ($9, $10, $1, $11, $12, $13, $14)
 			ON CONFLICT (order_id, operation) DO NOTHING`,
-			ulid.Make().String(), intent.ID, c.OrderID, c.Operation, c.Amount.Amount, c.Amount.Currency, reference); err != nil {
-			return fmt.Errorf("append ledger entry: %w", err)
-		}
-		return nil
+			ulid.Make().String(), intent.ID, c.Operation, c.Amount.Amount, c.Amount.Currency, reference)
+		return err
 	})
 	if err != nil {
 		return payments.Intent{}, fmt.Errorf("record %s of order %s: %w", lower(c.Operation), c.OrderID, err)
@@ -233,26 +246,45 @@ func (s *Store) Fail(ctx context.Context, a payments.Attempt, decline *payments.
 	c := a.Command
 	var out payments.Intent
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `
-			UPDATE payments.operation
-			SET status = 'DECLINED', decline_reason = $3, decline_message = $4, updated_at = now()
-			WHERE order_id = $1 AND operation = $2 AND status = 'PENDING'`,
-			c.OrderID, c.Operation, decline.DeclineReason, decline.Message)
-		if err != nil {
-			return fmt.Errorf("record decline: %w", err)
-		}
-		intent, err := lockIntent(ctx, tx, c.OrderID)
-		if err != nil || tag.RowsAffected() == 0 {
+		intent, settled, err := settle(ctx, tx, c, `status = 'DECLINED', decline_reason = $3, decline_message = $4`,
+			decline.DeclineReason, decline.Message)
+		if err != nil || !settled {
 			out = intent
 			return err
 		}
-		out, err = s.writeIntent(ctx, tx, payments.ApplyDecline(intent, c), a.Lease)
+		out, err = writeIntent(ctx, tx, payments.ApplyDecline(intent, c), a.Lease, "")
 		return err
 	})
 	if err != nil {
 		return payments.Intent{}, fmt.Errorf("record declined %s of order %s: %w", lower(c.Operation), c.OrderID, err)
 	}
 	return out, nil
+}
+
+// settle locks the intent and moves the operation out of PENDING with the given SET clause
+// (parameters from $3), in one round trip. settled is false when another caller recorded the
+// outcome first; intent is then the result to return.
+func settle(ctx context.Context, tx pgx.Tx, c payments.Command, set string, args ...any) (payments.Intent, bool, error) {
+	b := &pgx.Batch{}
+	b.Queue(`SELECT `+intentColumns+` FROM payments.intent WHERE order_id = $1 FOR UPDATE`, c.OrderID)
+	b.Queue(`UPDATE payments.operation SET `+set+`, updated_at = now()
+		WHERE order_id = $1 AND operation = $2 AND status = 'PENDING'`,
+		append([]any{c.OrderID, c.Operation}, args...)...)
+	br := tx.SendBatch(ctx, b)
+	defer br.Close()
+	rows, _ := br.Query()
+	row, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[intentRow])
+	if errors.Is(err, pgx.ErrNoRows) {
+		return payments.Intent{}, false, payments.NotFound(c.OrderID)
+	}
+	if err != nil {
+		return payments.Intent{}, false, fmt.Errorf("lock intent: %w", err)
+	}
+	tag, err := br.Exec()
+	if err != nil {
+		return payments.Intent{}, false, fmt.Errorf("settle operation: %w", err)
+	}
+	return row.intent(), tag.RowsAffected() == 1, nil
 }
 
 // Release implements payments.Store. Only the holder's own lease is ended: a caller whose
@@ -267,29 +299,22 @@ func (s *Store) Release(ctx context.Context, a payments.Attempt) error {
 	return nil
 }
 
-func lockIntent(ctx context.Context, tx pgx.Tx, orderID string) (payments.Intent, error) {
-	rows, _ := tx.Query(ctx, `SELECT `+intentColumns+` FROM payments.intent WHERE order_id = $1 FOR UPDATE`, orderID)
-	row, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[intentRow])
-	if errors.Is(err, pgx.ErrNoRows) {
-		return payments.Intent{}, payments.NotFound(orderID)
+// writeIntent stores the intent's new state and ends the lease if it is still lease's. also, a
+// statement with parameters from $9 (such as the ledger entry), runs in the same statement.
+func writeIntent(ctx context.Context, tx pgx.Tx, i payments.Intent, lease string, also string, alsoArgs ...any) (payments.Intent, error) {
+	with := ""
+	if also != "" {
+		with = "WITH also AS (" + also + ")"
 	}
-	if err != nil {
-		return payments.Intent{}, fmt.Errorf("lock intent: %w", err)
-	}
-	return row.intent(), nil
-}
-
-// writeIntent stores the intent's new state and ends the lease if it is still lease's.
-func (s *Store) writeIntent(ctx context.Context, tx pgx.Tx, i payments.Intent, lease string) (payments.Intent, error) {
-	rows, _ := tx.Query(ctx, `
+	args := append([]any{i.OrderID, i.Status, i.ProviderReference, i.Authorized, i.Captured, i.Refunded, string(i.Pending), lease}, alsoArgs...)
+	rows, _ := tx.Query(ctx, with+`
 		UPDATE payments.intent SET
 			status = $2, provider_reference = NULLIF($3, ''), authorized_amount = $4, captured_amount = $5,
 			refunded_amount = $6, pending_operation = NULLIF($7, ''), updated_at = now(),
 			lease_until = CASE WHEN lease_token = $8 THEN NULL ELSE lease_until END,
 			lease_token = CASE WHEN lease_token = $8 THEN NULL ELSE lease_token END
 		WHERE order_id = $1
-		RETURNING `+intentColumns,
-		i.OrderID, i.Status, i.ProviderReference, i.Authorized, i.Captured, i.Refunded, string(i.Pending), lease)
+		RETURNING `+intentColumns, args...)
 	row, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[intentRow])
 	if err != nil {
 		return payments.Intent{}, fmt.Errorf("update intent: %w", err)
