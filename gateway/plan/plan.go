@@ -68,6 +68,9 @@ func Build(sg *supergraph.Supergraph, op *operation.Operation) (*Plan, error) {
 	return &Plan{Kind: op.Kind, Fetches: p.fetches}, nil
 }
 
+// maxFrames bounds planning recursion (selection depth plus entity jumps).
+const maxFrames = 256
+
 type planner struct {
 	sg      *supergraph.Supergraph
 	op      *operation.Operation
@@ -179,6 +182,10 @@ func (p *planner) planFields(f *Fetch, sub, typ string, fields []*operation.Fiel
 	var provFields []*operation.Field
 	if provided != nil {
 		provFields, _ = provided.FieldsFor(typ)
+	}
+	if len(p.stack) > maxFrames {
+		p.fail("cannot plan %s: selection too deep", typ)
+		return nil
 	}
 	fr := &frame{f: f, sub: sub, typ: typ, path: path, into: into}
 	p.stack = append(p.stack, fr)
