@@ -101,6 +101,8 @@ func TestGraphQLOverHTTP(t *testing.T) {
 		{"validation error", post(`{"query":"{ nope }"}`, ""), 200, "GRAPHQL_VALIDATION_FAILED", ""},
 		{"validation error, graphql-response", post(`{"query":"{ nope }"}`, "application/graphql-response+json"), 400, "GRAPHQL_VALIDATION_FAILED", ""},
 		{"bad variables", post(`{"query":"query($id: ID!) { product(id: $id) { name } }","variables":{}}`, ""), 200, "BAD_USER_INPUT", ""},
+		{"int variable", post(`{"query":"query($n: Int) { products(first: $n) { name } }","variables":{"n":5}}`, ""), 200, "", "application/json"},
+		{"subscription", post(`{"query":"subscription { products { name } }"}`, ""), 200, "GRAPHQL_VALIDATION_FAILED", ""},
 		{"inaccessible field", post(`{"query":"{ products { costCode } }"}`, ""), 200, "GRAPHQL_VALIDATION_FAILED", ""},
 	}
 	for _, tt := range tests {
