@@ -133,7 +133,10 @@ func (s *Store) Begin(ctx context.Context, c payments.Command, lease time.Durati
 		}
 		intent := locked.intent()
 
-		var record string // the statement that records the operation and counts the try
+		// record is the statement that records the operation and counts the try; its
+		// parameters follow the lease's $1 to $4.
+		var record string
+		var recordArgs []any
 		switch {
 		case op == nil:
 			// First time this operation is asked for: the state machine decides.
@@ -143,6 +146,7 @@ func (s *Store) Begin(ctx context.Context, c payments.Command, lease time.Durati
 			record = `INSERT INTO payments.operation (order_id, operation, request_hash, amount, currency, tries)
 				VALUES ($1, $2, $5, $6, $7, 1)
 				ON CONFLICT (order_id, operation) DO NOTHING`
+			recordArgs = []any{hash, c.Amount.Amount, c.Amount.Currency}
 			intent.Pending = c.Operation
 		case !bytes.Equal(op.RequestHash, hash):
 			return &payments.Error{Code: payments.CodeIdempotencyConflict, Message: fmt.Sprintf(
@@ -156,7 +160,7 @@ func (s *Store) Begin(ctx context.Context, c payments.Command, lease time.Durati
 			// Pending: the outcome is unknown, so the provider is asked again with the same key.
 			c.Amount = payments.Money{Amount: op.Amount, Currency: op.Currency}
 			record = `UPDATE payments.operation SET tries = tries + 1, updated_at = now()
-				WHERE order_id = $1 AND operation = $2 AND $5::bytea IS NOT NULL AND $6::bigint > 0 AND $7::text <> ''`
+				WHERE order_id = $1 AND operation = $2`
 		}
 		if locked.Leased {
 			return &payments.Error{Code: payments.CodeInProgress, Retryable: true, Message: fmt.Sprintf(
@@ -168,7 +172,7 @@ func (s *Store) Begin(ctx context.Context, c payments.Command, lease time.Durati
 			UPDATE payments.intent
 			SET pending_operation = $2, lease_token = $3, lease_until = now() + $4::interval, updated_at = now()
 			WHERE order_id = $1`,
-			c.OrderID, c.Operation, token, lease.String(), hash, c.Amount.Amount, c.Amount.Currency); err != nil {
+			append([]any{c.OrderID, c.Operation, token, lease.String()}, recordArgs...)...); err != nil {
 			return fmt.Errorf("record operation and lease intent: %w", err)
 		}
 		a = payments.Attempt{Command: c, Intent: intent, Lease: token}
