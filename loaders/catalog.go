@@ -36,9 +36,10 @@ type Catalog struct {
 }
 
 const (
-	// catalogWait is how long a batch stays open: long enough for the resolvers of one list
-	// or _entities call, which gqlgen starts together, to join it.
-	catalogWait = 5 * time.Millisecond
+	// catalogWait is how long a batch stays open. The catalog's resolvers are batch
+	// resolvers that queue all their keys at once, so the window only has to cover that loop
+	// and sibling fields loading the same keys (variants and priceRange).
+	catalogWait = 2 * time.Millisecond
 	// catalogBatchCap bounds the keys of one query.
 	catalogBatchCap = 1000
 )

@@ -56,8 +56,8 @@ type ComplexityRoot struct {
 	}
 
 	Entity struct {
-		FindProductByID  func(childComplexity int, id string) int
-		FindVariantBySku func(childComplexity int, sku string) int
+		FindManyProductByIDs  func(childComplexity int, reps []*ProductByIDsInput) int
+		FindManyVariantBySkus func(childComplexity int, reps []*VariantBySkusInput) int
 	}
 
 	Media struct {
@@ -164,21 +164,21 @@ type ComplexityRoot struct {
 // region    ************************** generated!.gotpl **************************
 
 type CategoryResolver interface {
-	Parent(ctx context.Context, obj *catalog.Category) (*catalog.Category, error)
-	Children(ctx context.Context, obj *catalog.Category) ([]catalog.Category, error)
+	Parent(ctx context.Context, objs []*catalog.Category) ([]*catalog.Category, error)
+	Children(ctx context.Context, objs []*catalog.Category) ([][]catalog.Category, error)
 }
 type EntityResolver interface {
-	FindProductByID(ctx context.Context, id string) (*catalog.Product, error)
-	FindVariantBySku(ctx context.Context, sku string) (*catalog.Variant, error)
+	FindManyProductByIDs(ctx context.Context, reps []*ProductByIDsInput) ([]*catalog.Product, error)
+	FindManyVariantBySkus(ctx context.Context, reps []*VariantBySkusInput) ([]*catalog.Variant, error)
 }
 type ProductResolver interface {
-	Brand(ctx context.Context, obj *catalog.Product) (*catalog.Brand, error)
-	Category(ctx context.Context, obj *catalog.Product) (*catalog.Category, error)
+	Brand(ctx context.Context, objs []*catalog.Product) ([]*catalog.Brand, error)
+	Category(ctx context.Context, objs []*catalog.Product) ([]*catalog.Category, error)
 
-	PriceRange(ctx context.Context, obj *catalog.Product) (*catalog.PriceRange, error)
-	Variants(ctx context.Context, obj *catalog.Product) ([]catalog.Variant, error)
+	PriceRange(ctx context.Context, objs []*catalog.Product) ([]*catalog.PriceRange, error)
+	Variants(ctx context.Context, objs []*catalog.Product) ([][]catalog.Variant, error)
 
-	Reviews(ctx context.Context, obj *catalog.Product, first *int, after *string) (*ReviewConnection, error)
+	Reviews(ctx context.Context, objs []*catalog.Product, first *int, after *string) ([]*ReviewConnection, error)
 }
 type QueryResolver interface {
 	Product(ctx context.Context, id string) (*catalog.Product, error)
@@ -188,7 +188,7 @@ type QueryResolver interface {
 	Category(ctx context.Context, id string) (*catalog.Category, error)
 }
 type VariantResolver interface {
-	Product(ctx context.Context, obj *catalog.Variant) (*catalog.Product, error)
+	Product(ctx context.Context, objs []*catalog.Variant) ([]*catalog.Product, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -259,28 +259,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Category.Slug(childComplexity), true
 
-	case "Entity.findProductByID":
-		if e.ComplexityRoot.Entity.FindProductByID == nil {
+	case "Entity.findManyProductByIDs":
+		if e.ComplexityRoot.Entity.FindManyProductByIDs == nil {
 			break
 		}
 
-		args, err := ec.field_Entity_findProductByID_args(ctx, rawArgs)
+		args, err := ec.field_Entity_findManyProductByIDs_args(ctx, rawArgs)
 		if err != nil {
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Entity.FindProductByID(childComplexity, args["id"].(string)), true
-	case "Entity.findVariantBySku":
-		if e.ComplexityRoot.Entity.FindVariantBySku == nil {
+		return e.ComplexityRoot.Entity.FindManyProductByIDs(childComplexity, args["reps"].([]*ProductByIDsInput)), true
+	case "Entity.findManyVariantBySkus":
+		if e.ComplexityRoot.Entity.FindManyVariantBySkus == nil {
 			break
 		}
 
-		args, err := ec.field_Entity_findVariantBySku_args(ctx, rawArgs)
+		args, err := ec.field_Entity_findManyVariantBySkus_args(ctx, rawArgs)
 		if err != nil {
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Entity.FindVariantBySku(childComplexity, args["sku"].(string)), true
+		return e.ComplexityRoot.Entity.FindManyVariantBySkus(childComplexity, args["reps"].([]*VariantBySkusInput)), true
 
 	case "Media.alt":
 		if e.ComplexityRoot.Media.Alt == nil {
@@ -655,7 +655,9 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("ProductByIDsInput", ec.unmarshalInputProductByIDsInput),
 			graphql.NewInputUnmarshaler("ProductFilter", ec.unmarshalInputProductFilter),
+			graphql.NewInputUnmarshaler("VariantBySkusInput", ec.unmarshalInputVariantBySkusInput),
 		)
 	}
 	first := true
@@ -723,6 +725,9 @@ var sources = []*ast.Source{
     import: ["@key", "@shareable"]
   )
 
+"gqlgen: resolve all representations of the type in one call. Composition ignores it."
+directive @entityResolver(multi: Boolean) on OBJECT
+
 "An RFC 3339 timestamp."
 scalar DateTime
 
@@ -772,7 +777,7 @@ enum ProductSort {
 }
 
 "Something the store sells, in one or more variants."
-type Product @key(fields: "id") {
+type Product @key(fields: "id") @entityResolver(multi: true) {
   id: ID!
   title: String!
   description: String!
@@ -791,7 +796,7 @@ type Product @key(fields: "id") {
 }
 
 "One purchasable version of a product (a size and colour), identified by its SKU."
-type Variant @key(fields: "sku") {
+type Variant @key(fields: "sku") @entityResolver(multi: true) {
   sku: String!
   "The option values joined, such as \"M / Black\"."
   title: String!
@@ -942,10 +947,18 @@ type PageInfo @shareable {
 # a union of all types that use the @key directive
 union _Entity = Product | Variant
 
+input ProductByIDsInput {
+	ID: ID!
+}
+
+input VariantBySkusInput {
+	Sku: String!
+}
+
 # fake type to build resolver interfaces for users to implement
 type Entity {
-	findProductByID(id: ID!,): Product!
-	findVariantBySku(sku: String!,): Variant!
+	findManyProductByIDs(reps: [ProductByIDsInput]!): [Product]
+	findManyVariantBySkus(reps: [VariantBySkusInput]!): [Variant]
 }
 
 type _Service {
@@ -1284,31 +1297,31 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
-func (ec *executionContext) field_Entity_findProductByID_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+func (ec *executionContext) field_Entity_findManyProductByIDs_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
-		func(ctx context.Context, v any) (string, error) {
-			return ec.unmarshalNID2string(ctx, v)
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "reps",
+		func(ctx context.Context, v any) ([]*ProductByIDsInput, error) {
+			return ec.unmarshalNProductByIDsInput2ᚕᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋcatalogᚐProductByIDsInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["id"] = arg0
+	args["reps"] = arg0
 	return args, nil
 }
 
-func (ec *executionContext) field_Entity_findVariantBySku_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+func (ec *executionContext) field_Entity_findManyVariantBySkus_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "sku",
-		func(ctx context.Context, v any) (string, error) {
-			return ec.unmarshalNString2string(ctx, v)
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "reps",
+		func(ctx context.Context, v any) ([]*VariantBySkusInput, error) {
+			return ec.unmarshalNVariantBySkusInput2ᚕᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋcatalogᚐVariantBySkusInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["sku"] = arg0
+	args["reps"] = arg0
 	return args, nil
 }
 
@@ -1663,7 +1676,7 @@ func (ec *executionContext) _Category_parent(ctx context.Context, field graphql.
 			return ec.fieldContext_Category_parent(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Category().Parent(ctx, obj)
+			return ec.resolveBatch_Category_parent(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Category) graphql.Marshaler {
@@ -1685,6 +1698,29 @@ func (ec *executionContext) fieldContext_Category_parent(_ context.Context, fiel
 	}
 	return fc, nil
 }
+func (ec *executionContext) resolveBatch_Category_parent(ctx context.Context, field graphql.CollectedField, obj *catalog.Category) (any, error) {
+	resolver := ec.Resolvers.Category()
+	if batch, ok := graphql.BatchParentsFor[*catalog.Category](ctx, "Category"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Parent(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[*catalog.Category](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Category.parent",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Parent(ctx, []*catalog.Category{obj})
+	return graphql.ResolveBatchSingleResult[*catalog.Category](
+		ctx,
+		results,
+		err,
+		"Category.parent",
+	)
+}
 
 func (ec *executionContext) _Category_children(ctx context.Context, field graphql.CollectedField, obj *catalog.Category) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -1695,7 +1731,7 @@ func (ec *executionContext) _Category_children(ctx context.Context, field graphq
 			return ec.fieldContext_Category_children(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Category().Children(ctx, obj)
+			return ec.resolveBatch_Category_children(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []catalog.Category) graphql.Marshaler {
@@ -1717,28 +1753,51 @@ func (ec *executionContext) fieldContext_Category_children(_ context.Context, fi
 	}
 	return fc, nil
 }
+func (ec *executionContext) resolveBatch_Category_children(ctx context.Context, field graphql.CollectedField, obj *catalog.Category) (any, error) {
+	resolver := ec.Resolvers.Category()
+	if batch, ok := graphql.BatchParentsFor[*catalog.Category](ctx, "Category"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Children(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[[]catalog.Category](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Category.children",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Children(ctx, []*catalog.Category{obj})
+	return graphql.ResolveBatchSingleResult[[]catalog.Category](
+		ctx,
+		results,
+		err,
+		"Category.children",
+	)
+}
 
-func (ec *executionContext) _Entity_findProductByID(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func (ec *executionContext) _Entity_findManyProductByIDs(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Entity_findProductByID(ctx, field)
+			return ec.fieldContext_Entity_findManyProductByIDs(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Entity().FindProductByID(ctx, fc.Args["id"].(string))
+			return ec.Resolvers.Entity().FindManyProductByIDs(ctx, fc.Args["reps"].([]*ProductByIDsInput))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Product) graphql.Marshaler {
-			return ec.marshalNProduct2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋsubgraphsᚋcatalogᚐProduct(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*catalog.Product) graphql.Marshaler {
+			return ec.marshalOProduct2ᚕᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋsubgraphsᚋcatalogᚐProduct(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
-func (ec *executionContext) fieldContext_Entity_findProductByID(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Entity_findManyProductByIDs(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Entity",
 		Field:      field,
@@ -1755,34 +1814,34 @@ func (ec *executionContext) fieldContext_Entity_findProductByID(ctx context.Cont
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Entity_findProductByID_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.field_Entity_findManyProductByIDs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _Entity_findVariantBySku(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func (ec *executionContext) _Entity_findManyVariantBySkus(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Entity_findVariantBySku(ctx, field)
+			return ec.fieldContext_Entity_findManyVariantBySkus(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Entity().FindVariantBySku(ctx, fc.Args["sku"].(string))
+			return ec.Resolvers.Entity().FindManyVariantBySkus(ctx, fc.Args["reps"].([]*VariantBySkusInput))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Variant) graphql.Marshaler {
-			return ec.marshalNVariant2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋsubgraphsᚋcatalogᚐVariant(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*catalog.Variant) graphql.Marshaler {
+			return ec.marshalOVariant2ᚕᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋsubgraphsᚋcatalogᚐVariant(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
-func (ec *executionContext) fieldContext_Entity_findVariantBySku(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Entity_findManyVariantBySkus(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Entity",
 		Field:      field,
@@ -1799,7 +1858,7 @@ func (ec *executionContext) fieldContext_Entity_findVariantBySku(ctx context.Con
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Entity_findVariantBySku_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.field_Entity_findManyVariantBySkus_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -2132,7 +2191,7 @@ func (ec *executionContext) _Product_brand(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Product_brand(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Product().Brand(ctx, obj)
+			return ec.resolveBatch_Product_brand(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Brand) graphql.Marshaler {
@@ -2154,6 +2213,29 @@ func (ec *executionContext) fieldContext_Product_brand(_ context.Context, field 
 	}
 	return fc, nil
 }
+func (ec *executionContext) resolveBatch_Product_brand(ctx context.Context, field graphql.CollectedField, obj *catalog.Product) (any, error) {
+	resolver := ec.Resolvers.Product()
+	if batch, ok := graphql.BatchParentsFor[*catalog.Product](ctx, "Product"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Brand(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[*catalog.Brand](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Product.brand",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Brand(ctx, []*catalog.Product{obj})
+	return graphql.ResolveBatchSingleResult[*catalog.Brand](
+		ctx,
+		results,
+		err,
+		"Product.brand",
+	)
+}
 
 func (ec *executionContext) _Product_category(ctx context.Context, field graphql.CollectedField, obj *catalog.Product) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -2164,7 +2246,7 @@ func (ec *executionContext) _Product_category(ctx context.Context, field graphql
 			return ec.fieldContext_Product_category(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Product().Category(ctx, obj)
+			return ec.resolveBatch_Product_category(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Category) graphql.Marshaler {
@@ -2185,6 +2267,29 @@ func (ec *executionContext) fieldContext_Product_category(_ context.Context, fie
 		},
 	}
 	return fc, nil
+}
+func (ec *executionContext) resolveBatch_Product_category(ctx context.Context, field graphql.CollectedField, obj *catalog.Product) (any, error) {
+	resolver := ec.Resolvers.Product()
+	if batch, ok := graphql.BatchParentsFor[*catalog.Product](ctx, "Product"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Category(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[*catalog.Category](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Product.category",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Category(ctx, []*catalog.Product{obj})
+	return graphql.ResolveBatchSingleResult[*catalog.Category](
+		ctx,
+		results,
+		err,
+		"Product.category",
+	)
 }
 
 func (ec *executionContext) _Product_media(ctx context.Context, field graphql.CollectedField, obj *catalog.Product) (ret graphql.Marshaler) {
@@ -2228,7 +2333,7 @@ func (ec *executionContext) _Product_priceRange(ctx context.Context, field graph
 			return ec.fieldContext_Product_priceRange(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Product().PriceRange(ctx, obj)
+			return ec.resolveBatch_Product_priceRange(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *catalog.PriceRange) graphql.Marshaler {
@@ -2250,6 +2355,29 @@ func (ec *executionContext) fieldContext_Product_priceRange(_ context.Context, f
 	}
 	return fc, nil
 }
+func (ec *executionContext) resolveBatch_Product_priceRange(ctx context.Context, field graphql.CollectedField, obj *catalog.Product) (any, error) {
+	resolver := ec.Resolvers.Product()
+	if batch, ok := graphql.BatchParentsFor[*catalog.Product](ctx, "Product"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.PriceRange(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[*catalog.PriceRange](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Product.priceRange",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.PriceRange(ctx, []*catalog.Product{obj})
+	return graphql.ResolveBatchSingleResult[*catalog.PriceRange](
+		ctx,
+		results,
+		err,
+		"Product.priceRange",
+	)
+}
 
 func (ec *executionContext) _Product_variants(ctx context.Context, field graphql.CollectedField, obj *catalog.Product) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -2260,7 +2388,7 @@ func (ec *executionContext) _Product_variants(ctx context.Context, field graphql
 			return ec.fieldContext_Product_variants(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Product().Variants(ctx, obj)
+			return ec.resolveBatch_Product_variants(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []catalog.Variant) graphql.Marshaler {
@@ -2281,6 +2409,29 @@ func (ec *executionContext) fieldContext_Product_variants(_ context.Context, fie
 		},
 	}
 	return fc, nil
+}
+func (ec *executionContext) resolveBatch_Product_variants(ctx context.Context, field graphql.CollectedField, obj *catalog.Product) (any, error) {
+	resolver := ec.Resolvers.Product()
+	if batch, ok := graphql.BatchParentsFor[*catalog.Product](ctx, "Product"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Variants(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[[]catalog.Variant](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Product.variants",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Variants(ctx, []*catalog.Product{obj})
+	return graphql.ResolveBatchSingleResult[[]catalog.Variant](
+		ctx,
+		results,
+		err,
+		"Product.variants",
+	)
 }
 
 func (ec *executionContext) _Product_rating(ctx context.Context, field graphql.CollectedField, obj *catalog.Product) (ret graphql.Marshaler) {
@@ -2324,8 +2475,7 @@ func (ec *executionContext) _Product_reviews(ctx context.Context, field graphql.
 			return ec.fieldContext_Product_reviews(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Product().Reviews(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.resolveBatch_Product_reviews(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ReviewConnection) graphql.Marshaler {
@@ -2357,6 +2507,30 @@ func (ec *executionContext) fieldContext_Product_reviews(ctx context.Context, fi
 		return fc, err
 	}
 	return fc, nil
+}
+func (ec *executionContext) resolveBatch_Product_reviews(ctx context.Context, field graphql.CollectedField, obj *catalog.Product) (any, error) {
+	resolver := ec.Resolvers.Product()
+	fc := graphql.GetFieldContext(ctx)
+	if batch, ok := graphql.BatchParentsFor[*catalog.Product](ctx, "Product"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Reviews(ctx, batch.Parents, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		})
+		return graphql.ResolveBatchGroupResult[*ReviewConnection](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Product.reviews",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Reviews(ctx, []*catalog.Product{obj}, fc.Args["first"].(*int), fc.Args["after"].(*string))
+	return graphql.ResolveBatchSingleResult[*ReviewConnection](
+		ctx,
+		results,
+		err,
+		"Product.reviews",
+	)
 }
 
 func (ec *executionContext) _Product_createdAt(ctx context.Context, field graphql.CollectedField, obj *catalog.Product) (ret graphql.Marshaler) {
@@ -3352,7 +3526,7 @@ func (ec *executionContext) _Variant_product(ctx context.Context, field graphql.
 			return ec.fieldContext_Variant_product(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Variant().Product(ctx, obj)
+			return ec.resolveBatch_Variant_product(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Product) graphql.Marshaler {
@@ -3373,6 +3547,29 @@ func (ec *executionContext) fieldContext_Variant_product(_ context.Context, fiel
 		},
 	}
 	return fc, nil
+}
+func (ec *executionContext) resolveBatch_Variant_product(ctx context.Context, field graphql.CollectedField, obj *catalog.Variant) (any, error) {
+	resolver := ec.Resolvers.Variant()
+	if batch, ok := graphql.BatchParentsFor[*catalog.Variant](ctx, "Variant"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Product(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[*catalog.Product](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Variant.product",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Product(ctx, []*catalog.Variant{obj})
+	return graphql.ResolveBatchSingleResult[*catalog.Product](
+		ctx,
+		results,
+		err,
+		"Variant.product",
+	)
 }
 
 func (ec *executionContext) __Service_sdl(ctx context.Context, field graphql.CollectedField, obj *fedruntime.Service) (ret graphql.Marshaler) {
@@ -4471,6 +4668,48 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputProductByIDsInput(ctx context.Context, obj any) (ProductByIDsInput, error) {
+	var it ProductByIDsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"ID"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "ID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ID"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalProductByIDsInput unmarshals raw into the ProductByIDsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalProductByIDsInput(ctx context.Context, raw any) (ProductByIDsInput, error) {
+	var out ProductByIDsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ProductByIDsInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputProductFilter(ctx context.Context, obj any) (ProductFilter, error) {
 	var it ProductFilter
 	if obj == nil {
@@ -4531,6 +4770,48 @@ func (ec *executionContext) unmarshalInputProductFilter(ctx context.Context, obj
 func UnmarshalProductFilter(ctx context.Context, raw any) (ProductFilter, error) {
 	var out ProductFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ProductFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputVariantBySkusInput(ctx context.Context, obj any) (VariantBySkusInput, error) {
+	var it VariantBySkusInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"Sku"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "Sku":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("Sku"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sku = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalVariantBySkusInput unmarshals raw into the VariantBySkusInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalVariantBySkusInput(ctx context.Context, raw any) (VariantBySkusInput, error) {
+	var out VariantBySkusInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "VariantBySkusInput", raw, &out)
 	return out, err
 }
 
@@ -4686,17 +4967,17 @@ func (ec *executionContext) _Entity(ctx context.Context, sel ast.SelectionSet) g
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Entity")
-		case "findProductByID":
+		case "findManyProductByIDs":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
-					return ec._Entity_findProductByID(ctx, field)
+					return ec._Entity_findManyProductByIDs(ctx, field)
 				})
-		case "findVariantBySku":
+		case "findManyVariantBySkus":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
-					return ec._Entity_findVariantBySku(ctx, field)
+					return ec._Entity_findManyVariantBySkus(ctx, field)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -5816,6 +6097,7 @@ func (ec *executionContext) marshalNCategory2githubᚗcomᚋshopgraphᚋshopgrap
 }
 
 func (ec *executionContext) marshalNCategory2ᚕgithubᚗcomᚋshopgraphᚋshopgraphᚋsubgraphsᚋcatalogᚐCategoryᚄ(ctx context.Context, sel ast.SelectionSet, v []catalog.Category) graphql.Marshaler {
+	ctx = graphql.WithBatchParentValues(ctx, "Category", v)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -5949,6 +6231,20 @@ func (ec *executionContext) marshalNProduct2ᚖgithubᚗcomᚋshopgraphᚋshopgr
 	return ec._Product(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNProductByIDsInput2ᚕᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋcatalogᚐProductByIDsInput(ctx context.Context, v any) ([]*ProductByIDsInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ProductByIDsInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalOProductByIDsInput2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋcatalogᚐProductByIDsInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) marshalNProductConnection2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋcatalogᚐProductConnection(ctx context.Context, sel ast.SelectionSet, v *ProductConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ProductConnection!")
@@ -6056,6 +6352,7 @@ func (ec *executionContext) marshalNVariant2githubᚗcomᚋshopgraphᚋshopgraph
 }
 
 func (ec *executionContext) marshalNVariant2ᚕgithubᚗcomᚋshopgraphᚋshopgraphᚋsubgraphsᚋcatalogᚐVariantᚄ(ctx context.Context, sel ast.SelectionSet, v []catalog.Variant) graphql.Marshaler {
+	ctx = graphql.WithBatchParentValues(ctx, "Variant", v)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -6071,12 +6368,18 @@ func (ec *executionContext) marshalNVariant2ᚕgithubᚗcomᚋshopgraphᚋshopgr
 	return ret
 }
 
-func (ec *executionContext) marshalNVariant2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋsubgraphsᚋcatalogᚐVariant(ctx context.Context, sel ast.SelectionSet, v *catalog.Variant) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "Variant!")
-		return graphql.Null
+func (ec *executionContext) unmarshalNVariantBySkusInput2ᚕᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋcatalogᚐVariantBySkusInput(ctx context.Context, v any) ([]*VariantBySkusInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*VariantBySkusInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalOVariantBySkusInput2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋcatalogᚐVariantBySkusInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
 	}
-	return ec._Variant(ctx, sel, v)
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalN_Any2map(ctx context.Context, v any) (map[string]any, error) {
@@ -6127,6 +6430,34 @@ func (ec *executionContext) marshalN_Any2ᚕmapᚄ(ctx context.Context, sel ast.
 }
 
 func (ec *executionContext) marshalN_Entity2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋpluginᚋfederationᚋfedruntimeᚐEntity(ctx context.Context, sel ast.SelectionSet, v []fedruntime.Entity) graphql.Marshaler {
+	{
+		var batchItemsVariant []*catalog.Variant
+		batchIdxMapVariant := map[int]int{}
+		var batchItemsProduct []*catalog.Product
+		batchIdxMapProduct := map[int]int{}
+		for i, item := range v {
+			switch concrete := item.(type) {
+			case catalog.Variant:
+				batchIdxMapVariant[i] = len(batchItemsVariant)
+				batchItemsVariant = append(batchItemsVariant, &concrete)
+			case *catalog.Variant:
+				batchIdxMapVariant[i] = len(batchItemsVariant)
+				batchItemsVariant = append(batchItemsVariant, concrete)
+			case catalog.Product:
+				batchIdxMapProduct[i] = len(batchItemsProduct)
+				batchItemsProduct = append(batchItemsProduct, &concrete)
+			case *catalog.Product:
+				batchIdxMapProduct[i] = len(batchItemsProduct)
+				batchItemsProduct = append(batchItemsProduct, concrete)
+			}
+		}
+		if len(batchItemsVariant) > 0 {
+			ctx = graphql.WithBatchParents(ctx, "Variant", batchItemsVariant, batchIdxMapVariant)
+		}
+		if len(batchItemsProduct) > 0 {
+			ctx = graphql.WithBatchParents(ctx, "Product", batchItemsProduct, batchIdxMapProduct)
+		}
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -6523,11 +6854,33 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	return res
 }
 
+func (ec *executionContext) marshalOProduct2ᚕᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋsubgraphsᚋcatalogᚐProduct(ctx context.Context, sel ast.SelectionSet, v []*catalog.Product) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithBatchParents(ctx, "Product", v, nil)
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOProduct2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋsubgraphsᚋcatalogᚐProduct(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
 func (ec *executionContext) marshalOProduct2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋsubgraphsᚋcatalogᚐProduct(ctx context.Context, sel ast.SelectionSet, v *catalog.Product) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Product(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOProductByIDsInput2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋcatalogᚐProductByIDsInput(ctx context.Context, v any) (*ProductByIDsInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputProductByIDsInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOProductFilter2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋcatalogᚐProductFilter(ctx context.Context, v any) (*ProductFilter, error) {
@@ -6619,11 +6972,33 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	return res
 }
 
+func (ec *executionContext) marshalOVariant2ᚕᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋsubgraphsᚋcatalogᚐVariant(ctx context.Context, sel ast.SelectionSet, v []*catalog.Variant) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithBatchParents(ctx, "Variant", v, nil)
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOVariant2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋsubgraphsᚋcatalogᚐVariant(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
 func (ec *executionContext) marshalOVariant2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋsubgraphsᚋcatalogᚐVariant(ctx context.Context, sel ast.SelectionSet, v *catalog.Variant) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Variant(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOVariantBySkusInput2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋcatalogᚐVariantBySkusInput(ctx context.Context, v any) (*VariantBySkusInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputVariantBySkusInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalO_Entity2githubᚗcomᚋ99designsᚋgqlgenᚋpluginᚋfederationᚋfedruntimeᚐEntity(ctx context.Context, sel ast.SelectionSet, v fedruntime.Entity) graphql.Marshaler {

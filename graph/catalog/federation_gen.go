@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/plugin/federation/fedruntime"
 )
 
@@ -134,6 +135,10 @@ func (ec *executionContext) resolveEntityGroup(
 
 func isMulti(typeName string) bool {
 	switch typeName {
+	case "Product":
+		return true
+	case "Variant":
+		return true
 	default:
 		return false
 	}
@@ -153,44 +158,6 @@ func (ec *executionContext) resolveEntity(
 	}()
 
 	switch typeName {
-	case "Product":
-		resolverName, err := entityResolverNameForProduct(ctx, rep)
-		if err != nil {
-			return nil, fmt.Errorf(`finding resolver for Entity "Product": %w`, err)
-		}
-		switch resolverName {
-
-		case "findProductByID":
-			id0, err := ec.unmarshalNID2string(ctx, rep["id"])
-			if err != nil {
-				return nil, fmt.Errorf(`unmarshalling param 0 for findProductByID(): %w`, err)
-			}
-			entity, err := ec.Resolvers.Entity().FindProductByID(ctx, id0)
-			if err != nil {
-				return nil, fmt.Errorf(`resolving Entity "Product": %w`, err)
-			}
-
-			return entity, nil
-		}
-	case "Variant":
-		resolverName, err := entityResolverNameForVariant(ctx, rep)
-		if err != nil {
-			return nil, fmt.Errorf(`finding resolver for Entity "Variant": %w`, err)
-		}
-		switch resolverName {
-
-		case "findVariantBySku":
-			id0, err := ec.unmarshalNString2string(ctx, rep["sku"])
-			if err != nil {
-				return nil, fmt.Errorf(`unmarshalling param 0 for findVariantBySku(): %w`, err)
-			}
-			entity, err := ec.Resolvers.Entity().FindVariantBySku(ctx, id0)
-			if err != nil {
-				return nil, fmt.Errorf(`resolving Entity "Variant": %w`, err)
-			}
-
-			return entity, nil
-		}
 
 	}
 	return nil, fmt.Errorf("%w: %s", ErrUnknownType, typeName)
@@ -211,6 +178,86 @@ func (ec *executionContext) resolveManyEntities(
 	}()
 
 	switch typeName {
+
+	case "Product":
+		resolverName, err := entityResolverNameForProduct(ctx, reps[0].entity)
+		if err != nil {
+			return fmt.Errorf(`finding resolver for Entity "Product": %w`, err)
+		}
+		switch resolverName {
+
+		case "findManyProductByIDs":
+			typedReps := make([]*ProductByIDsInput, len(reps))
+
+			for i, rep := range reps {
+				id0, err := ec.unmarshalNID2string(ctx, rep.entity["id"])
+				if err != nil {
+					return errors.New(fmt.Sprintf("Field %s undefined in schema.", "id"))
+				}
+
+				typedReps[i] = &ProductByIDsInput{
+					ID: id0,
+				}
+			}
+
+			entities, err := ec.Resolvers.Entity().FindManyProductByIDs(ctx, typedReps)
+			entityErrs, err := fedruntime.SplitEntityBatchErrors(err)
+			if err != nil {
+				return err
+			}
+
+			for i, entity := range entities {
+				if i < len(entityErrs) && entityErrs[i] != nil {
+					ec.Error(graphql.WithPathContext(ctx, graphql.NewPathWithIndex(reps[i].index)), entityErrs[i])
+					continue
+				}
+				list[reps[i].index] = entity
+			}
+			return nil
+
+		default:
+			return fmt.Errorf("unknown resolver: %s", resolverName)
+		}
+
+	case "Variant":
+		resolverName, err := entityResolverNameForVariant(ctx, reps[0].entity)
+		if err != nil {
+			return fmt.Errorf(`finding resolver for Entity "Variant": %w`, err)
+		}
+		switch resolverName {
+
+		case "findManyVariantBySkus":
+			typedReps := make([]*VariantBySkusInput, len(reps))
+
+			for i, rep := range reps {
+				id0, err := ec.unmarshalNString2string(ctx, rep.entity["sku"])
+				if err != nil {
+					return errors.New(fmt.Sprintf("Field %s undefined in schema.", "sku"))
+				}
+
+				typedReps[i] = &VariantBySkusInput{
+					Sku: id0,
+				}
+			}
+
+			entities, err := ec.Resolvers.Entity().FindManyVariantBySkus(ctx, typedReps)
+			entityErrs, err := fedruntime.SplitEntityBatchErrors(err)
+			if err != nil {
+				return err
+			}
+
+			for i, entity := range entities {
+				if i < len(entityErrs) && entityErrs[i] != nil {
+					ec.Error(graphql.WithPathContext(ctx, graphql.NewPathWithIndex(reps[i].index)), entityErrs[i])
+					continue
+				}
+				list[reps[i].index] = entity
+			}
+			return nil
+
+		default:
+			return fmt.Errorf("unknown resolver: %s", resolverName)
+		}
 
 	default:
 		return errors.New("unknown type: " + typeName)
@@ -246,7 +293,7 @@ func entityResolverNameForProduct(ctx context.Context, rep EntityRepresentation)
 				fmt.Errorf("%w due to all null value KeyFields for Product", ErrTypeNotFound))
 			break
 		}
-		return "findProductByID", nil
+		return "findManyProductByIDs", nil
 	}
 	return "", fmt.Errorf("%w for Product due to %v", ErrTypeNotFound,
 		errors.Join(entityResolverErrs...).Error())
@@ -281,7 +328,7 @@ func entityResolverNameForVariant(ctx context.Context, rep EntityRepresentation)
 				fmt.Errorf("%w due to all null value KeyFields for Variant", ErrTypeNotFound))
 			break
 		}
-		return "findVariantBySku", nil
+		return "findManyVariantBySkus", nil
 	}
 	return "", fmt.Errorf("%w for Variant due to %v", ErrTypeNotFound,
 		errors.Join(entityResolverErrs...).Error())

@@ -19,6 +19,10 @@ type PageInfo struct {
 	EndCursor       *string `json:"endCursor,omitempty"`
 }
 
+type ProductByIDsInput struct {
+	ID string `json:"ID"`
+}
+
 type ProductConnection struct {
 	Edges    []ProductEdge `json:"edges"`
 	PageInfo *PageInfo     `json:"pageInfo"`
@@ -51,6 +55,10 @@ type ReviewConnection struct {
 type ReviewEdge struct {
 	Cursor string          `json:"cursor"`
 	Node   *catalog.Review `json:"node"`
+}
+
+type VariantBySkusInput struct {
+	Sku string `json:"Sku"`
 }
 
 type ProductSort string

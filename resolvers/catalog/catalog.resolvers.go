@@ -9,72 +9,96 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/99designs/gqlgen/graphql"
+	dataloader "github.com/graph-gophers/dataloader/v7"
 	catalogql "github.com/shopgraph/shopgraph/graph/catalog"
 	"github.com/shopgraph/shopgraph/subgraphs/catalog"
 )
 
-// Parent is the resolver for the parent field.
-func (r *categoryResolver) Parent(ctx context.Context, obj *catalog.Category) (*catalog.Category, error) {
-	if obj.ParentID == "" {
-		return nil, nil
-	}
-	return r.loaders(ctx).Category.Load(ctx, obj.ParentID)()
+// Parent is the batch resolver for the parent field.
+func (r *categoryResolver) Parent(ctx context.Context, objs []*catalog.Category) ([]*catalog.Category, error) {
+	return loadEach(ctx, r.loaders(ctx).Category, objs, func(c *catalog.Category) string { return c.ParentID })
 }
 
-// Children is the resolver for the children field.
-func (r *categoryResolver) Children(ctx context.Context, obj *catalog.Category) ([]catalog.Category, error) {
+// Children is the batch resolver for the children field.
+func (r *categoryResolver) Children(ctx context.Context, objs []*catalog.Category) ([][]catalog.Category, error) {
 	l := r.loaders(ctx)
-	children, err := l.CategoryChildren.Load(ctx, obj.ID)()
+	children, err := loadEach(ctx, l.CategoryChildren, objs, func(c *catalog.Category) string { return c.ID })
 	if err != nil {
 		return nil, err
 	}
-	// Walking down the tree, each child's parent is obj: asking for it costs no query.
-	l.Category.Prime(ctx, obj.ID, obj)
+	// Walking down the tree, the children's parents are these objects: asking for them
+	// costs no query.
+	for _, c := range objs {
+		if c != nil {
+			l.Category.Prime(ctx, c.ID, c)
+		}
+	}
 	return children, nil
 }
 
-// Brand is the resolver for the brand field.
-func (r *productResolver) Brand(ctx context.Context, obj *catalog.Product) (*catalog.Brand, error) {
-	if obj.BrandID == "" {
-		return nil, nil
-	}
-	return r.loaders(ctx).Brand.Load(ctx, obj.BrandID)()
+// Brand is the batch resolver for the brand field.
+func (r *productResolver) Brand(ctx context.Context, objs []*catalog.Product) ([]*catalog.Brand, error) {
+	return loadEach(ctx, r.loaders(ctx).Brand, objs, func(p *catalog.Product) string { return p.BrandID })
 }
 
-// Category is the resolver for the category field.
-func (r *productResolver) Category(ctx context.Context, obj *catalog.Product) (*catalog.Category, error) {
-	if obj.CategoryID == "" {
-		return nil, nil
-	}
-	return r.loaders(ctx).Category.Load(ctx, obj.CategoryID)()
+// Category is the batch resolver for the category field.
+func (r *productResolver) Category(ctx context.Context, objs []*catalog.Product) ([]*catalog.Category, error) {
+	return loadEach(ctx, r.loaders(ctx).Category, objs, func(p *catalog.Product) string { return p.CategoryID })
 }
 
-// PriceRange is the resolver for the priceRange field.
-func (r *productResolver) PriceRange(ctx context.Context, obj *catalog.Product) (*catalog.PriceRange, error) {
-	variants, err := r.loaders(ctx).ProductVariants.Load(ctx, obj.ID)()
+// PriceRange is the batch resolver for the priceRange field.
+func (r *productResolver) PriceRange(ctx context.Context, objs []*catalog.Product) ([]*catalog.PriceRange, error) {
+	variants, err := loadEach(ctx, r.loaders(ctx).ProductVariants, objs, func(p *catalog.Product) string { return p.ID })
 	if err != nil {
 		return nil, err
 	}
-	pr := obj.PriceRangeOf(variants)
-	return &pr, nil
+	out := make([]*catalog.PriceRange, len(objs))
+	for i, p := range objs {
+		if p != nil { // objs holds the null entities of an _entities call too
+			pr := p.PriceRangeOf(variants[i])
+			out[i] = &pr
+		}
+	}
+	return out, nil
 }
 
-// Variants is the resolver for the variants field.
-func (r *productResolver) Variants(ctx context.Context, obj *catalog.Product) ([]catalog.Variant, error) {
-	return r.loaders(ctx).ProductVariants.Load(ctx, obj.ID)()
+// Variants is the batch resolver for the variants field.
+func (r *productResolver) Variants(ctx context.Context, objs []*catalog.Product) ([][]catalog.Variant, error) {
+	return loadEach(ctx, r.loaders(ctx).ProductVariants, objs, func(p *catalog.Product) string { return p.ID })
 }
 
-// Reviews is the resolver for the reviews field.
-func (r *productResolver) Reviews(ctx context.Context, obj *catalog.Product, first *int, after *string) (*catalogql.ReviewConnection, error) {
-	req, err := catalog.NewReviewPageRequest(obj.ID, first, after)
-	if err != nil {
+// Reviews is the batch resolver for the reviews field.
+func (r *productResolver) Reviews(ctx context.Context, objs []*catalog.Product, first *int, after *string) ([]*catalogql.ReviewConnection, error) {
+	// Validated once: the arguments are the same for every product.
+	if _, err := catalog.NewReviewPageRequest("", first, after); err != nil {
 		return nil, err
 	}
-	page, err := r.loaders(ctx).Reviews.Load(ctx, req)()
-	if err != nil {
-		return nil, err
+	// Queued one by one before awaiting, for one batch (see loadKeys).
+	l := r.loaders(ctx).Reviews
+	thunks := make([]dataloader.Thunk[catalog.ReviewPage], len(objs))
+	for i, p := range objs {
+		if p == nil { // objs holds the null entities of an _entities call too
+			continue
+		}
+		req, err := catalog.NewReviewPageRequest(p.ID, first, after)
+		if err != nil {
+			return nil, err
+		}
+		thunks[i] = l.Load(ctx, req)
 	}
-	return reviewConnection(page, after != nil), nil
+	out := make([]*catalogql.ReviewConnection, len(objs))
+	for i, thunk := range thunks {
+		if thunk == nil {
+			continue
+		}
+		page, err := thunk()
+		if err != nil {
+			return nil, err
+		}
+		out[i] = reviewConnection(page, after != nil)
+	}
+	return out, nil
 }
 
 // Product is the resolver for the product field.
@@ -119,15 +143,7 @@ func (r *queryResolver) Products(ctx context.Context, first *int, after *string,
 
 // Categories is the resolver for the categories field.
 func (r *queryResolver) Categories(ctx context.Context) ([]catalog.Category, error) {
-	roots, err := r.store.RootCategories(ctx)
-	if err != nil {
-		return nil, err
-	}
-	l := r.loaders(ctx)
-	for i := range roots {
-		l.Category.Prime(ctx, roots[i].ID, &roots[i])
-	}
-	return roots, nil
+	return r.store.RootCategories(ctx)
 }
 
 // Category is the resolver for the category field.
@@ -139,17 +155,26 @@ func (r *queryResolver) Category(ctx context.Context, id string) (*catalog.Categ
 	return r.loaders(ctx).Category.Load(ctx, id)()
 }
 
-// Product is the resolver for the product field.
-func (r *variantResolver) Product(ctx context.Context, obj *catalog.Variant) (*catalog.Product, error) {
-	p, err := r.loaders(ctx).Product.Load(ctx, obj.ProductID)()
+// Product is the batch resolver for the product field.
+func (r *variantResolver) Product(ctx context.Context, objs []*catalog.Variant) ([]*catalog.Product, error) {
+	products, err := loadEach(ctx, r.loaders(ctx).Product, objs, func(v *catalog.Variant) string { return v.ProductID })
 	if err != nil {
 		return nil, err
 	}
-	if p == nil {
-		// The foreign key makes this impossible; report it rather than break non-null.
-		return nil, fmt.Errorf("variant %s: product %s not found", obj.SKU, obj.ProductID)
+	var errs graphql.BatchErrorList
+	for i, p := range products {
+		if p == nil && objs[i] != nil {
+			// The foreign key makes this impossible; report it rather than break non-null.
+			if errs == nil {
+				errs = make(graphql.BatchErrorList, len(objs))
+			}
+			errs[i] = fmt.Errorf("variant %s: product %s not found", objs[i].SKU, objs[i].ProductID)
+		}
 	}
-	return p, nil
+	if errs != nil {
+		return products, errs
+	}
+	return products, nil
 }
 
 // Category returns catalogql.CategoryResolver implementation.

@@ -8,22 +8,40 @@ package catalogresolvers
 import (
 	"context"
 
+	"github.com/99designs/gqlgen/graphql"
 	catalogql "github.com/shopgraph/shopgraph/graph/catalog"
 	"github.com/shopgraph/shopgraph/subgraphs/catalog"
 )
 
-// FindProductByID is the resolver for the findProductByID field.
-func (r *entityResolver) FindProductByID(ctx context.Context, id string) (*catalog.Product, error) {
-	id, err := catalog.ParseID("representations.id", id)
+// FindManyProductByIDs is the resolver for the findManyProductByIDs field.
+func (r *entityResolver) FindManyProductByIDs(ctx context.Context, reps []*catalogql.ProductByIDsInput) ([]*catalog.Product, error) {
+	// A malformed id fails its own entity; the others still resolve, in one batch.
+	ids := make([]string, len(reps))
+	var errs graphql.BatchErrorList
+	for i, rep := range reps {
+		id, err := catalog.ParseID("representations.id", rep.ID)
+		if err != nil {
+			if errs == nil {
+				errs = make(graphql.BatchErrorList, len(reps))
+			}
+			errs[i] = err
+			continue
+		}
+		ids[i] = id
+	}
+	products, err := loadKeys(ctx, r.loaders(ctx).Product, ids)
 	if err != nil {
 		return nil, err
 	}
-	return r.loaders(ctx).Product.Load(ctx, id)()
+	if errs != nil {
+		return products, errs
+	}
+	return products, nil
 }
 
-// FindVariantBySku is the resolver for the findVariantBySku field.
-func (r *entityResolver) FindVariantBySku(ctx context.Context, sku string) (*catalog.Variant, error) {
-	return r.loaders(ctx).Variant.Load(ctx, sku)()
+// FindManyVariantBySkus is the resolver for the findManyVariantBySkus field.
+func (r *entityResolver) FindManyVariantBySkus(ctx context.Context, reps []*catalogql.VariantBySkusInput) ([]*catalog.Variant, error) {
+	return loadEach(ctx, r.loaders(ctx).Variant, reps, func(rep *catalogql.VariantBySkusInput) string { return rep.Sku })
 }
 
 // Entity returns catalogql.EntityResolver implementation.

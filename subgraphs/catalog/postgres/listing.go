@@ -25,8 +25,17 @@ var sortKeys = map[catalog.ProductSort]struct {
 	catalog.SortRating:    {"p.rating_score", true},
 }
 
+// mergedCategoryLimit bounds the categories whose listings are merged branch by branch; a
+// larger subtree is filtered with one = ANY scan instead.
+const mergedCategoryLimit = 64
+
 // ListProducts returns one page of a listing. Pages are keyset pages: the cursor's sort key and
 // id seek into the sort's index, so page 10,000 costs what page 1 does.
+//
+// Prices and ratings correlate with categories (laptops cost more than socks), so a category
+// filter must not walk the global sort index discarding other categories' products: each
+// category of the subtree is read from its own (category_id, key, id) index and the branches
+// are merged, which reads at most first+1 rows per category.
 func (s *Store) ListProducts(ctx context.Context, l catalog.ProductListing) (catalog.ProductPage, error) {
 	key, ok := sortKeys[l.Sort]
 	if !ok {
@@ -37,15 +46,6 @@ func (s *Store) ListProducts(ctx context.Context, l catalog.ProductListing) (cat
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
-	}
-	if l.Filter.CategoryID != "" {
-		// ARRAY(...) runs once, so the product scan sees a constant list of category ids.
-		where = append(where, `p.category_id = ANY (ARRAY(
-			WITH RECURSIVE tree (id) AS (
-				SELECT id FROM catalog.category WHERE id = `+arg(l.Filter.CategoryID)+`
-				UNION ALL
-				SELECT c.id FROM catalog.category c JOIN tree t ON c.parent_id = t.id)
-			SELECT id FROM tree))`)
 	}
 	if l.Filter.BrandID != "" {
 		where = append(where, `p.brand_id = `+arg(l.Filter.BrandID))
@@ -74,14 +74,43 @@ func (s *Store) ListProducts(ctx context.Context, l catalog.ProductListing) (cat
 		}
 		where = append(where, fmt.Sprintf("(%s, p.id) %s (%s, %s)", key.column, cmp, arg(k), arg(c.ID)))
 	}
-	sql := `SELECT ` + productColumns + ` FROM catalog.product p`
-	if len(where) > 0 {
-		sql += "\nWHERE " + strings.Join(where, "\n  AND ")
-	}
 	// One row more than asked tells whether another page follows.
-	sql += fmt.Sprintf("\nORDER BY %s %s, p.id %s\nLIMIT %s", key.column, dir, dir, arg(l.First+1))
+	tail := fmt.Sprintf("\nORDER BY %s %s, p.id %s\nLIMIT %s", key.column, dir, dir, arg(l.First+1))
+	selectWhere := func(columns string, extra ...string) string {
+		conds := append(extra, where...)
+		q := `SELECT ` + columns + ` FROM catalog.product p`
+		if len(conds) > 0 {
+			q += "\nWHERE " + strings.Join(conds, "\n  AND ")
+		}
+		return q
+	}
 
-	rows, err := s.pool.Query(ctx, sql, args...)
+	var sql string
+	if l.Filter.CategoryID == "" {
+		sql = selectWhere(productColumns) + tail
+	} else {
+		subtree, err := s.categorySubtree(ctx, l.Filter.CategoryID)
+		if err != nil {
+			return catalog.ProductPage{}, fmt.Errorf("list products: %w", err)
+		}
+		switch {
+		case len(subtree) == 0:
+			return catalog.ProductPage{}, nil // unknown category: nothing is in it
+		case len(subtree) > mergedCategoryLimit:
+			sql = selectWhere(productColumns, `p.category_id = ANY(`+arg(subtree)+`)`) + tail
+		default:
+			branches := make([]string, len(subtree))
+			for i, id := range subtree {
+				// The merge sorts on the branches' columns, rating_score included.
+				branches[i] = "(" + selectWhere(productColumns+", p.rating_score", `p.category_id = `+arg(id)) + tail + ")"
+			}
+			sql = `SELECT ` + productColumns + ` FROM (` + strings.Join(branches, "\nUNION ALL\n") + `) p` + tail
+		}
+	}
+
+	// Planned with the actual filter values (no cached generic plan): how selective a brand or
+	// price range is decides which index serves the page.
+	rows, err := s.pool.Query(ctx, sql, append([]any{pgx.QueryExecModeExec}, args...)...)
 	if err != nil {
 		return catalog.ProductPage{}, fmt.Errorf("list products: %w", err)
 	}
@@ -94,6 +123,25 @@ func (s *Store) ListProducts(ctx context.Context, l catalog.ProductListing) (cat
 		page.Products, page.HasNextPage = ps[:l.First], true
 	}
 	return page, nil
+}
+
+// categorySubtree returns the id of the category and of all its descendants; none when the
+// category does not exist.
+func (s *Store) categorySubtree(ctx context.Context, id string) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `
+		WITH RECURSIVE tree (id) AS (
+			SELECT id FROM catalog.category WHERE id = $1
+			UNION ALL
+			SELECT c.id FROM catalog.category c JOIN tree t ON c.parent_id = t.id)
+		SELECT id FROM tree`, id)
+	if err != nil {
+		return nil, fmt.Errorf("category subtree: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("category subtree: %w", err)
+	}
+	return ids, nil
 }
 
 type reviewRow struct {
