@@ -1,8 +1,8 @@
 package plan
 
 import (
-	"os"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/vektah/gqlparser/v2/ast"
@@ -46,7 +46,7 @@ func (p *planner) candidates(sub, typ, name string, provided *operation.Selectio
 	for _, g := range p.sg.Graphs {
 		fg := t.Fields[name].Graphs[g.Name]
 		tg := t.Graphs[g.Name]
-		if !fg.Resolvable() || tg == nil {
+		if !fg.ResolvableWith(p.labels) || tg == nil {
 			continue
 		}
 		add(typ, tg, fg)
@@ -60,7 +60,7 @@ func (p *planner) candidates(sub, typ, name string, provided *operation.Selectio
 			for _, g := range p.sg.Graphs {
 				itg := it.Graphs[g.Name]
 				fg := it.Fields[name].Graphs[g.Name]
-				if itg == nil || !itg.InterfaceObject || !fg.Resolvable() {
+				if itg == nil || !itg.InterfaceObject || !fg.ResolvableWith(p.labels) {
 					continue
 				}
 				add(i, itg, fg)

@@ -48,9 +48,20 @@ type Representation struct {
 	Fields   []*operation.Field
 }
 
+// Options tune planning.
+type Options struct {
+	// Labels are the active progressive @override labels.
+	Labels map[string]bool
+}
+
 // Build plans the operation.
 func Build(sg *supergraph.Supergraph, op *operation.Operation) (*Plan, error) {
-	p := &planner{sg: sg, op: op, reuse: map[string]*Fetch{}}
+	return BuildWith(sg, op, Options{})
+}
+
+// BuildWith plans the operation with options.
+func BuildWith(sg *supergraph.Supergraph, op *operation.Operation, opts Options) (*Plan, error) {
+	p := &planner{sg: sg, op: op, reuse: map[string]*Fetch{}, labels: opts.Labels}
 	if err := p.root(); err != nil {
 		return nil, err
 	}
@@ -79,6 +90,7 @@ type planner struct {
 	depth   int
 	err     error
 	stack   []*frame
+	labels  map[string]bool
 }
 
 func (p *planner) fail(format string, args ...any) {
@@ -150,7 +162,7 @@ func (p *planner) rootCandidates(typ, name string) []string {
 	}
 	var out []string
 	for _, g := range p.sg.Graphs {
-		if fg := t.Fields[name].Graphs[g.Name]; fg.Resolvable() {
+		if fg := t.Fields[name].Graphs[g.Name]; fg.ResolvableWith(p.labels) {
 			out = append(out, g.Name)
 		}
 	}
@@ -159,7 +171,7 @@ func (p *planner) rootCandidates(typ, name string) []string {
 
 // cost plans fields in a scratch planner and counts the fetches it needed.
 func (p *planner) cost(graph, typ string, fields []*operation.Field) int {
-	scratch := &planner{sg: p.sg, op: p.op, reuse: map[string]*Fetch{}, depth: p.depth}
+	scratch := &planner{sg: p.sg, op: p.op, reuse: map[string]*Fetch{}, depth: p.depth, labels: p.labels}
 	f := scratch.newFetch(graph, false, nil, nil)
 	scratch.planFields(f, graph, typ, fields, nil, f.sel, nil, false)
 	// fewer fetches first, then less data asked of entity fetches
@@ -357,7 +369,7 @@ func (p *planner) local(graph, typ, name string, requiresMet bool) bool {
 	if fg == nil {
 		return false
 	}
-	if fg.Resolvable() {
+	if fg.ResolvableWith(p.labels) {
 		return fg.Requires == "" || requiresMet
 	}
 	return false

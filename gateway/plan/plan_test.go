@@ -24,6 +24,16 @@ func loadStore(t testing.TB) *supergraph.Supergraph {
 
 func buildPlan(t testing.TB, sg *supergraph.Supergraph, query string, vars map[string]any) (*Plan, error) {
 	t.Helper()
+	return buildOpts(t, sg, query, vars, Options{})
+}
+
+func buildWithLabels(t testing.TB, sg *supergraph.Supergraph, query string, labels map[string]bool) (*Plan, error) {
+	t.Helper()
+	return buildOpts(t, sg, query, nil, Options{Labels: labels})
+}
+
+func buildOpts(t testing.TB, sg *supergraph.Supergraph, query string, vars map[string]any, opts Options) (*Plan, error) {
+	t.Helper()
 	p, oerr := operation.Parse(sg.API, query, "", operation.Limits{})
 	if oerr != nil {
 		t.Fatalf("parse: %v", oerr)
@@ -36,7 +46,7 @@ func buildPlan(t testing.TB, sg *supergraph.Supergraph, query string, vars map[s
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Build(sg, op)
+	return BuildWith(sg, op, opts)
 }
 
 func TestBuild(t *testing.T) {

@@ -124,3 +124,31 @@ type Bag @join__type(graph: X) { size: Int @join__field(graph: X, type: "Int!") 
 		t.Errorf("bag %v", bag)
 	}
 }
+
+func TestProgressiveOverride(t *testing.T) {
+	sg := parseShape(t, `
+type Query @join__type(graph: X) @join__type(graph: Y) { order: Order @join__field(graph: X) }
+type Order @join__type(graph: X, key: "id") @join__type(graph: Y, key: "id") {
+  id: ID!
+  total: Int @join__field(graph: X, overrideLabel: "percent(10)") @join__field(graph: Y, override: "x", overrideLabel: "percent(10)")
+}`)
+	if len(sg.OverrideLabels) != 1 || sg.OverrideLabels[0] != "percent(10)" {
+		t.Fatalf("labels %v", sg.OverrideLabels)
+	}
+	tests := []struct {
+		labels map[string]bool
+		want   int // fetches
+	}{
+		{nil, 1},
+		{map[string]bool{"percent(10)": true}, 2},
+	}
+	for _, tt := range tests {
+		p, oerr := buildWithLabels(t, sg, `{ order { total } }`, tt.labels)
+		if oerr != nil {
+			t.Fatal(oerr)
+		}
+		if len(p.Fetches) != tt.want {
+			t.Errorf("labels %v: %d fetches, want %d\n%s", tt.labels, len(p.Fetches), tt.want, p)
+		}
+	}
+}

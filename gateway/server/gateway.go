@@ -11,10 +11,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/vektah/gqlparser/v2/ast"
@@ -41,7 +44,11 @@ type Config struct {
 	InProcess map[string]http.Handler
 	// Subgraphs replaces the subgraph transport entirely (tests, benchmarks).
 	Subgraphs execute.Subgraphs
-	Logger    *slog.Logger
+	// ActiveLabel decides whether a progressive @override label is active for
+	// a request. By default "percent(x)" labels are active x% of the time
+	// and other labels never.
+	ActiveLabel func(ctx context.Context, label string) bool
+	Logger      *slog.Logger
 }
 
 // Gateway is the federated GraphQL endpoint.
@@ -51,6 +58,7 @@ type Gateway struct {
 	plans  *plan.Cache[*prepared]
 	limits operation.Limits
 	log    *slog.Logger
+	label  func(ctx context.Context, label string) bool
 }
 
 type prepared struct {
@@ -94,7 +102,11 @@ func New(cfg Config) (*Gateway, error) {
 		DisableDedupe: cfg.DisableDedupe,
 		DedupeKey:     transport.HeaderSignature,
 	})
-	return &Gateway{sg: sg, exec: exec, plans: plan.NewCache[*prepared](cfg.PlanCacheSize), limits: cfg.Limits, log: log}, nil
+	label := cfg.ActiveLabel
+	if label == nil {
+		label = percentLabel
+	}
+	return &Gateway{sg: sg, exec: exec, plans: plan.NewCache[*prepared](cfg.PlanCacheSize), limits: cfg.Limits, log: log, label: label}, nil
 }
 
 // NewHandler returns the gateway's HTTP handler (/graphql and /health).
@@ -150,7 +162,7 @@ func (g *Gateway) Routes() http.Handler {
 
 // Execute runs one GraphQL request.
 func (g *Gateway) Execute(ctx context.Context, req operation.Request) (*execute.Response, *operation.Error) {
-	prep, vars, oerr := g.prepare(req)
+	prep, vars, oerr := g.prepare(ctx, req)
 	if oerr != nil {
 		return nil, oerr
 	}
@@ -168,7 +180,7 @@ func (g *Gateway) Execute(ctx context.Context, req operation.Request) (*execute.
 
 // prepare parses, validates, normalises and plans, using the plan cache. It
 // returns the plan and the coerced variables of this request.
-func (g *Gateway) prepare(req operation.Request) (*prepared, map[string]any, *operation.Error) {
+func (g *Gateway) prepare(ctx context.Context, req operation.Request) (*prepared, map[string]any, *operation.Error) {
 	parsed, oerr := operation.Parse(g.sg.API, req.Query, req.OperationName, g.limits)
 	if oerr != nil {
 		return nil, nil, oerr
@@ -180,13 +192,22 @@ func (g *Gateway) prepare(req operation.Request) (*prepared, map[string]any, *op
 	if oerr != nil {
 		return nil, nil, oerr
 	}
-	key := cacheKey(req, parsed, vars)
+	var labels map[string]bool
+	for _, l := range g.sg.OverrideLabels {
+		if g.label(ctx, l) {
+			if labels == nil {
+				labels = map[string]bool{}
+			}
+			labels[l] = true
+		}
+	}
+	key := cacheKey(req, parsed, vars, labels)
 	prep, err := g.plans.Get(key, func() (*prepared, error) {
 		op, err := operation.Normalize(g.sg.API, parsed.Doc, parsed.Op, vars)
 		if err != nil {
 			return nil, &operation.Error{Code: operation.CodeBadUserInput, Message: err.Error()}
 		}
-		p, err := plan.Build(g.sg, op)
+		p, err := plan.BuildWith(g.sg, op, plan.Options{Labels: labels})
 		if err != nil {
 			g.log.Warn("query planning failed", "err", err)
 			return nil, &operation.Error{Code: "QUERY_PLANNING_FAILED", Message: err.Error()}
@@ -211,7 +232,7 @@ func (g *Gateway) prepare(req operation.Request) (*prepared, map[string]any, *op
 
 // cacheKey identifies a plan: the document, the operation and the values of
 // the variables that decide @skip/@include.
-func cacheKey(req operation.Request, parsed *operation.Prepared, vars map[string]any) string {
+func cacheKey(req operation.Request, parsed *operation.Prepared, vars map[string]any, labels map[string]bool) string {
 	h := sha256.New()
 	h.Write([]byte(req.Query))
 	h.Write([]byte{0})
@@ -224,6 +245,26 @@ func cacheKey(req operation.Request, parsed *operation.Prepared, vars map[string
 		h.Write([]byte(n))
 		h.Write(b)
 	}
+	active := make([]string, 0, len(labels))
+	for l := range labels {
+		active = append(active, l)
+	}
+	sort.Strings(active)
+	for _, l := range active {
+		h.Write([]byte{1})
+		h.Write([]byte(l))
+	}
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+// percentLabel makes "percent(x)" labels active for x% of requests.
+func percentLabel(_ context.Context, label string) bool {
+	if !strings.HasPrefix(label, "percent(") || !strings.HasSuffix(label, ")") {
+		return false
+	}
+	pct, err := strconv.ParseFloat(label[len("percent("):len(label)-1], 64)
+	if err != nil {
+		return false
+	}
+	return rand.Float64()*100 < pct
+}

@@ -34,6 +34,8 @@ type Supergraph struct {
 	// interface implementations (join v0.2+); otherwise every subgraph that
 	// knows an object is assumed to see all its interfaces.
 	ExplicitImplements bool
+	// OverrideLabels lists the progressive @override labels in use.
+	OverrideLabels []string
 
 	graphByEnum map[string]*Graph
 }
@@ -95,9 +97,36 @@ type FieldGraph struct {
 	UsedOverridden bool
 }
 
-// Resolvable reports whether the subgraph can resolve the field by itself.
+// Resolvable reports whether the subgraph can resolve the field by itself
+// when no progressive override label is active.
 func (fg *FieldGraph) Resolvable() bool {
-	return fg != nil && !fg.External && !fg.UsedOverridden
+	return fg.ResolvableWith(nil)
+}
+
+// ResolvableWith reports whether the subgraph can resolve the field given the
+// active progressive override labels: a labelled @override moves the field
+// to the overriding subgraph only while its label is active.
+func (fg *FieldGraph) ResolvableWith(labels map[string]bool) bool {
+	if fg == nil || fg.External {
+		return false
+	}
+	if fg.OverrideLabel != "" {
+		active := labels[fg.OverrideLabel]
+		if fg.Override != "" {
+			return active
+		}
+		return !active
+	}
+	return !fg.UsedOverridden
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
 }
 
 // Graph returns the subgraph with the given name, or nil.
@@ -201,6 +230,9 @@ func Parse(sdl string) (*Supergraph, error) {
 					UsedOverridden: argBool(jd, "usedOverridden"),
 				}
 				f.Graphs[g.Name] = fg
+				if fg.OverrideLabel != "" && !contains(s.OverrideLabels, fg.OverrideLabel) {
+					s.OverrideLabels = append(s.OverrideLabels, fg.OverrideLabel)
+				}
 			}
 			if len(joins) == 0 {
 				for gname := range t.Graphs {
