@@ -223,3 +223,30 @@ func FuzzParseValidatePlan(f *testing.F) {
 		}
 	})
 }
+
+func TestTree(t *testing.T) {
+	sg := loadStore(t)
+	tests := []struct {
+		query string
+		want  string
+	}{
+		{`{ products { id } }`, "Fetch(catalog) query{products{id}}\n"},
+		{`{ products { inStock } me { name } }`, `Sequence {
+  Parallel {
+    Fetch(catalog) query{products{id __typename}}
+    Fetch(accounts) query{me{name}}
+  }
+  Flatten(products.@) Fetch(inventory) query($representations:[_Any!]!){_entities(representations:$representations){__typename ...on Product{inStock}}}
+}
+`},
+	}
+	for _, tt := range tests {
+		p, err := buildPlan(t, sg, tt.query, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := FormatTree(p.Tree()); got != tt.want {
+			t.Errorf("%s:\ngot:\n%s\nwant:\n%s", tt.query, got, tt.want)
+		}
+	}
+}
