@@ -57,6 +57,11 @@ type fixture struct {
 
 func newFixture(t *testing.T) fixture {
 	t.Helper()
+	return newFixtureTB(t)
+}
+
+func newFixtureTB(t testing.TB) fixture {
+	t.Helper()
 	log := &queryLog{counts: map[string]int{}}
 	pool := pgtest.NewPool(t, func(c *pgxpool.Config) { c.ConnConfig.Tracer = log }, postgres.Domain)
 	store := postgres.NewStore(pool)
@@ -75,7 +80,7 @@ type gqlResponse struct {
 	} `json:"errors"`
 }
 
-func post(t *testing.T, h http.Handler, query string, vars map[string]any) gqlResponse {
+func post(t testing.TB, h http.Handler, query string, vars map[string]any) gqlResponse {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
