@@ -188,7 +188,11 @@ func (s *Service) execute(ctx context.Context, a Attempt) (Intent, error) {
 	i, err := s.store.Succeed(rctx, a, res.Reference)
 	if err != nil {
 		// The provider acted but nothing was recorded: the command stays pending, and a retry
-		// gets the same answer from the provider under the same idempotency key.
+		// gets the same answer from the provider under the same idempotency key. Ending the
+		// lease lets that retry come at once rather than when the lease runs out.
+		if rerr := s.store.Release(rctx, a); rerr != nil {
+			slog.WarnContext(ctx, "release payment lease", "order", c.OrderID, "op", c.Operation, "err", rerr)
+		}
 		return Intent{}, fmt.Errorf("record %s of order %s: %w", opNoun(c.Operation), c.OrderID, err)
 	}
 	return i, nil

@@ -230,3 +230,46 @@ func TestDatabaseOutageFailsWithoutCharging(t *testing.T) {
 		t.Errorf("provider charged %d times without a database", n)
 	}
 }
+
+// flakyStore fails the first recording of a success, as a database that drops the connection
+// right after the provider charged.
+type flakyStore struct {
+	*postgres.Store
+	failed bool
+}
+
+func (s *flakyStore) Succeed(ctx context.Context, a payments.Attempt, reference string) (payments.Intent, error) {
+	if !s.failed {
+		s.failed = true
+		return payments.Intent{}, errors.New("connection reset by peer")
+	}
+	return s.Store.Succeed(ctx, a, reference)
+}
+
+func TestLostRecordingIsRecoveredByARetry(t *testing.T) {
+	f := newFixture(t, 0)
+	ctx := context.Background()
+	order := ulid.Make().String()
+	service := payments.NewService(&flakyStore{Store: f.store}, f.provider)
+
+	if _, err := service.Authorize(ctx, authorize(order, provider.CardVisa)); err == nil {
+		t.Fatal("the failed recording was not reported")
+	}
+	start := time.Now()
+	i, err := service.Authorize(ctx, authorize(order, provider.CardVisa))
+	if err != nil || i.Status != payments.StatusAuthorized {
+		t.Fatalf("retry: %+v, %v", i, err)
+	}
+	if waited := time.Since(start); waited > 2*time.Second {
+		t.Errorf("retry waited %v: the lease was not released", waited)
+	}
+	if calls, charges := f.provider.Calls(payments.OpAuthorize), len(f.provider.Charges()); calls != 2 || charges != 1 {
+		t.Errorf("provider called %d times with %d charges, want 2 calls and 1 charge", calls, charges)
+	}
+	if i.ProviderReference != f.provider.Charges()[0].ID {
+		t.Errorf("intent references %s, not the provider's charge", i.ProviderReference)
+	}
+	if ledger := f.ledger(t, order); !equalOps(ledger, []payments.Operation{payments.OpAuthorize}) {
+		t.Errorf("ledger = %v", ledger)
+	}
+}
