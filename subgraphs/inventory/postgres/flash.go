@@ -1,0 +1,134 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/shopgraph/shopgraph/subgraphs/inventory"
+)
+
+// HotSKUs lists the SKUs on the flash-sale path.
+func (s *Store) HotSKUs(ctx context.Context) ([]string, error) {
+	rows, _ := s.pool.Query(ctx, `SELECT sku FROM inventory.hot_sku ORDER BY sku`)
+	skus, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("read hot skus: %w", err)
+	}
+	return skus, nil
+}
+
+// ApplyFlashEvents writes the flash-sale path's changes to a SKU's holds and stock in one
+// transaction, under the SKU's stock row locks.
+func (s *Store) ApplyFlashEvents(ctx context.Context, sku string, events []inventory.FlashEvent) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, lockStock, []string{sku}); err != nil {
+			return fmt.Errorf("lock stock of %s: %w", sku, err)
+		}
+		return applyFlashEvents(ctx, tx, events)
+	})
+}
+
+// applyFlashEvents writes events in order, in one round trip. Each statement is idempotent, so
+// events written before (a flush that failed after its commit) change nothing:
+//   - a reservation inserts its hold, or replaces a hold of the same order and SKU that was not
+//     confirmed (a reservation undone and taken again);
+//   - a confirmation decrements stock only when it moves its hold to CONFIRMED;
+//   - a release only moves an active hold; an undo only deletes an active hold.
+func applyFlashEvents(ctx context.Context, tx pgx.Tx, events []inventory.FlashEvent) error {
+	b := &pgx.Batch{}
+	for _, e := range events {
+		h := e.Hold
+		switch e.Op {
+		case inventory.FlashReserved:
+			b.Queue(`
+				INSERT INTO inventory.hold AS h (id, order_id, sku, fulfillment_center_id, quantity, expires_at)
+				VALUES ($1, $2, $3, $4, $5, $6)
+				ON CONFLICT (order_id, sku) DO UPDATE
+				SET id = EXCLUDED.id, fulfillment_center_id = EXCLUDED.fulfillment_center_id,
+				    quantity = EXCLUDED.quantity, expires_at = EXCLUDED.expires_at,
+				    status = 'ACTIVE', updated_at = now()
+				WHERE h.status <> 'CONFIRMED' AND h.id <> EXCLUDED.id`,
+				h.ID, h.OrderID, h.SKU, h.FulfillmentCenterID, h.Quantity, h.ExpiresAt)
+		case inventory.FlashConfirmed:
+			b.Queue(`
+				WITH c AS (
+					UPDATE inventory.hold SET status = 'CONFIRMED', updated_at = now()
+					WHERE id = $1 AND status <> 'CONFIRMED'
+					RETURNING sku, fulfillment_center_id, quantity
+				)
+				UPDATE inventory.stock s SET on_hand = s.on_hand - c.quantity, updated_at = now()
+				FROM c
+				WHERE s.sku = c.sku AND s.fulfillment_center_id = c.fulfillment_center_id`, h.ID)
+		case inventory.FlashReleased:
+			b.Queue(`UPDATE inventory.hold SET status = 'RELEASED', updated_at = now() WHERE id = $1 AND status = 'ACTIVE'`, h.ID)
+		case inventory.FlashUndone:
+			b.Queue(`DELETE FROM inventory.hold WHERE id = $1 AND status = 'ACTIVE'`, h.ID)
+		default:
+			return fmt.Errorf("flash-sale event %s: unknown operation %q", e.ID, e.Op)
+		}
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("write %d flash-sale events: %w", len(events), err)
+	}
+	return nil
+}
+
+// SwitchHot marks the SKU hot or not under its stock row locks and runs during in the same
+// transaction.
+func (s *Store) SwitchHot(ctx context.Context, sku string, hot bool, during func(context.Context, inventory.HotSwitch) error) error {
+	if err := inventory.ValidateSKU("sku", sku); err != nil {
+		return err
+	}
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		// The SKU's lock is taken even when it has no stock rows yet, so two switches of one
+		// SKU never interleave.
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('inventory.hot:' || $1, 0))`, sku); err != nil {
+			return fmt.Errorf("lock hot switch of %s: %w", sku, err)
+		}
+		if _, err := tx.Exec(ctx, lockStock, []string{sku}); err != nil {
+			return fmt.Errorf("lock stock of %s: %w", sku, err)
+		}
+		sql := `DELETE FROM inventory.hot_sku WHERE sku = $1`
+		if hot {
+			sql = `INSERT INTO inventory.hot_sku (sku) VALUES ($1) ON CONFLICT DO NOTHING`
+		}
+		if _, err := tx.Exec(ctx, sql, sku); err != nil {
+			return fmt.Errorf("mark %s hot=%v: %w", sku, hot, err)
+		}
+		return during(ctx, switchTx{tx: tx, sku: sku})
+	})
+}
+
+type switchTx struct {
+	tx  pgx.Tx
+	sku string
+}
+
+func (t switchTx) Apply(ctx context.Context, events []inventory.FlashEvent) error {
+	return applyFlashEvents(ctx, t.tx, events)
+}
+
+// Snapshot reads the SKU's stock and active holds; the stock rows are locked, so it is exact.
+func (t switchTx) Snapshot(ctx context.Context) (inventory.HotSnapshot, error) {
+	snap := inventory.HotSnapshot{SKU: t.sku, OnHand: map[string]int{}}
+	rows, _ := t.tx.Query(ctx, `SELECT fulfillment_center_id, on_hand FROM inventory.stock WHERE sku = $1`, t.sku)
+	var center string
+	var onHand int
+	if _, err := pgx.ForEachRow(rows, []any{&center, &onHand}, func() error {
+		snap.OnHand[center] = onHand
+		return nil
+	}); err != nil {
+		return snap, fmt.Errorf("read stock of %s: %w", t.sku, err)
+	}
+	rows, _ = t.tx.Query(ctx, `
+		SELECT `+holdColumns+` FROM inventory.hold
+		WHERE sku = $1 AND status = 'ACTIVE' AND expires_at > now()`, t.sku)
+	hs, err := pgx.CollectRows(rows, pgx.RowToStructByName[holdRow])
+	if err != nil {
+		return snap, fmt.Errorf("read holds of %s: %w", t.sku, err)
+	}
+	snap.Holds = holds(hs)
+	return snap, nil
+}

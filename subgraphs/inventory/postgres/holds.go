@@ -1,0 +1,359 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/oklog/ulid/v2"
+
+	"github.com/shopgraph/shopgraph/subgraphs/inventory"
+)
+
+// Locking order, the same everywhere, so that reservations never deadlock: the order's advisory
+// lock first (it serialises reserve, confirm and release of one order), then stock rows sorted
+// by (sku, fulfillment center), then hold rows. A hold is only taken, confirmed or released
+// while the stock rows it counts against are locked, so the availability read after taking the
+// locks is exact: nobody else can change it until commit.
+
+var _ inventory.HoldStore = (*Store)(nil)
+
+const lockOrder = `SELECT pg_advisory_xact_lock(hashtextextended('inventory.order:' || $1, 0))`
+
+// lockStock locks the stock rows of the SKUs in (sku, center) order. It returns nothing: what
+// the rows hold is read by the next statement, whose snapshot sees every change committed by
+// the transactions this one waited for.
+const lockStock = `
+	SELECT 1 FROM inventory.stock
+	WHERE sku = ANY($1)
+	ORDER BY sku, fulfillment_center_id
+	FOR UPDATE`
+
+const holdColumns = `id, order_id, sku, fulfillment_center_id, quantity, status, expires_at`
+
+type holdRow struct {
+	ID        string    `db:"id"`
+	OrderID   string    `db:"order_id"`
+	SKU       string    `db:"sku"`
+	CenterID  string    `db:"fulfillment_center_id"`
+	Quantity  int       `db:"quantity"`
+	Status    string    `db:"status"`
+	ExpiresAt time.Time `db:"expires_at"`
+}
+
+func (r holdRow) hold() inventory.Hold {
+	return inventory.Hold{ID: r.ID, OrderID: r.OrderID, SKU: r.SKU, FulfillmentCenterID: r.CenterID,
+		Quantity: r.Quantity, Status: r.Status, ExpiresAt: r.ExpiresAt}
+}
+
+func holds(rows []holdRow) []inventory.Hold {
+	out := make([]inventory.Hold, len(rows))
+	for i, r := range rows {
+		out[i] = r.hold()
+	}
+	return out
+}
+
+// orderHoldRow is a hold with whether its SKU is hot now.
+type orderHoldRow struct {
+	holdRow
+	Hot bool `db:"hot"`
+}
+
+const orderHolds = `
+	SELECT ` + holdColumns + `, EXISTS (SELECT 1 FROM inventory.hot_sku hs WHERE hs.sku = h.sku) AS hot
+	FROM inventory.hold h
+	WHERE order_id = $1
+	ORDER BY sku`
+
+type reserveStockRow struct {
+	stockRow
+	Hot bool `db:"hot"`
+}
+
+// ReserveHolds takes the holds of a request on the Postgres path, all lines or none.
+func (s *Store) ReserveHolds(ctx context.Context, req inventory.ReserveRequest) ([]inventory.Hold, error) {
+	req, err := req.Normalize()
+	if err != nil {
+		return nil, err
+	}
+	skus := req.SKUs()
+	var out []inventory.Hold
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		b := &pgx.Batch{}
+		b.Queue(lockOrder, req.OrderID)
+		b.Queue(orderHolds, req.OrderID)
+		b.Queue(lockStock, skus)
+		b.Queue(`
+			SELECT s.sku, s.on_hand, s.updated_at, `+heldUnits+` AS held,
+			       fc.id, fc.code, fc.name, fc.latitude, fc.longitude,
+			       EXISTS (SELECT 1 FROM inventory.hot_sku hs WHERE hs.sku = s.sku) AS hot
+			FROM inventory.stock s
+			JOIN inventory.fulfillment_center fc ON fc.id = s.fulfillment_center_id
+			WHERE s.sku = ANY($1)
+			ORDER BY s.sku, fc.code`, skus)
+		br := tx.SendBatch(ctx, b)
+		defer br.Close()
+		if _, err := br.Exec(); err != nil {
+			return fmt.Errorf("lock order: %w", err)
+		}
+		rows, _ := br.Query()
+		existing, err := pgx.CollectRows(rows, pgx.RowToStructByName[orderHoldRow])
+		if err != nil {
+			return fmt.Errorf("read holds of the order: %w", err)
+		}
+		if _, err := br.Exec(); err != nil {
+			return fmt.Errorf("lock stock: %w", err)
+		}
+		rows, _ = br.Query()
+		stock, err := pgx.CollectRows(rows, pgx.RowToStructByName[reserveStockRow])
+		if err != nil {
+			return fmt.Errorf("read stock: %w", err)
+		}
+		if err := br.Close(); err != nil {
+			return err
+		}
+
+		prior := make([]inventory.Hold, len(existing))
+		for i, h := range existing {
+			prior[i] = h.hold()
+		}
+		if out, err = inventory.ExistingHolds(req, prior, time.Now()); out != nil || err != nil {
+			return err
+		}
+		var hot []string
+		bySKU := make(map[string][]inventory.CenterStock, len(skus))
+		for _, r := range stock {
+			if r.Hot {
+				if len(hot) == 0 || hot[len(hot)-1] != r.SKU {
+					hot = append(hot, r.SKU)
+				}
+				continue
+			}
+			bySKU[r.SKU] = append(bySKU[r.SKU], r.stock())
+		}
+		if len(hot) > 0 {
+			return &inventory.HotSKUsError{SKUs: hot}
+		}
+		avail := make([]inventory.Availability, len(skus))
+		for i, sku := range skus {
+			avail[i] = inventory.Availability{SKU: sku, Centers: bySKU[sku]}
+		}
+		allocs, err := inventory.Allocate(req.Lines, avail, req.ShipTo)
+		if err != nil {
+			return err
+		}
+		ids := make([]string, len(allocs))
+		holdSKUs := make([]string, len(allocs))
+		centers := make([]string, len(allocs))
+		quantities := make([]int32, len(allocs))
+		for i, a := range allocs {
+			ids[i], holdSKUs[i], centers[i], quantities[i] = ulid.Make().String(), a.SKU, a.FulfillmentCenterID, int32(a.Quantity)
+		}
+		rows, _ = tx.Query(ctx, `
+			INSERT INTO inventory.hold (id, order_id, sku, fulfillment_center_id, quantity, expires_at)
+			SELECT id, $2, sku, center, quantity, now() + $6 * interval '1 microsecond'
+			FROM unnest($1::text[], $3::text[], $4::text[], $5::int[]) AS l (id, sku, center, quantity)
+			RETURNING `+holdColumns, ids, req.OrderID, holdSKUs, centers, quantities, req.TTL.Microseconds())
+		created, err := pgx.CollectRows(rows, pgx.RowToStructByName[holdRow])
+		if err != nil {
+			return fmt.Errorf("insert holds: %w", err)
+		}
+		out = holds(created)
+		return nil
+	})
+	if err != nil {
+		return nil, wrapReservation("reserve", req.OrderID, err)
+	}
+	return out, nil
+}
+
+// wrapReservation adds context to system failures and passes expected outcomes as they are.
+func wrapReservation(op, orderID string, err error) error {
+	var (
+		oos   *inventory.OutOfStockError
+		state *inventory.HoldStateError
+		hot   *inventory.HotSKUsError
+		input *inventory.InputError
+	)
+	if errors.As(err, &oos) || errors.As(err, &state) || errors.As(err, &hot) || errors.As(err, &input) {
+		return err
+	}
+	return fmt.Errorf("%s holds of order %s: %w", op, orderID, err)
+}
+
+// settleable reads the order's holds of SKUs that are not hot, under the order's lock.
+func settleable(ctx context.Context, tx pgx.Tx, orderID string) ([]orderHoldRow, error) {
+	b := &pgx.Batch{}
+	b.Queue(lockOrder, orderID)
+	b.Queue(orderHolds, orderID)
+	br := tx.SendBatch(ctx, b)
+	defer br.Close()
+	if _, err := br.Exec(); err != nil {
+		return nil, fmt.Errorf("lock order: %w", err)
+	}
+	rows, _ := br.Query()
+	all, err := pgx.CollectRows(rows, pgx.RowToStructByName[orderHoldRow])
+	if err != nil {
+		return nil, fmt.Errorf("read holds of the order: %w", err)
+	}
+	var out []orderHoldRow
+	for _, h := range all {
+		if !h.Hot {
+			out = append(out, h)
+		}
+	}
+	return out, br.Close()
+}
+
+// ConfirmHolds turns the order's active holds into decrements of stock on hand, in one
+// transaction, under locks on the stock rows.
+func (s *Store) ConfirmHolds(ctx context.Context, orderID string) ([]inventory.Hold, error) {
+	if err := inventory.ValidateOrderID("orderId", orderID); err != nil {
+		return nil, err
+	}
+	var out []inventory.Hold
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		hs, err := settleable(ctx, tx, orderID)
+		if err != nil {
+			return err
+		}
+		var active, skus []string
+		now := time.Now()
+		for _, h := range hs {
+			switch {
+			case h.Status == inventory.HoldReleased:
+				return &inventory.HoldStateError{Code: inventory.CodeHoldsReleased, OrderID: orderID,
+					Message: fmt.Sprintf("the holds of order %s were released and cannot be confirmed", orderID)}
+			case h.Status == inventory.HoldActive && !h.ExpiresAt.After(now):
+				return expired(orderID)
+			case h.Status == inventory.HoldActive:
+				active = append(active, h.ID)
+				skus = append(skus, h.SKU)
+			}
+			out = append(out, h.hold())
+		}
+		if len(active) == 0 {
+			return nil // nothing, or confirmed before
+		}
+		b := &pgx.Batch{}
+		b.Queue(lockStock, skus)
+		b.Queue(`
+			WITH c AS (
+				UPDATE inventory.hold SET status = 'CONFIRMED', updated_at = now()
+				WHERE id = ANY($1) AND status = 'ACTIVE' AND expires_at > now()
+				  AND NOT EXISTS (SELECT 1 FROM inventory.hot_sku hs WHERE hs.sku = hold.sku)
+				RETURNING sku, fulfillment_center_id, quantity
+			), d AS (
+				UPDATE inventory.stock s SET on_hand = s.on_hand - c.quantity, updated_at = now()
+				FROM c
+				WHERE s.sku = c.sku AND s.fulfillment_center_id = c.fulfillment_center_id
+				RETURNING 1
+			)
+			SELECT (SELECT count(*) FROM c) AS holds, (SELECT count(*) FROM d) AS stock`, active)
+		br := tx.SendBatch(ctx, b)
+		defer br.Close()
+		if _, err := br.Exec(); err != nil {
+			return fmt.Errorf("lock stock: %w", err)
+		}
+		var confirmed, decremented int
+		if err := br.QueryRow().Scan(&confirmed, &decremented); err != nil {
+			return fmt.Errorf("confirm holds: %w", err)
+		}
+		if confirmed != len(active) || decremented != len(active) {
+			// A hold expired, or its SKU went hot, between the read and the locks.
+			return expired(orderID)
+		}
+		for i := range out {
+			out[i].Status = inventory.HoldConfirmed
+		}
+		return br.Close()
+	})
+	if err != nil {
+		return nil, wrapReservation("confirm", orderID, err)
+	}
+	return out, nil
+}
+
+func expired(orderID string) error {
+	return &inventory.HoldStateError{Code: inventory.CodeHoldsExpired, OrderID: orderID,
+		Message: fmt.Sprintf("the holds of order %s expired before they were confirmed", orderID)}
+}
+
+// ReleaseHolds releases the order's active holds. Holds count against availability only while
+// active, so releasing needs no lock on stock.
+func (s *Store) ReleaseHolds(ctx context.Context, orderID string) ([]inventory.Hold, error) {
+	if err := inventory.ValidateOrderID("orderId", orderID); err != nil {
+		return nil, err
+	}
+	var out []inventory.Hold
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		hs, err := settleable(ctx, tx, orderID)
+		if err != nil {
+			return err
+		}
+		var active []string
+		for _, h := range hs {
+			switch h.Status {
+			case inventory.HoldConfirmed:
+				return &inventory.HoldStateError{Code: inventory.CodeHoldsConfirmed, OrderID: orderID,
+					Message: fmt.Sprintf("the holds of order %s were confirmed; return the units instead", orderID)}
+			case inventory.HoldActive:
+				active = append(active, h.ID)
+			}
+			h.Status = inventory.HoldReleased
+			out = append(out, h.hold())
+		}
+		if len(active) == 0 {
+			return nil
+		}
+		_, err = tx.Exec(ctx, `
+			UPDATE inventory.hold SET status = 'RELEASED', updated_at = now()
+			WHERE id = ANY($1) AND status = 'ACTIVE'`, active)
+		return err
+	})
+	if err != nil {
+		return nil, wrapReservation("release", orderID, err)
+	}
+	return out, nil
+}
+
+// Holds lists every hold of the order, ordered by SKU.
+func (s *Store) Holds(ctx context.Context, orderID string) ([]inventory.Hold, error) {
+	rows, _ := s.pool.Query(ctx, `SELECT `+holdColumns+` FROM inventory.hold WHERE order_id = $1 ORDER BY sku`, orderID)
+	hs, err := pgx.CollectRows(rows, pgx.RowToStructByName[holdRow])
+	if err != nil {
+		return nil, fmt.Errorf("read holds of order %s: %w", orderID, err)
+	}
+	return holds(hs), nil
+}
+
+// expireBatch bounds one sweeping statement, so that a backlog never holds locks for long.
+const expireBatch = 1000
+
+// ExpireHolds releases active holds of SKUs that are not hot that expired by asOf. Holds being
+// confirmed right now are skipped (SKIP LOCKED) and looked at again by the next sweep.
+func (s *Store) ExpireHolds(ctx context.Context, asOf time.Time) (int, error) {
+	total := 0
+	for {
+		tag, err := s.pool.Exec(ctx, `
+			UPDATE inventory.hold SET status = 'RELEASED', updated_at = now()
+			WHERE id IN (
+				SELECT id FROM inventory.hold h
+				WHERE status = 'ACTIVE' AND expires_at <= $1
+				  AND NOT EXISTS (SELECT 1 FROM inventory.hot_sku hs WHERE hs.sku = h.sku)
+				ORDER BY expires_at
+				LIMIT $2
+				FOR UPDATE SKIP LOCKED
+			) AND status = 'ACTIVE'`, asOf, expireBatch)
+		if err != nil {
+			return total, fmt.Errorf("release expired holds: %w", err)
+		}
+		total += int(tag.RowsAffected())
+		if tag.RowsAffected() < expireBatch {
+			return total, nil
+		}
+	}
+}
