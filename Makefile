@@ -21,6 +21,7 @@ test: deps
 deps:
 	@bash scripts/deps.sh >/dev/null
 	@bash scripts/test-tools.sh
+	@bash scripts/stripe-mock.sh
 
 build:
 	$(GO) build -o bin/shopgraph ./cmd/shopgraph
