@@ -21,7 +21,7 @@ const (
 	leipzig   = "01KE6P4YM0YFZMTH8Y8AF1G8GN"
 )
 
-func newStore(t *testing.T) (*postgres.Store, *pgxpool.Pool) {
+func newStore(t testing.TB) (*postgres.Store, *pgxpool.Pool) {
 	t.Helper()
 	pool := pgtest.NewPool(t, func(c *pgxpool.Config) { c.MaxConns = 20 }, postgres.Domain)
 	exec(t, pool, `INSERT INTO inventory.fulfillment_center (id, code, name, latitude, longitude) VALUES
@@ -30,14 +30,14 @@ func newStore(t *testing.T) (*postgres.Store, *pgxpool.Pool) {
 	return postgres.NewStore(pool), pool
 }
 
-func exec(t *testing.T, pool *pgxpool.Pool, sql string, args ...any) {
+func exec(t testing.TB, pool *pgxpool.Pool, sql string, args ...any) {
 	t.Helper()
 	if _, err := pool.Exec(context.Background(), sql, args...); err != nil {
 		t.Fatalf("exec %q: %v", sql, err)
 	}
 }
 
-func setStock(t *testing.T, pool *pgxpool.Pool, sku, center string, onHand int) {
+func setStock(t testing.TB, pool *pgxpool.Pool, sku, center string, onHand int) {
 	t.Helper()
 	exec(t, pool, `INSERT INTO inventory.stock (sku, fulfillment_center_id, on_hand) VALUES ($1, $2, $3)`, sku, center, onHand)
 }
