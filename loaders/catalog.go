@@ -2,6 +2,7 @@ package loaders
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/graph-gophers/dataloader/v7"
@@ -17,28 +18,46 @@ type CatalogReader interface {
 	// VariantsByProductID returns the variants of the products, each product's in order.
 	VariantsByProductID(ctx context.Context, productIDs []string) ([]catalog.Variant, error)
 	BrandsByID(ctx context.Context, ids []string) ([]catalog.Brand, error)
-	CategoriesByID(ctx context.Context, ids []string) ([]catalog.Category, error)
-	// CategoriesByParentID returns the children of the categories, each parent's in order.
-	CategoriesByParentID(ctx context.Context, parentIDs []string) ([]catalog.Category, error)
+	// Categories returns the whole tree, parents first and siblings in order.
+	Categories(ctx context.Context) ([]catalog.Category, error)
 	// ReviewPages returns one page per request, in request order.
 	ReviewPages(ctx context.Context, reqs []catalog.ReviewPageRequest) ([]catalog.ReviewPage, error)
 }
 
 // Catalog batches the catalog reads of one request. Lookups by id give nil for an unknown id.
 type Catalog struct {
-	Product          *dataloader.Loader[string, *catalog.Product]
-	Variant          *dataloader.Loader[string, *catalog.Variant]
-	ProductVariants  *dataloader.Loader[string, []catalog.Variant] // by product id
-	Brand            *dataloader.Loader[string, *catalog.Brand]
-	Category         *dataloader.Loader[string, *catalog.Category]
-	CategoryChildren *dataloader.Loader[string, []catalog.Category] // by parent id
-	Reviews          *dataloader.Loader[catalog.ReviewPageRequest, catalog.ReviewPage]
+	Product         *CatalogLoader[string, *catalog.Product]
+	Variant         *CatalogLoader[string, *catalog.Variant]
+	ProductVariants *CatalogLoader[string, []catalog.Variant] // by product id
+	Brand           *CatalogLoader[string, *catalog.Brand]
+	Reviews         *CatalogLoader[catalog.ReviewPageRequest, catalog.ReviewPage]
+
+	reader CatalogReader
+	tree   struct {
+		sync.Mutex
+		loaded *catalog.CategoryTree
+	}
+}
+
+// CategoryTree returns the category tree, read with one query the first time a request
+// needs any category: parents, children and the categories of products all come from it.
+func (c *Catalog) CategoryTree(ctx context.Context) (*catalog.CategoryTree, error) {
+	c.tree.Lock()
+	defer c.tree.Unlock()
+	if c.tree.loaded == nil {
+		categories, err := c.reader.Categories(ctx)
+		if err != nil {
+			return nil, err // not kept: a later field may try again
+		}
+		c.tree.loaded = catalog.NewCategoryTree(categories)
+	}
+	return c.tree.loaded, nil
 }
 
 const (
-	// catalogWait is how long a batch stays open. The catalog's resolvers are batch
-	// resolvers that queue all their keys at once, so the window only has to cover that loop
-	// and sibling fields loading the same keys (variants and priceRange).
+	// catalogWait is how long a batch of single Loads stays open: long enough for the
+	// resolvers of sibling objects, which gqlgen starts together, to join it. Batch resolvers
+	// use LoadAll, which does not wait.
 	catalogWait = 2 * time.Millisecond
 	// catalogBatchCap bounds the keys of one query.
 	catalogBatchCap = 1000
@@ -47,15 +66,13 @@ const (
 // NewCatalog returns fresh loaders for one request.
 func NewCatalog(r CatalogReader) *Catalog {
 	return &Catalog{
-		Product: catalogLoader(catalogByKey(r.ProductsByID, func(p *catalog.Product) string { return p.ID })),
-		Variant: catalogLoader(catalogByKey(r.VariantsBySKU, func(v *catalog.Variant) string { return v.SKU })),
-		ProductVariants: catalogLoader(catalogGrouped(r.VariantsByProductID,
+		Product: newCatalogLoader(catalogByKey(r.ProductsByID, func(p *catalog.Product) string { return p.ID })),
+		Variant: newCatalogLoader(catalogByKey(r.VariantsBySKU, func(v *catalog.Variant) string { return v.SKU })),
+		ProductVariants: newCatalogLoader(catalogGrouped(r.VariantsByProductID,
 			func(v *catalog.Variant) string { return v.ProductID })),
-		Brand:    catalogLoader(catalogByKey(r.BrandsByID, func(b *catalog.Brand) string { return b.ID })),
-		Category: catalogLoader(catalogByKey(r.CategoriesByID, func(c *catalog.Category) string { return c.ID })),
-		CategoryChildren: catalogLoader(catalogGrouped(r.CategoriesByParentID,
-			func(c *catalog.Category) string { return c.ParentID })),
-		Reviews: catalogLoader(func(ctx context.Context, reqs []catalog.ReviewPageRequest) []*dataloader.Result[catalog.ReviewPage] {
+		Brand:  newCatalogLoader(catalogByKey(r.BrandsByID, func(b *catalog.Brand) string { return b.ID })),
+		reader: r,
+		Reviews: newCatalogLoader(func(ctx context.Context, reqs []catalog.ReviewPageRequest) []*dataloader.Result[catalog.ReviewPage] {
 			pages, err := r.ReviewPages(ctx, reqs)
 			results := make([]*dataloader.Result[catalog.ReviewPage], len(reqs))
 			for i := range reqs {
@@ -70,10 +87,82 @@ func NewCatalog(r CatalogReader) *Catalog {
 	}
 }
 
-func catalogLoader[K comparable, V any](batch dataloader.BatchFunc[K, V]) *dataloader.Loader[K, V] {
-	return dataloader.NewBatchedLoader(batch,
-		dataloader.WithWait[K, V](catalogWait),
-		dataloader.WithBatchCapacity[K, V](catalogBatchCap))
+// CatalogLoader is a dataloader that can also load a known set of keys at once.
+type CatalogLoader[K comparable, V any] struct {
+	*dataloader.Loader[K, V]
+	cache *dataloader.InMemoryCache[K, V]
+	batch dataloader.BatchFunc[K, V]
+	mu    sync.Mutex // makes LoadAll's look-up and claim of missing keys one step
+}
+
+func newCatalogLoader[K comparable, V any](batch dataloader.BatchFunc[K, V]) *CatalogLoader[K, V] {
+	cache := dataloader.NewCache[K, V]()
+	return &CatalogLoader[K, V]{
+		Loader: dataloader.NewBatchedLoader(batch,
+			dataloader.WithCache[K, V](cache),
+			dataloader.WithWait[K, V](catalogWait),
+			dataloader.WithBatchCapacity[K, V](catalogBatchCap)),
+		cache: cache,
+		batch: batch,
+	}
+}
+
+// LoadAll returns the values of keys, in order, fetching the ones not loaded or being loaded
+// yet together and at once (one query per catalogBatchCap keys) instead of after the batch
+// window. A batch resolver, which holds every key of a selection, so gets exactly one query
+// however goroutines are scheduled; a concurrent LoadAll or Load of the same keys waits for
+// that query instead of sending its own.
+func (l *CatalogLoader[K, V]) LoadAll(ctx context.Context, keys []K) ([]V, error) {
+	thunks := make([]dataloader.Thunk[V], len(keys))
+	var missing []K
+	fetched := &fetch[K, V]{done: make(chan struct{}), values: map[K]V{}, errs: map[K]error{}}
+	l.mu.Lock()
+	for i, k := range keys {
+		if thunk, ok := l.cache.Get(ctx, k); ok {
+			thunks[i] = thunk
+			continue
+		}
+		missing = append(missing, k)
+		thunks[i] = fetched.thunk(k)
+		l.cache.Set(ctx, k, thunks[i])
+	}
+	l.mu.Unlock()
+	if len(missing) > 0 {
+		fetched.run(ctx, l.batch, missing)
+	}
+	out := make([]V, len(keys))
+	for i, thunk := range thunks {
+		v, err := thunk()
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+// fetch is one LoadAll query whose results other callers may be waiting for.
+type fetch[K comparable, V any] struct {
+	done   chan struct{}
+	values map[K]V
+	errs   map[K]error
+}
+
+func (f *fetch[K, V]) thunk(k K) dataloader.Thunk[V] {
+	return func() (V, error) {
+		<-f.done
+		return f.values[k], f.errs[k]
+	}
+}
+
+func (f *fetch[K, V]) run(ctx context.Context, batch dataloader.BatchFunc[K, V], keys []K) {
+	defer close(f.done)
+	for start := 0; start < len(keys); start += catalogBatchCap {
+		chunk := keys[start:min(start+catalogBatchCap, len(keys))]
+		for i, res := range batch(ctx, chunk) {
+			f.values[chunk[i]], f.errs[chunk[i]] = res.Data, res.Error
+		}
+	}
 }
 
 // catalogByKey answers each key with the row whose key it is, or nil.

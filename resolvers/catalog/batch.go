@@ -3,11 +3,25 @@ package catalogresolvers
 import (
 	"context"
 
-	"github.com/graph-gophers/dataloader/v7"
+	"github.com/shopgraph/shopgraph/loaders"
 )
 
-// loadEach resolves one value per object through a loader; see loadKeys.
-func loadEach[O, V any](ctx context.Context, loader *dataloader.Loader[string, V], objs []*O, key func(*O) string) ([]V, error) {
+// loadEach resolves one value per object through a loader. gqlgen calls a batch resolver
+// with one object when it cannot group siblings (a product under a connection edge, say):
+// that object's key then waits in the loader's batch window for its siblings' keys. Given
+// the whole group, it loads at once; see loadKeys.
+func loadEach[O, V any](ctx context.Context, loader *loaders.CatalogLoader[string, V], objs []*O, key func(*O) string) ([]V, error) {
+	if len(objs) == 1 && objs[0] != nil {
+		k := key(objs[0])
+		if k == "" {
+			return make([]V, 1), nil
+		}
+		v, err := loader.Load(ctx, k)()
+		if err != nil {
+			return nil, err
+		}
+		return []V{v}, nil
+	}
 	keys := make([]string, len(objs))
 	for i, o := range objs {
 		if o != nil { // a null entity among _entities results
@@ -17,30 +31,27 @@ func loadEach[O, V any](ctx context.Context, loader *dataloader.Loader[string, V
 	return loadKeys(ctx, loader, keys)
 }
 
-// loadKeys loads every key in a single batch and returns the values in key order. An empty
-// key (a product without a brand) gets the zero value. A failed batch fails every key, as
-// the query behind it failed.
-//
-// The keys are queued one after the other before any is awaited: dataloader's LoadMany
-// queues each key from a goroutine of its own, and a slow scheduler can then spread them
-// over two batch windows, that is two queries.
-func loadKeys[V any](ctx context.Context, loader *dataloader.Loader[string, V], keys []string) ([]V, error) {
-	thunks := make([]dataloader.Thunk[V], len(keys))
+// loadKeys loads every key with one query at most and returns the values in key order. An
+// empty key (a product without a brand) gets the zero value.
+func loadKeys[V any](ctx context.Context, loader *loaders.CatalogLoader[string, V], keys []string) ([]V, error) {
+	present := make([]string, 0, len(keys))
+	at := make([]int, 0, len(keys))
 	for i, k := range keys {
 		if k != "" {
-			thunks[i] = loader.Load(ctx, k)
+			present = append(present, k)
+			at = append(at, i)
 		}
 	}
 	out := make([]V, len(keys))
-	for i, thunk := range thunks {
-		if thunk == nil {
-			continue
-		}
-		v, err := thunk()
-		if err != nil {
-			return nil, err
-		}
-		out[i] = v
+	if len(present) == 0 {
+		return out, nil
+	}
+	values, err := loader.LoadAll(ctx, present)
+	if err != nil {
+		return nil, err
+	}
+	for j, i := range at {
+		out[i] = values[j]
 	}
 	return out, nil
 }

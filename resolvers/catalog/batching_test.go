@@ -28,6 +28,21 @@ const variantEntities = `query($reps: [_Any!]!) {
 	}
 }`
 
+// Products under a variant or a connection edge are resolved one by one, not as a list;
+// their related rows are prefetched together, so these cost one query per type as well.
+const variantEntitiesWithProductDetails = `query($reps: [_Any!]!) {
+	_entities(representations: $reps) {
+		... on Variant { sku product { id brand { name } category { name } priceRange { min { amount } } } }
+	}
+}`
+
+const listingWithDetails = `{
+	products(first: 100, sort: PRICE_ASC) {
+		edges { node { id brand { name } category { name } variants { sku } priceRange { max { amount } }
+			reviews(first: 1) { edges { node { rating } } } } }
+	}
+}`
+
 func productReps(ids []string) []map[string]any {
 	reps := make([]map[string]any, len(ids))
 	for i, id := range ids {
@@ -59,16 +74,25 @@ func TestHundredEntitiesCostOneQueryPerType(t *testing.T) {
 			map[string]int{"product": 1, "variant": 1, "brand": 1, "category": 1, "review": 1}},
 		{"variants", variantEntities, variantReps(skus),
 			map[string]int{"variant": 1, "product": 1}},
+		{"variants with product details", variantEntitiesWithProductDetails, variantReps(skus),
+			map[string]int{"variant": 2, "product": 1, "brand": 1, "category": 1}}, // by SKU, then by product
+		{"a page of 100 products", listingWithDetails, nil,
+			map[string]int{"product": 1, "variant": 1, "brand": 1, "category": 1, "review": 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f.queries.reset()
-			resp := do(t, f.handler, tt.query, map[string]any{"reps": tt.reps})
+			var vars map[string]any
+			if tt.reps != nil {
+				vars = map[string]any{"reps": tt.reps}
+			}
+			resp := do(t, f.handler, tt.query, vars)
 			if len(resp.Errors) > 0 {
 				t.Fatalf("errors: %+v", resp.Errors)
 			}
 			var out struct {
 				Entities []*json.RawMessage `json:"_entities"`
+				Products struct{ Edges []json.RawMessage }
 			}
 			if err := json.Unmarshal(resp.Data, &out); err != nil {
 				t.Fatal(err)
@@ -78,8 +102,8 @@ func TestHundredEntitiesCostOneQueryPerType(t *testing.T) {
 					t.Fatalf("entity %d is null", i)
 				}
 			}
-			if len(out.Entities) != 100 {
-				t.Fatalf("%d entities, want 100", len(out.Entities))
+			if n := len(out.Entities) + len(out.Products.Edges); n != 100 {
+				t.Fatalf("%d objects, want 100", n)
 			}
 			got := f.queries.byTable()
 			for table, n := range tt.want {

@@ -10,31 +10,38 @@ import (
 	"fmt"
 
 	"github.com/99designs/gqlgen/graphql"
-	dataloader "github.com/graph-gophers/dataloader/v7"
 	catalogql "github.com/shopgraph/shopgraph/graph/catalog"
 	"github.com/shopgraph/shopgraph/subgraphs/catalog"
 )
 
 // Parent is the batch resolver for the parent field.
 func (r *categoryResolver) Parent(ctx context.Context, objs []*catalog.Category) ([]*catalog.Category, error) {
-	return loadEach(ctx, r.loaders(ctx).Category, objs, func(c *catalog.Category) string { return c.ParentID })
+	tree, err := r.loaders(ctx).CategoryTree(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*catalog.Category, len(objs))
+	for i, c := range objs {
+		if c != nil && c.ParentID != "" {
+			out[i] = tree.Category(c.ParentID)
+		}
+	}
+	return out, nil
 }
 
 // Children is the batch resolver for the children field.
 func (r *categoryResolver) Children(ctx context.Context, objs []*catalog.Category) ([][]catalog.Category, error) {
-	l := r.loaders(ctx)
-	children, err := loadEach(ctx, l.CategoryChildren, objs, func(c *catalog.Category) string { return c.ID })
+	tree, err := r.loaders(ctx).CategoryTree(ctx)
 	if err != nil {
 		return nil, err
 	}
-	// Walking down the tree, the children's parents are these objects: asking for them
-	// costs no query.
-	for _, c := range objs {
+	out := make([][]catalog.Category, len(objs))
+	for i, c := range objs {
 		if c != nil {
-			l.Category.Prime(ctx, c.ID, c)
+			out[i] = tree.Children(c.ID)
 		}
 	}
-	return children, nil
+	return out, nil
 }
 
 // Brand is the batch resolver for the brand field.
@@ -44,7 +51,17 @@ func (r *productResolver) Brand(ctx context.Context, objs []*catalog.Product) ([
 
 // Category is the batch resolver for the category field.
 func (r *productResolver) Category(ctx context.Context, objs []*catalog.Product) ([]*catalog.Category, error) {
-	return loadEach(ctx, r.loaders(ctx).Category, objs, func(p *catalog.Product) string { return p.CategoryID })
+	tree, err := r.loaders(ctx).CategoryTree(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*catalog.Category, len(objs))
+	for i, p := range objs {
+		if p != nil && p.CategoryID != "" {
+			out[i] = tree.Category(p.CategoryID)
+		}
+	}
+	return out, nil
 }
 
 // PriceRange is the batch resolver for the priceRange field.
@@ -74,9 +91,8 @@ func (r *productResolver) Reviews(ctx context.Context, objs []*catalog.Product, 
 	if _, err := catalog.NewReviewPageRequest("", first, after); err != nil {
 		return nil, err
 	}
-	// Queued one by one before awaiting, for one batch (see loadKeys).
-	l := r.loaders(ctx).Reviews
-	thunks := make([]dataloader.Thunk[catalog.ReviewPage], len(objs))
+	reqs := make([]catalog.ReviewPageRequest, 0, len(objs))
+	at := make([]int, 0, len(objs))
 	for i, p := range objs {
 		if p == nil { // objs holds the null entities of an _entities call too
 			continue
@@ -85,18 +101,16 @@ func (r *productResolver) Reviews(ctx context.Context, objs []*catalog.Product, 
 		if err != nil {
 			return nil, err
 		}
-		thunks[i] = l.Load(ctx, req)
+		reqs = append(reqs, req)
+		at = append(at, i)
+	}
+	pages, err := r.loaders(ctx).Reviews.LoadAll(ctx, reqs)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]*catalogql.ReviewConnection, len(objs))
-	for i, thunk := range thunks {
-		if thunk == nil {
-			continue
-		}
-		page, err := thunk()
-		if err != nil {
-			return nil, err
-		}
-		out[i] = reviewConnection(page, after != nil)
+	for j, i := range at {
+		out[i] = reviewConnection(pages[j], after != nil)
 	}
 	return out, nil
 }
@@ -138,12 +152,17 @@ func (r *queryResolver) Products(ctx context.Context, first *int, after *string,
 		// Variants' back-references to these products then cost no query.
 		l.Product.Prime(ctx, page.Products[i].ID, &page.Products[i])
 	}
+	prefetchListing(ctx, l, page.Products)
 	return productConnection(page, listing), nil
 }
 
 // Categories is the resolver for the categories field.
 func (r *queryResolver) Categories(ctx context.Context) ([]catalog.Category, error) {
-	return r.store.RootCategories(ctx)
+	tree, err := r.loaders(ctx).CategoryTree(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return tree.Roots(), nil
 }
 
 // Category is the resolver for the category field.
@@ -152,15 +171,21 @@ func (r *queryResolver) Category(ctx context.Context, id string) (*catalog.Categ
 	if err != nil {
 		return nil, err
 	}
-	return r.loaders(ctx).Category.Load(ctx, id)()
+	tree, err := r.loaders(ctx).CategoryTree(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return tree.Category(id), nil
 }
 
 // Product is the batch resolver for the product field.
 func (r *variantResolver) Product(ctx context.Context, objs []*catalog.Variant) ([]*catalog.Product, error) {
-	products, err := loadEach(ctx, r.loaders(ctx).Product, objs, func(v *catalog.Variant) string { return v.ProductID })
+	l := r.loaders(ctx)
+	products, err := loadEach(ctx, l.Product, objs, func(v *catalog.Variant) string { return v.ProductID })
 	if err != nil {
 		return nil, err
 	}
+	prefetchProducts(ctx, l, products, graphql.GetFieldContext(ctx).Field.Selections)
 	var errs graphql.BatchErrorList
 	for i, p := range products {
 		if p == nil && objs[i] != nil {

@@ -136,3 +136,35 @@ func (Product) IsEntity() {}
 
 // IsEntity marks Variant as a federation entity; see Product.IsEntity.
 func (Variant) IsEntity() {}
+
+// CategoryTree is the whole category tree, read at once: a store has tens to a few thousand
+// categories, fewer rows than one page of products with their variants.
+type CategoryTree struct {
+	byID     map[string]*Category
+	children map[string][]Category // by parent id; "" holds the roots
+}
+
+// NewCategoryTree indexes categories, which come ordered by position among siblings.
+func NewCategoryTree(categories []Category) *CategoryTree {
+	t := &CategoryTree{byID: make(map[string]*Category, len(categories)), children: map[string][]Category{}}
+	for i := range categories {
+		c := &categories[i]
+		t.byID[c.ID] = c
+		t.children[c.ParentID] = append(t.children[c.ParentID], *c)
+	}
+	return t
+}
+
+// Category returns the category with the id, or nil.
+func (t *CategoryTree) Category(id string) *Category { return t.byID[id] }
+
+// Children returns the children of the category in order, never nil.
+func (t *CategoryTree) Children(id string) []Category {
+	if cs := t.children[id]; cs != nil {
+		return cs
+	}
+	return []Category{}
+}
+
+// Roots returns the categories without a parent, in order.
+func (t *CategoryTree) Roots() []Category { return t.Children("") }

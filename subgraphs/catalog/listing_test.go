@@ -3,6 +3,7 @@ package catalog
 import (
 	"encoding/base64"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 )
@@ -120,5 +121,35 @@ func TestRatingAndPriceRange(t *testing.T) {
 	}
 	if got := p.PriceRangeOf(nil); got != (PriceRange{Min: eur(1299), Max: eur(1299)}) {
 		t.Errorf("range without variants = %+v", got)
+	}
+}
+
+func TestCategoryTree(t *testing.T) {
+	tree := NewCategoryTree([]Category{
+		{ID: "home"}, {ID: "fashion"},
+		{ID: "kitchen", ParentID: "home"}, {ID: "men", ParentID: "fashion"}, {ID: "women", ParentID: "fashion"},
+		{ID: "knives", ParentID: "kitchen"}, {ID: "pans", ParentID: "kitchen"},
+	})
+	ids := func(cs []Category) []string {
+		var out []string
+		for _, c := range cs {
+			out = append(out, c.ID)
+		}
+		return out
+	}
+	if got := ids(tree.Roots()); !slices.Equal(got, []string{"home", "fashion"}) {
+		t.Errorf("roots = %v", got)
+	}
+	if got := ids(tree.Children("fashion")); !slices.Equal(got, []string{"men", "women"}) {
+		t.Errorf("children = %v", got)
+	}
+	if got := tree.Children("knives"); got == nil || len(got) != 0 {
+		t.Errorf("leaf children = %#v, want an empty list", got)
+	}
+	if tree.Category("garden") != nil {
+		t.Error("an unknown category was found")
+	}
+	if c := tree.Category("pans"); c == nil || c.ParentID != "kitchen" {
+		t.Errorf("category = %+v", c)
 	}
 }

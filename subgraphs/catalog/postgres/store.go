@@ -214,15 +214,16 @@ type categoryRow struct {
 	Position int     `db:"position"`
 }
 
-func (s *Store) categories(ctx context.Context, where string, args ...any) ([]catalog.Category, error) {
+// Categories returns every category, parents before children and siblings in order.
+func (s *Store) Categories(ctx context.Context) ([]catalog.Category, error) {
 	rows, err := s.pool.Query(ctx, `SELECT id, parent_id, name, slug, position FROM catalog.category
-		WHERE `+where+` ORDER BY parent_id NULLS FIRST, position, id`, args...)
+		ORDER BY parent_id NULLS FIRST, position, id`)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("categories: %w", err)
 	}
 	rs, err := pgx.CollectRows(rows, pgx.RowToStructByName[categoryRow])
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("categories: %w", err)
 	}
 	cs := make([]catalog.Category, len(rs))
 	for i, r := range rs {
@@ -230,33 +231,6 @@ func (s *Store) categories(ctx context.Context, where string, args ...any) ([]ca
 		if r.ParentID != nil {
 			cs[i].ParentID = *r.ParentID
 		}
-	}
-	return cs, nil
-}
-
-// CategoriesByID returns the categories with the given ids; unknown ids are left out.
-func (s *Store) CategoriesByID(ctx context.Context, ids []string) ([]catalog.Category, error) {
-	cs, err := s.categories(ctx, `id = ANY($1)`, ids)
-	if err != nil {
-		return nil, fmt.Errorf("categories by id: %w", err)
-	}
-	return cs, nil
-}
-
-// CategoriesByParentID returns the children of the given categories, each parent's in order.
-func (s *Store) CategoriesByParentID(ctx context.Context, parentIDs []string) ([]catalog.Category, error) {
-	cs, err := s.categories(ctx, `parent_id = ANY($1)`, parentIDs)
-	if err != nil {
-		return nil, fmt.Errorf("categories by parent: %w", err)
-	}
-	return cs, nil
-}
-
-// RootCategories returns the categories without a parent, in order.
-func (s *Store) RootCategories(ctx context.Context) ([]catalog.Category, error) {
-	cs, err := s.categories(ctx, `parent_id IS NULL`)
-	if err != nil {
-		return nil, fmt.Errorf("root categories: %w", err)
 	}
 	return cs, nil
 }
