@@ -2,6 +2,7 @@ package loaders
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -10,8 +11,8 @@ import (
 	"github.com/shopgraph/shopgraph/subgraphs/catalog"
 )
 
-// CatalogReader is what the catalog loaders read from. Each method answers a whole batch of
-// keys with one query; lookups by id leave unknown keys out rather than failing.
+// CatalogReader is what the catalog loaders read from. Each method answers with one query;
+// lookups by id leave unknown keys out rather than failing.
 type CatalogReader interface {
 	ProductsByID(ctx context.Context, ids []string) ([]catalog.Product, error)
 	VariantsBySKU(ctx context.Context, skus []string) ([]catalog.Variant, error)
@@ -70,8 +71,7 @@ func NewCatalog(r CatalogReader) *Catalog {
 		Variant: newCatalogLoader(catalogByKey(r.VariantsBySKU, func(v *catalog.Variant) string { return v.SKU })),
 		ProductVariants: newCatalogLoader(catalogGrouped(r.VariantsByProductID,
 			func(v *catalog.Variant) string { return v.ProductID })),
-		Brand:  newCatalogLoader(catalogByKey(r.BrandsByID, func(b *catalog.Brand) string { return b.ID })),
-		reader: r,
+		Brand: newCatalogLoader(catalogByKey(r.BrandsByID, func(b *catalog.Brand) string { return b.ID })),
 		Reviews: newCatalogLoader(func(ctx context.Context, reqs []catalog.ReviewPageRequest) []*dataloader.Result[catalog.ReviewPage] {
 			pages, err := r.ReviewPages(ctx, reqs)
 			results := make([]*dataloader.Result[catalog.ReviewPage], len(reqs))
@@ -84,6 +84,7 @@ func NewCatalog(r CatalogReader) *Catalog {
 			}
 			return results
 		}),
+		reader: r,
 	}
 }
 
@@ -146,16 +147,24 @@ type fetch[K comparable, V any] struct {
 	done   chan struct{}
 	values map[K]V
 	errs   map[K]error
+	broken bool // the batch function panicked: waiters get an error, not zero values
 }
+
+var errCatalogFetchBroken = errors.New("catalog loader: fetch did not complete")
 
 func (f *fetch[K, V]) thunk(k K) dataloader.Thunk[V] {
 	return func() (V, error) {
 		<-f.done
+		if f.broken {
+			var zero V
+			return zero, errCatalogFetchBroken
+		}
 		return f.values[k], f.errs[k]
 	}
 }
 
 func (f *fetch[K, V]) run(ctx context.Context, batch dataloader.BatchFunc[K, V], keys []K) {
+	f.broken = true
 	defer close(f.done)
 	for start := 0; start < len(keys); start += catalogBatchCap {
 		chunk := keys[start:min(start+catalogBatchCap, len(keys))]
@@ -163,6 +172,7 @@ func (f *fetch[K, V]) run(ctx context.Context, batch dataloader.BatchFunc[K, V],
 			f.values[chunk[i]], f.errs[chunk[i]] = res.Data, res.Error
 		}
 	}
+	f.broken = false
 }
 
 // catalogByKey answers each key with the row whose key it is, or nil.
