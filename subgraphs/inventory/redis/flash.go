@@ -43,7 +43,12 @@ import (
 
 // Flash keeps the holds of hot SKUs in Redis. Safe for concurrent use.
 type Flash struct {
-	client    goredis.UniversalClient
+	client goredis.UniversalClient
+	// hot runs the reservation scripts. Concurrent reservations are coalesced into pipelines
+	// (one write and one read per batch instead of per call), which is what lets one process
+	// take tens of thousands of attempts a second; it is client when autopipelining is off.
+	hot       goredis.Scripter
+	closeHot  func() error
 	prefix    string
 	retention time.Duration
 }
@@ -59,14 +64,36 @@ func WithPrefix(p string) Option { return func(f *Flash) { f.prefix = p } }
 // WithRetention sets how long settled holds are remembered (default 24h).
 func WithRetention(d time.Duration) Option { return func(f *Flash) { f.retention = d } }
 
-// New returns the flash-sale path on a Redis client (a single node or a cluster).
-func New(client goredis.UniversalClient, opts ...Option) *Flash {
-	f := &Flash{client: client, prefix: "shopgraph:inventory", retention: 24 * time.Hour}
+// WithoutAutoPipeline sends each reservation script on its own round trip.
+func WithoutAutoPipeline() Option { return func(f *Flash) { f.hot = f.client } }
+
+// New returns the flash-sale path on a Redis client (a single node or a cluster). Close it to
+// stop the reservation pipeline; the client stays open.
+func New(client goredis.UniversalClient, opts ...Option) (*Flash, error) {
+	f := &Flash{client: client, prefix: "shopgraph:inventory", retention: 24 * time.Hour, closeHot: func() error { return nil }}
 	for _, o := range opts {
 		o(f)
 	}
-	return f
+	if strings.ContainsAny(f.prefix, "{}") {
+		return nil, fmt.Errorf("redis key prefix %q must not contain braces", f.prefix)
+	}
+	if f.hot == nil {
+		f.hot = client
+		if c, ok := client.(interface {
+			AutoPipeline() (*goredis.AutoPipeliner, error)
+		}); ok {
+			ap, err := c.AutoPipeline()
+			if err != nil {
+				return nil, fmt.Errorf("start the reservation pipeline: %w", err)
+			}
+			f.hot, f.closeHot = ap, ap.Close
+		}
+	}
+	return f, nil
 }
+
+// Close stops the reservation pipeline after the scripts already sent.
+func (f *Flash) Close() error { return f.closeHot() }
 
 // keys returns the keys of a SKU in the order the scripts expect.
 func (f *Flash) keys(sku string) []string {
@@ -120,7 +147,7 @@ func (f *Flash) Reserve(ctx context.Context, r inventory.FlashReserve) (inventor
 	for _, c := range r.Centers {
 		args = append(args, c)
 	}
-	res, err := reserveScript.Run(ctx, f.client, f.keys(r.Line.SKU), args...).Result()
+	res, err := reserveScript.Run(ctx, f.hot, f.keys(r.Line.SKU), args...).Result()
 	if err != nil {
 		return inventory.Hold{}, fmt.Errorf("reserve %s: %w", r.Line.SKU, err)
 	}
@@ -145,11 +172,7 @@ func (f *Flash) Reserve(ctx context.Context, r inventory.FlashReserve) (inventor
 			// Index the order after the hold (see the package comment); an existing hold is
 			// indexed again in case a process stopped between the two.
 			ttl := time.Until(h.ExpiresAt) + f.retention
-			_, err = f.client.TxPipelined(ctx, func(p goredis.Pipeliner) error {
-				p.SAdd(ctx, f.orderKey(r.OrderID), r.Line.SKU)
-				p.PExpire(ctx, f.orderKey(r.OrderID), ttl)
-				return nil
-			})
+			err = indexScript.Run(ctx, f.hot, []string{f.orderKey(r.OrderID)}, r.Line.SKU, ttl.Milliseconds()).Err()
 			if err != nil {
 				return h, fmt.Errorf("index order %s: %w", r.OrderID, err)
 			}
@@ -337,15 +360,11 @@ func (f *Flash) Load(ctx context.Context, snap inventory.HotSnapshot) error {
 		return fmt.Errorf("load %s: %w", snap.SKU, err)
 	}
 	// Orders whose holds were taken on the Postgres path are confirmed through the index too.
-	_, err := f.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
-		for _, h := range snap.Holds {
-			p.SAdd(ctx, f.orderKey(h.OrderID), snap.SKU)
-			p.PExpire(ctx, f.orderKey(h.OrderID), time.Until(h.ExpiresAt)+f.retention)
+	for _, h := range snap.Holds {
+		ttl := time.Until(h.ExpiresAt) + f.retention
+		if err := indexScript.Run(ctx, f.hot, []string{f.orderKey(h.OrderID)}, snap.SKU, ttl.Milliseconds()).Err(); err != nil {
+			return fmt.Errorf("index orders of %s: %w", snap.SKU, err)
 		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("index orders of %s: %w", snap.SKU, err)
 	}
 	return nil
 }

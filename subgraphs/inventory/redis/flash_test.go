@@ -69,7 +69,12 @@ func newFixture(t testing.TB) *fixture {
 	f := &fixture{pool: pgtest.NewPool(t, func(c *pgxpool.Config) { c.MaxConns = 20 }, postgres.Domain)}
 	f.now.Store(time.Now().UnixMilli())
 	f.store = postgres.NewStore(f.pool)
-	f.flash = redis.New(client, redis.WithPrefix(prefix))
+	flash, err := redis.New(client, redis.WithPrefix(prefix))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = flash.Close() })
+	f.flash = flash
 	f.res = inventory.NewReservations(f.store, inventory.WithFlashSale(f.flash),
 		inventory.WithClock(func() time.Time { return time.UnixMilli(f.now.Load()) }))
 	f.exec(t, `INSERT INTO inventory.fulfillment_center (id, code, name, latitude, longitude) VALUES

@@ -180,3 +180,13 @@ redis.call('HINCRBY', KEYS[1], 'on:' .. ARGV[1], ARGV[2])
 redis.call('HSETNX', KEYS[1], 'rs:' .. ARGV[1], 0)
 return 'OK'
 `)
+
+// indexScript records that an order holds a SKU, on the order's own key (its own slot), and
+// keeps the record as long as the hold may be asked about. KEYS: order key. ARGV: sku, ttl ms.
+var indexScript = goredis.NewScript(`
+redis.call('SADD', KEYS[1], ARGV[1])
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 1
+`)
