@@ -99,3 +99,19 @@ func TestEntitiesRejectMalformedProductID(t *testing.T) {
 		t.Errorf("message leaks SQL: %q", resp.Errors[0].Message)
 	}
 }
+
+func TestMalformedRepresentationsAreBadUserInput(t *testing.T) {
+	f := newCatalog(t, 1)
+	for _, rep := range []map[string]any{
+		{"__typename": "Product"},
+		{"__typename": "Product", "id": 123},
+		{"__typename": "Product", "id": strings.Repeat("7", 10_000)},
+		{"__typename": "Variant", "sku": nil},
+		{"__typename": "Warehouse", "id": "x"},
+	} {
+		resp := do(t, f.handler, entitiesQuery, map[string]any{"reps": []map[string]any{rep}})
+		if codes := resp.codes(); !slices.Equal(codes, []string{"BAD_USER_INPUT"}) {
+			t.Errorf("%v: codes = %v (%+v), want BAD_USER_INPUT", rep, codes, resp.Errors)
+		}
+	}
+}
