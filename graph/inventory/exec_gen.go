@@ -64,8 +64,19 @@ type ComplexityRoot struct {
 		FulfillmentCenter func(childComplexity int) int
 	}
 
+	Hold struct {
+		ExpiresAt         func(childComplexity int) int
+		FulfillmentCenter func(childComplexity int) int
+		ID                func(childComplexity int) int
+		OrderID           func(childComplexity int) int
+		Quantity          func(childComplexity int) int
+		Status            func(childComplexity int) int
+		Variant           func(childComplexity int) int
+	}
+
 	Mutation struct {
-		Restock func(childComplexity int, input RestockInput) int
+		Restock   func(childComplexity int, input RestockInput) int
+		SetHotSku func(childComplexity int, input SetHotSkuInput) int
 	}
 
 	Product struct {
@@ -76,12 +87,19 @@ type ComplexityRoot struct {
 
 	Query struct {
 		FulfillmentCenters func(childComplexity int) int
+		Holds              func(childComplexity int, orderID string) int
 		__resolve__service func(childComplexity int) int
 		__resolve_entities func(childComplexity int, representations []map[string]any) int
 	}
 
 	RestockPayload struct {
 		StockLevel func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+		Variant    func(childComplexity int) int
+	}
+
+	SetHotSkuPayload struct {
+		Hot        func(childComplexity int) int
 		UserErrors func(childComplexity int) int
 		Variant    func(childComplexity int) int
 	}
@@ -121,12 +139,14 @@ type EntityResolver interface {
 }
 type MutationResolver interface {
 	Restock(ctx context.Context, input RestockInput) (*RestockPayload, error)
+	SetHotSku(ctx context.Context, input SetHotSkuInput) (*SetHotSkuPayload, error)
 }
 type ProductResolver interface {
 	InStock(ctx context.Context, objs []*Product, federationRequires []map[string]any) ([]bool, error)
 }
 type QueryResolver interface {
 	FulfillmentCenters(ctx context.Context) ([]FulfillmentCenter, error)
+	Holds(ctx context.Context, orderID string) ([]Hold, error)
 }
 type VariantResolver interface {
 	Availability(ctx context.Context, objs []*Variant) ([]*Availability, error)
@@ -267,6 +287,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.FulfillmentCenterAvailability.FulfillmentCenter(childComplexity), true
 
+	case "Hold.expiresAt":
+		if e.ComplexityRoot.Hold.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Hold.ExpiresAt(childComplexity), true
+	case "Hold.fulfillmentCenter":
+		if e.ComplexityRoot.Hold.FulfillmentCenter == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Hold.FulfillmentCenter(childComplexity), true
+	case "Hold.id":
+		if e.ComplexityRoot.Hold.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Hold.ID(childComplexity), true
+	case "Hold.orderId":
+		if e.ComplexityRoot.Hold.OrderID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Hold.OrderID(childComplexity), true
+	case "Hold.quantity":
+		if e.ComplexityRoot.Hold.Quantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Hold.Quantity(childComplexity), true
+	case "Hold.status":
+		if e.ComplexityRoot.Hold.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Hold.Status(childComplexity), true
+	case "Hold.variant":
+		if e.ComplexityRoot.Hold.Variant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Hold.Variant(childComplexity), true
+
 	case "Mutation.restock":
 		if e.ComplexityRoot.Mutation.Restock == nil {
 			break
@@ -278,6 +341,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Restock(childComplexity, args["input"].(RestockInput)), true
+	case "Mutation.setHotSku":
+		if e.ComplexityRoot.Mutation.SetHotSku == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setHotSku_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetHotSku(childComplexity, args["input"].(SetHotSkuInput)), true
 
 	case "Product.id":
 		if e.ComplexityRoot.Product.ID == nil {
@@ -309,6 +383,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.FulfillmentCenters(childComplexity), true
+	case "Query.holds":
+		if e.ComplexityRoot.Query.Holds == nil {
+			break
+		}
+
+		args, err := ec.field_Query_holds_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Holds(childComplexity, args["orderId"].(string)), true
 
 	case "Query._service":
 		if e.ComplexityRoot.Query.__resolve__service == nil {
@@ -346,6 +431,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RestockPayload.Variant(childComplexity), true
+
+	case "SetHotSkuPayload.hot":
+		if e.ComplexityRoot.SetHotSkuPayload.Hot == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetHotSkuPayload.Hot(childComplexity), true
+	case "SetHotSkuPayload.userErrors":
+		if e.ComplexityRoot.SetHotSkuPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetHotSkuPayload.UserErrors(childComplexity), true
+	case "SetHotSkuPayload.variant":
+		if e.ComplexityRoot.SetHotSkuPayload.Variant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetHotSkuPayload.Variant(childComplexity), true
 
 	case "StockLevel.available":
 		if e.ComplexityRoot.StockLevel.Available == nil {
@@ -427,6 +531,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("RestockInput", ec.unmarshalInputRestockInput),
+			graphql.NewInputUnmarshaler("SetHotSkuInput", ec.unmarshalInputSetHotSkuInput),
 		)
 	}
 	first := true
@@ -515,6 +620,12 @@ scalar DateTime
 type Query {
   "Every fulfillment center that can hold stock, ordered by code."
   fulfillmentCenters: [FulfillmentCenter!]!
+  """
+  The stock holds of an order, ordered by SKU (for operators and diagnostics; checkout takes,
+  confirms and releases holds in process). An order without holds has none. A malformed id is
+  rejected with BAD_USER_INPUT.
+  """
+  holds(orderId: ID!): [Hold!]!
 }
 
 type Mutation {
@@ -524,6 +635,13 @@ type Mutation {
   fulfillment center is reported in userErrors.
   """
   restock(input: RestockInput!): RestockPayload!
+  """
+  Moves a SKU to the flash-sale path (hot), where reservations are taken in Redis, or back to
+  Postgres (for operators). Setting a hot SKU hot again re-derives its flash-sale counters from
+  Postgres. A malformed SKU is rejected with BAD_USER_INPUT; a store without a flash-sale path
+  reports FLASH_SALE_DISABLED in userErrors.
+  """
+  setHotSku(input: SetHotSkuInput!): SetHotSkuPayload!
 }
 
 "A SKU sold by the store. The catalog owns it; inventory adds what can be sold now."
@@ -597,6 +715,40 @@ type UserError @shareable {
   message: String!
   "Path to the input field at fault, such as [\"input\", \"fulfillmentCenterId\"]."
   field: [String!]
+}
+
+input SetHotSkuInput {
+  sku: String!
+  hot: Boolean!
+}
+
+type SetHotSkuPayload {
+  "The SKU; null when the switch was refused (see userErrors)."
+  variant: Variant
+  "Whether the SKU is on the flash-sale path now; null when refused."
+  hot: Boolean
+  userErrors: [UserError!]!
+}
+
+"Where a hold stands. An ACTIVE hold counts against availability until it expires."
+enum HoldStatus {
+  ACTIVE
+  "The units left stock: the order was placed."
+  CONFIRMED
+  "The units went back to stock: the checkout failed, was abandoned, or the hold expired."
+  RELEASED
+}
+
+"Units of a SKU at one fulfillment center set aside for an order."
+type Hold {
+  id: ID!
+  orderId: ID!
+  variant: Variant!
+  fulfillmentCenter: FulfillmentCenter!
+  quantity: Int!
+  status: HoldStatus!
+  "When an ACTIVE hold stops counting; the sweeper then releases it."
+  expiresAt: DateTime!
 }
 `, BuiltIn: false},
 	{Name: "../../federation/directives.graphql", Input: `
@@ -714,6 +866,26 @@ func (ec *executionContext) childFields_FulfillmentCenterAvailability(ctx contex
 	return nil, fmt.Errorf("no field named %q was found under type FulfillmentCenterAvailability", field.Name)
 }
 
+func (ec *executionContext) childFields_Hold(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Hold_id(ctx, field)
+	case "orderId":
+		return ec.fieldContext_Hold_orderId(ctx, field)
+	case "variant":
+		return ec.fieldContext_Hold_variant(ctx, field)
+	case "fulfillmentCenter":
+		return ec.fieldContext_Hold_fulfillmentCenter(ctx, field)
+	case "quantity":
+		return ec.fieldContext_Hold_quantity(ctx, field)
+	case "status":
+		return ec.fieldContext_Hold_status(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_Hold_expiresAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Hold", field.Name)
+}
+
 func (ec *executionContext) childFields_Product(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -736,6 +908,18 @@ func (ec *executionContext) childFields_RestockPayload(ctx context.Context, fiel
 		return ec.fieldContext_RestockPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RestockPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SetHotSkuPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "variant":
+		return ec.fieldContext_SetHotSkuPayload_variant(ctx, field)
+	case "hot":
+		return ec.fieldContext_SetHotSkuPayload_hot(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_SetHotSkuPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SetHotSkuPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_StockLevel(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -956,6 +1140,20 @@ func (ec *executionContext) field_Mutation_restock_args(ctx context.Context, raw
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_setHotSku_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (SetHotSkuInput, error) {
+			return ec.unmarshalNSetHotSkuInput2githubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋinventoryᚐSetHotSkuInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Product_inStock_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1027,6 +1225,20 @@ func (ec *executionContext) field_Query__entities_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["representations"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_holds_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "orderId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderId"] = arg0
 	return args, nil
 }
 
@@ -1461,6 +1673,185 @@ func (ec *executionContext) fieldContext_FulfillmentCenterAvailability_available
 	return graphql.NewScalarFieldContext("FulfillmentCenterAvailability", field, false, false, "Int")
 }
 
+func (ec *executionContext) _Hold_id(ctx context.Context, field graphql.CollectedField, obj *Hold) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Hold_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Hold_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Hold", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Hold_orderId(ctx context.Context, field graphql.CollectedField, obj *Hold) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Hold_orderId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OrderID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Hold_orderId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Hold", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Hold_variant(ctx context.Context, field graphql.CollectedField, obj *Hold) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Hold_variant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Variant, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Variant) graphql.Marshaler {
+			return ec.marshalNVariant2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋinventoryᚐVariant(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Hold_variant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Hold",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Variant(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Hold_fulfillmentCenter(ctx context.Context, field graphql.CollectedField, obj *Hold) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Hold_fulfillmentCenter(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FulfillmentCenter, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *FulfillmentCenter) graphql.Marshaler {
+			return ec.marshalNFulfillmentCenter2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋinventoryᚐFulfillmentCenter(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Hold_fulfillmentCenter(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Hold",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FulfillmentCenter(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Hold_quantity(ctx context.Context, field graphql.CollectedField, obj *Hold) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Hold_quantity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Quantity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Hold_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Hold", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Hold_status(ctx context.Context, field graphql.CollectedField, obj *Hold) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Hold_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v HoldStatus) graphql.Marshaler {
+			return ec.marshalNHoldStatus2githubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋinventoryᚐHoldStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Hold_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Hold", field, false, false, "HoldStatus")
+}
+
+func (ec *executionContext) _Hold_expiresAt(ctx context.Context, field graphql.CollectedField, obj *Hold) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Hold_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Hold_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Hold", field, false, false, "DateTime")
+}
+
 func (ec *executionContext) _Mutation_restock(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1499,6 +1890,50 @@ func (ec *executionContext) fieldContext_Mutation_restock(ctx context.Context, f
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_restock_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setHotSku(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setHotSku(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetHotSku(ctx, fc.Args["input"].(SetHotSkuInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *SetHotSkuPayload) graphql.Marshaler {
+			return ec.marshalNSetHotSkuPayload2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋinventoryᚐSetHotSkuPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setHotSku(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SetHotSkuPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setHotSku_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -1662,6 +2097,50 @@ func (ec *executionContext) fieldContext_Query_fulfillmentCenters(_ context.Cont
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_FulfillmentCenter(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_holds(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_holds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Holds(ctx, fc.Args["orderId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []Hold) graphql.Marshaler {
+			return ec.marshalNHold2ᚕgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋinventoryᚐHoldᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_holds(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Hold(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_holds_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -1904,6 +2383,93 @@ func (ec *executionContext) _RestockPayload_userErrors(ctx context.Context, fiel
 func (ec *executionContext) fieldContext_RestockPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "RestockPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SetHotSkuPayload_variant(ctx context.Context, field graphql.CollectedField, obj *SetHotSkuPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SetHotSkuPayload_variant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Variant, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Variant) graphql.Marshaler {
+			return ec.marshalOVariant2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋinventoryᚐVariant(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SetHotSkuPayload_variant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SetHotSkuPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Variant(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SetHotSkuPayload_hot(ctx context.Context, field graphql.CollectedField, obj *SetHotSkuPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SetHotSkuPayload_hot(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Hot, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SetHotSkuPayload_hot(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SetHotSkuPayload", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _SetHotSkuPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *SetHotSkuPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SetHotSkuPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋinventoryᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SetHotSkuPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SetHotSkuPayload",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -3360,6 +3926,55 @@ func UnmarshalRestockInput(ctx context.Context, raw any) (RestockInput, error) {
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSetHotSkuInput(ctx context.Context, obj any) (SetHotSkuInput, error) {
+	var it SetHotSkuInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"sku", "hot"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "sku":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sku"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sku = data
+		case "hot":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hot"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Hot = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSetHotSkuInput unmarshals raw into the SetHotSkuInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSetHotSkuInput(ctx context.Context, raw any) (SetHotSkuInput, error) {
+	var out SetHotSkuInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SetHotSkuInput", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -3585,6 +4200,69 @@ func (ec *executionContext) _FulfillmentCenterAvailability(ctx context.Context, 
 	return out
 }
 
+var holdImplementors = []string{"Hold"}
+
+func (ec *executionContext) _Hold(ctx context.Context, sel ast.SelectionSet, obj *Hold) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, holdImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Hold")
+		case "id":
+			out.Values[i] = ec._Hold_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "orderId":
+			out.Values[i] = ec._Hold_orderId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "variant":
+			out.Values[i] = ec._Hold_variant(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fulfillmentCenter":
+			out.Values[i] = ec._Hold_fulfillmentCenter(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "quantity":
+			out.Values[i] = ec._Hold_quantity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._Hold_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._Hold_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -3607,6 +4285,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "restock":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_restock(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setHotSku":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setHotSku(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -3697,6 +4382,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_fulfillmentCenters(ctx, field)
 				})
+		case "holds":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_holds(ctx, field)
+				})
 		case "_entities":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -3763,6 +4454,49 @@ func (ec *executionContext) _RestockPayload(ctx context.Context, sel ast.Selecti
 			}
 		case "userErrors":
 			out.Values[i] = ec._RestockPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var setHotSkuPayloadImplementors = []string{"SetHotSkuPayload"}
+
+func (ec *executionContext) _SetHotSkuPayload(ctx context.Context, sel ast.SelectionSet, obj *SetHotSkuPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, setHotSkuPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SetHotSkuPayload")
+		case "variant":
+			out.Values[i] = ec._SetHotSkuPayload_variant(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "hot":
+			out.Values[i] = ec._SetHotSkuPayload_hot(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._SetHotSkuPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -4426,6 +5160,36 @@ func (ec *executionContext) marshalNFulfillmentCenterAvailability2ᚕgithubᚗco
 	return ret
 }
 
+func (ec *executionContext) marshalNHold2githubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋinventoryᚐHold(ctx context.Context, sel ast.SelectionSet, v Hold) graphql.Marshaler {
+	return ec._Hold(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNHold2ᚕgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋinventoryᚐHoldᚄ(ctx context.Context, sel ast.SelectionSet, v []Hold) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNHold2githubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋinventoryᚐHold(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNHoldStatus2githubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋinventoryᚐHoldStatus(ctx context.Context, v any) (HoldStatus, error) {
+	var res HoldStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNHoldStatus2githubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋinventoryᚐHoldStatus(ctx context.Context, sel ast.SelectionSet, v HoldStatus) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -4473,6 +5237,19 @@ func (ec *executionContext) marshalNRestockPayload2ᚖgithubᚗcomᚋshopgraph�
 		return graphql.Null
 	}
 	return ec._RestockPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSetHotSkuInput2githubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋinventoryᚐSetHotSkuInput(ctx context.Context, v any) (SetHotSkuInput, error) {
+	res, err := ec.unmarshalInputSetHotSkuInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSetHotSkuPayload2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋinventoryᚐSetHotSkuPayload(ctx context.Context, sel ast.SelectionSet, v *SetHotSkuPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SetHotSkuPayload!")
+		return graphql.Null
+	}
+	return ec._SetHotSkuPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {

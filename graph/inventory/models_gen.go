@@ -3,6 +3,10 @@
 package inventoryql
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
 	"time"
 )
 
@@ -29,6 +33,18 @@ func (FulfillmentCenter) IsEntity() {}
 type FulfillmentCenterAvailability struct {
 	FulfillmentCenter *FulfillmentCenter `json:"fulfillmentCenter"`
 	Available         int                `json:"available"`
+}
+
+// Units of a SKU at one fulfillment center set aside for an order.
+type Hold struct {
+	ID                string             `json:"id"`
+	OrderID           string             `json:"orderId"`
+	Variant           *Variant           `json:"variant"`
+	FulfillmentCenter *FulfillmentCenter `json:"fulfillmentCenter"`
+	Quantity          int                `json:"quantity"`
+	Status            HoldStatus         `json:"status"`
+	// When an ACTIVE hold stops counting; the sweeper then releases it.
+	ExpiresAt time.Time `json:"expiresAt"`
 }
 
 type Mutation struct {
@@ -61,6 +77,19 @@ type RestockPayload struct {
 	UserErrors []UserError `json:"userErrors"`
 }
 
+type SetHotSkuInput struct {
+	Sku string `json:"sku"`
+	Hot bool   `json:"hot"`
+}
+
+type SetHotSkuPayload struct {
+	// The SKU; null when the switch was refused (see userErrors).
+	Variant *Variant `json:"variant,omitempty"`
+	// Whether the SKU is on the flash-sale path now; null when refused.
+	Hot        *bool       `json:"hot,omitempty"`
+	UserErrors []UserError `json:"userErrors"`
+}
+
 // The stock of one SKU at one fulfillment center.
 type StockLevel struct {
 	FulfillmentCenter *FulfillmentCenter `json:"fulfillmentCenter"`
@@ -88,3 +117,63 @@ type Variant struct {
 }
 
 func (Variant) IsEntity() {}
+
+// Where a hold stands. An ACTIVE hold counts against availability until it expires.
+type HoldStatus string
+
+const (
+	HoldStatusActive HoldStatus = "ACTIVE"
+	// The units left stock: the order was placed.
+	HoldStatusConfirmed HoldStatus = "CONFIRMED"
+	// The units went back to stock: the checkout failed, was abandoned, or the hold expired.
+	HoldStatusReleased HoldStatus = "RELEASED"
+)
+
+var AllHoldStatus = []HoldStatus{
+	HoldStatusActive,
+	HoldStatusConfirmed,
+	HoldStatusReleased,
+}
+
+func (e HoldStatus) IsValid() bool {
+	switch e {
+	case HoldStatusActive, HoldStatusConfirmed, HoldStatusReleased:
+		return true
+	}
+	return false
+}
+
+func (e HoldStatus) String() string {
+	return string(e)
+}
+
+func (e *HoldStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = HoldStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid HoldStatus", str)
+	}
+	return nil
+}
+
+func (e HoldStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *HoldStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e HoldStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}

@@ -78,6 +78,7 @@ func TestDatabaseOutageIsAnErrorResponse(t *testing.T) {
 		{"product entities", entitiesQuery, map[string]any{"representations": []any{productRep("p", "A")}}},
 		{"fulfillment centers", `{ fulfillmentCenters { id } }`, nil},
 		{"restock", restockMutation, restockInput("A", rotterdam, 1)},
+		{"holds", holdsQuery, map[string]any{"orderId": "01KE6P4YM47JTZARED010EGNK9"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -121,6 +121,8 @@ func TestServiceSDL(t *testing.T) {
 		`type FulfillmentCenter @key(fields: "id") {`,
 		`type UserError @shareable {`,
 		`restock(input: RestockInput!): RestockPayload!`,
+		`setHotSku(input: SetHotSkuInput!): SetHotSkuPayload!`,
+		`holds(orderId: ID!): [Hold!]!`,
 	} {
 		if !strings.Contains(sdl, want) {
 			t.Errorf("_service.sdl lacks %q:\n%s", want, data.Service.SDL)

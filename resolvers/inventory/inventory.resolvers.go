@@ -16,7 +16,7 @@ import (
 
 // Restock is the resolver for the restock field.
 func (r *mutationResolver) Restock(ctx context.Context, input inventoryql.RestockInput) (*inventoryql.RestockPayload, error) {
-	stock, err := r.store.Restock(ctx, inventory.Restock{
+	stock, err := r.reservations.Restock(ctx, inventory.Restock{
 		SKU:                 input.Sku,
 		FulfillmentCenterID: input.FulfillmentCenterID,
 		Quantity:            input.Quantity,
@@ -35,6 +35,21 @@ func (r *mutationResolver) Restock(ctx context.Context, input inventoryql.Restoc
 		StockLevel: stockLevelModel(stock),
 		UserErrors: []inventoryql.UserError{},
 	}, nil
+}
+
+// SetHotSku is the resolver for the setHotSku field.
+func (r *mutationResolver) SetHotSku(ctx context.Context, input inventoryql.SetHotSkuInput) (*inventoryql.SetHotSkuPayload, error) {
+	err := r.reservations.SetHot(ctx, input.Sku, input.Hot)
+	var rejection *inventory.Rejection
+	if errors.As(err, &rejection) {
+		return &inventoryql.SetHotSkuPayload{UserErrors: []inventoryql.UserError{userErrorModel(rejection)}}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	// Availability read earlier in the operation may have come from the other path.
+	r.loaders(ctx).Availability.Clear(input.Sku)
+	return &inventoryql.SetHotSkuPayload{Variant: &inventoryql.Variant{Sku: input.Sku}, Hot: &input.Hot, UserErrors: []inventoryql.UserError{}}, nil
 }
 
 // InStock is the batch resolver for the inStock field.
@@ -78,6 +93,15 @@ func (r *queryResolver) FulfillmentCenters(ctx context.Context) ([]inventoryql.F
 		out[i] = *centerModel(c)
 	}
 	return out, nil
+}
+
+// Holds is the resolver for the holds field.
+func (r *queryResolver) Holds(ctx context.Context, orderID string) ([]inventoryql.Hold, error) {
+	holds, err := r.reservations.Holds(ctx, orderID)
+	if err != nil {
+		return nil, err
+	}
+	return r.holdModels(ctx, holds)
 }
 
 // Availability is the batch resolver for the availability field.

@@ -1,6 +1,7 @@
 package inventoryresolvers
 
 import (
+	"context"
 	"fmt"
 
 	inventoryql "github.com/shopgraph/shopgraph/graph/inventory"
@@ -22,6 +23,30 @@ func availabilityModel(a inventory.Availability) *inventoryql.Availability {
 
 func stockLevelModel(s inventory.CenterStock) *inventoryql.StockLevel {
 	return &inventoryql.StockLevel{FulfillmentCenter: centerModel(s.Center), OnHand: s.OnHand, Available: s.Available(), UpdatedAt: s.UpdatedAt}
+}
+
+// holdModels maps holds, loading their fulfillment centers in one batch.
+func (r *Resolver) holdModels(ctx context.Context, holds []inventory.Hold) ([]inventoryql.Hold, error) {
+	ids := make([]string, len(holds))
+	for i, h := range holds {
+		ids[i] = h.FulfillmentCenterID
+	}
+	centers, errs := r.loaders(ctx).FulfillmentCenter.LoadMany(ctx, ids)()
+	out := make([]inventoryql.Hold, len(holds))
+	for i, h := range holds {
+		if len(errs) > i && errs[i] != nil {
+			return nil, errs[i]
+		}
+		if centers[i] == nil {
+			return nil, fmt.Errorf("hold %s: fulfillment center %s does not exist", h.ID, h.FulfillmentCenterID)
+		}
+		out[i] = inventoryql.Hold{
+			ID: h.ID, OrderID: h.OrderID, Variant: &inventoryql.Variant{Sku: h.SKU},
+			FulfillmentCenter: centerModel(*centers[i]), Quantity: h.Quantity,
+			Status: inventoryql.HoldStatus(h.Status), ExpiresAt: h.ExpiresAt,
+		}
+	}
+	return out, nil
 }
 
 func userErrorModel(r *inventory.Rejection) inventoryql.UserError {

@@ -15,12 +15,20 @@ import (
 
 // Resolver is the root of the inventory resolvers.
 type Resolver struct {
-	store *postgres.Store
+	store        *postgres.Store
+	reservations *inventory.Reservations
 }
 
-// NewHandler serves the inventory subgraph, with fresh loaders for every request.
+// NewHandler serves the inventory subgraph on the Postgres path only, with fresh loaders for
+// every request.
 func NewHandler(store *postgres.Store) http.Handler {
-	schema := inventoryql.NewExecutableSchema(inventoryql.Config{Resolvers: &Resolver{store: store}})
+	return NewHandlerWith(store, inventory.NewReservations(store))
+}
+
+// NewHandlerWith serves the inventory subgraph with the reservation API that the binary also
+// gives the checkout saga, so that both see the same flash-sale path and hot SKUs.
+func NewHandlerWith(store *postgres.Store, reservations *inventory.Reservations) http.Handler {
+	schema := inventoryql.NewExecutableSchema(inventoryql.Config{Resolvers: &Resolver{store: store, reservations: reservations}})
 	return resolvers.Handler(schema, func(ctx context.Context) context.Context {
 		return loaders.WithInventory(ctx, loaders.NewInventory(store))
 	})

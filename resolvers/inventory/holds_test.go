@@ -1,0 +1,152 @@
+package inventoryresolvers_test
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/oklog/ulid/v2"
+	goredis "github.com/redis/go-redis/v9"
+
+	inventoryresolvers "github.com/shopgraph/shopgraph/resolvers/inventory"
+	"github.com/shopgraph/shopgraph/subgraphs/inventory"
+	"github.com/shopgraph/shopgraph/subgraphs/inventory/postgres"
+	"github.com/shopgraph/shopgraph/subgraphs/inventory/redis"
+)
+
+const holdsQuery = `query ($orderId: ID!) {
+	holds(orderId: $orderId) {
+		id orderId quantity status expiresAt
+		variant { sku }
+		fulfillmentCenter { code }
+	}
+}`
+
+const setHotMutation = `mutation ($input: SetHotSkuInput!) {
+	setHotSku(input: $input) { variant { sku } hot userErrors { code message field } }
+}`
+
+type holdsData struct {
+	Holds []struct {
+		ID                string
+		OrderID           string
+		Quantity          int
+		Status            string
+		ExpiresAt         string
+		Variant           struct{ SKU string }
+		FulfillmentCenter struct{ Code string }
+	}
+}
+
+type setHotData struct {
+	SetHotSku struct {
+		Variant    *struct{ SKU string }
+		Hot        *bool
+		UserErrors []struct {
+			Code    string
+			Message string
+			Field   []string
+		}
+	}
+}
+
+func TestHoldsQuery(t *testing.T) {
+	s := newSubgraph(t)
+	s.exec(t, `INSERT INTO inventory.stock (sku, fulfillment_center_id, on_hand) VALUES
+		('MUG', $1, 5), ('PLATE', $2, 5)`, rotterdam, leipzig)
+	store := postgres.NewStore(s.pool)
+	res := inventory.NewReservations(store)
+	h := inventoryresolvers.NewHandlerWith(store, res)
+	order := ulid.Make().String()
+	if _, err := res.Reserve(context.Background(), inventory.ReserveRequest{OrderID: order,
+		Lines: []inventory.ReserveLine{{SKU: "PLATE", Quantity: 1}, {SKU: "MUG", Quantity: 2}}}); err != nil {
+		t.Fatal(err)
+	}
+
+	var data holdsData
+	decode(t, do(t, h, holdsQuery, map[string]any{"orderId": order}), &data)
+	if len(data.Holds) != 2 {
+		t.Fatalf("holds = %+v, want 2", data.Holds)
+	}
+	mug, plate := data.Holds[0], data.Holds[1]
+	if mug.Variant.SKU != "MUG" || mug.Quantity != 2 || mug.FulfillmentCenter.Code != "NL-RTM" || mug.Status != "ACTIVE" || mug.OrderID != order {
+		t.Errorf("MUG hold = %+v", mug)
+	}
+	if plate.Variant.SKU != "PLATE" || plate.FulfillmentCenter.Code != "DE-LEJ" || plate.ExpiresAt == "" {
+		t.Errorf("PLATE hold = %+v", plate)
+	}
+
+	decode(t, do(t, h, holdsQuery, map[string]any{"orderId": ulid.Make().String()}), &data)
+	if len(data.Holds) != 0 {
+		t.Errorf("holds of an unknown order = %+v, want none", data.Holds)
+	}
+	resp := do(t, h, holdsQuery, map[string]any{"orderId": "has space"})
+	if codes := resp.codes(); len(codes) != 1 || codes[0] != "BAD_USER_INPUT" {
+		t.Errorf("malformed order id: %+v, want BAD_USER_INPUT", resp.Errors)
+	}
+}
+
+func TestSetHotSkuWithoutFlashSale(t *testing.T) {
+	s := newSubgraph(t)
+	var data setHotData
+	decode(t, do(t, s.handler, setHotMutation, map[string]any{"input": map[string]any{"sku": "TV", "hot": true}}), &data)
+	p := data.SetHotSku
+	if len(p.UserErrors) != 1 || p.UserErrors[0].Code != "FLASH_SALE_DISABLED" || p.Hot != nil || p.Variant != nil {
+		t.Errorf("payload = %+v, want one FLASH_SALE_DISABLED user error", p)
+	}
+	resp := do(t, s.handler, setHotMutation, map[string]any{"input": map[string]any{"sku": "", "hot": true}})
+	if codes := resp.codes(); len(codes) != 1 || codes[0] != "BAD_USER_INPUT" {
+		t.Errorf("empty sku: %+v, want BAD_USER_INPUT", resp.Errors)
+	}
+}
+
+func TestSetHotSkuMovesReservationsToRedis(t *testing.T) {
+	u := os.Getenv("REDIS_URL")
+	if u == "" {
+		t.Skip("REDIS_URL is not set: run the tests with `make test`")
+	}
+	opt, err := goredis.ParseURL(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := goredis.NewClient(opt)
+	t.Cleanup(func() { _ = client.Close() })
+	prefix := "test:inventory:" + ulid.Make().String()
+	t.Cleanup(func() {
+		iter := client.Scan(context.Background(), 0, prefix+":*", 1000).Iterator()
+		for iter.Next(context.Background()) {
+			client.Del(context.Background(), iter.Val())
+		}
+	})
+	flash, err := redis.New(client, redis.WithPrefix(prefix))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = flash.Close() })
+
+	s := newSubgraph(t)
+	s.exec(t, `INSERT INTO inventory.stock (sku, fulfillment_center_id, on_hand) VALUES ('TV', $1, 3)`, rotterdam)
+	store := postgres.NewStore(s.pool)
+	res := inventory.NewReservations(store, inventory.WithFlashSale(flash))
+	h := inventoryresolvers.NewHandlerWith(store, res)
+
+	var data setHotData
+	decode(t, do(t, h, setHotMutation, map[string]any{"input": map[string]any{"sku": "TV", "hot": true}}), &data)
+	if p := data.SetHotSku; len(p.UserErrors) != 0 || p.Hot == nil || !*p.Hot || p.Variant == nil || p.Variant.SKU != "TV" {
+		t.Fatalf("payload = %+v, want TV hot", p)
+	}
+	order := ulid.Make().String()
+	if _, err := res.Reserve(context.Background(), inventory.ReserveRequest{OrderID: order,
+		Lines: []inventory.ReserveLine{{SKU: "TV", Quantity: 3}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, held, err := flash.Counters(context.Background(), "TV"); err != nil || held[rotterdam] != 3 {
+		t.Fatalf("Redis holds %v (%v), want 3 at NL-RTM", held, err)
+	}
+	// Before the flush Postgres has no row for the hold; the query shows Redis' view.
+	var holds holdsData
+	decode(t, do(t, h, holdsQuery, map[string]any{"orderId": order}), &holds)
+	if len(holds.Holds) != 1 || holds.Holds[0].Quantity != 3 || holds.Holds[0].Status != "ACTIVE" {
+		t.Errorf("holds = %+v, want the Redis hold", holds.Holds)
+	}
+}
