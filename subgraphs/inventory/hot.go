@@ -57,9 +57,7 @@ func (r *Reservations) SetHot(ctx context.Context, sku string, hot bool) error {
 			return fmt.Errorf("drop %s from the flash-sale path: %w", sku, err)
 		}
 	}
-	r.mu.Lock()
-	r.hot = nil // the routing hint is stale now
-	r.mu.Unlock()
+	r.hot.Store(nil) // the routing hint is stale now
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/oklog/ulid/v2"
@@ -126,11 +127,17 @@ type Reservations struct {
 	now   func() time.Time
 
 	hotRefresh time.Duration
+	hot        atomic.Pointer[hotHint] // read on every reservation, so without a lock
+	hotMu      sync.Mutex              // one refresh at a time
 	mu         sync.Mutex
-	hot        map[string]bool
-	hotAt      time.Time
 	centers    []FulfillmentCenter
 	centersAt  time.Time
+}
+
+// hotHint is the set of hot SKUs as last read, a routing hint.
+type hotHint struct {
+	skus map[string]bool
+	at   time.Time
 }
 
 // ReservationsOption tunes Reservations.
@@ -424,10 +431,14 @@ func (r *Reservations) Holds(ctx context.Context, orderID string) ([]Hold, error
 
 // hotSKUs returns the routing hint, read again when older than hotRefresh or when forced.
 func (r *Reservations) hotSKUs(ctx context.Context, force bool) (map[string]bool, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if !force && r.hot != nil && time.Since(r.hotAt) < r.hotRefresh {
-		return r.hot, nil
+	if h := r.hot.Load(); !force && h != nil && time.Since(h.at) < r.hotRefresh {
+		return h.skus, nil
+	}
+	asked := time.Now()
+	r.hotMu.Lock()
+	defer r.hotMu.Unlock()
+	if h := r.hot.Load(); h != nil && time.Since(h.at) < r.hotRefresh && (!force || h.at.After(asked)) {
+		return h.skus, nil // another caller refreshed it meanwhile
 	}
 	skus, err := r.store.HotSKUs(ctx)
 	if err != nil {
@@ -437,7 +448,7 @@ func (r *Reservations) hotSKUs(ctx context.Context, force bool) (map[string]bool
 	for _, s := range skus {
 		hot[s] = true
 	}
-	r.hot, r.hotAt = hot, time.Now()
+	r.hot.Store(&hotHint{skus: hot, at: time.Now()})
 	return hot, nil
 }
 

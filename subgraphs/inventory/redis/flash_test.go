@@ -505,3 +505,37 @@ func TestRestockOfAHotSKUReachesRedis(t *testing.T) {
 		t.Errorf("reserve the restocked units: %v", err)
 	}
 }
+
+// The background loops end to end: an expired flash-sale hold is released by Sweeper.Run and
+// reaches Postgres through Flusher.Run; both stop with their context.
+func TestBackgroundSweeperAndFlusher(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.stock(t, "TENT", rotterdam, 2)
+	f.hot(t, "TENT")
+	ctx := context.Background()
+	order := ulid.Make().String()
+	req := line("TENT", 2, order)
+	req.TTL = time.Second
+	if _, err := f.res.Reserve(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	f.advance(time.Minute)
+
+	runCtx, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { (&inventory.Sweeper{Reservations: f.res, Interval: 10 * time.Millisecond}).Run(runCtx) })
+	wg.Go(func() { (&inventory.Flusher{Reservations: f.res, Interval: 10 * time.Millisecond}).Run(runCtx) })
+	deadline := time.Now().Add(10 * time.Second)
+	for f.pgHolds(t, `order_id = $1 AND status = 'RELEASED'`, order) != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("the expired hold never reached Postgres as released")
+		}
+		time.Sleep(5 * time.Millisecond) // polling a condition, not waiting for time to pass
+	}
+	stop()
+	wg.Wait()
+	if _, held := f.counters(t, "TENT"); held[rotterdam] != 0 {
+		t.Errorf("held = %d after the sweep, want 0", held[rotterdam])
+	}
+}
