@@ -3,6 +3,9 @@ package main
 import (
 	"flag"
 	"os"
+	"time"
+
+	"github.com/shopgraph/shopgraph/gateway/server"
 )
 
 // Local defaults match scripts/deps.sh, so `shopgraph serve` works after `make deps`.
@@ -18,6 +21,7 @@ type config struct {
 	databaseURL string
 	redisURL    string
 	listenAddr  string
+	gateway     server.Config
 }
 
 func (c *config) register(fs *flag.FlagSet, listen bool) {
@@ -25,7 +29,17 @@ func (c *config) register(fs *flag.FlagSet, listen bool) {
 	fs.StringVar(&c.redisURL, "redis-url", envOr("REDIS_URL", defaultRedisURL), "Redis URL (env REDIS_URL)")
 	if listen {
 		fs.StringVar(&c.listenAddr, "listen", envOr("LISTEN_ADDR", defaultListenAddr), "HTTP listen address (env LISTEN_ADDR)")
+		registerGateway(fs, &c.gateway)
 	}
+}
+
+// registerGateway adds the gateway's tuning flags, shared by serve and gateway.
+func registerGateway(fs *flag.FlagSet, g *server.Config) {
+	fs.BoolVar(&g.DisableDedupe, "no-dedupe", false, "send every subgraph fetch, even when an identical one is in flight")
+	fs.DurationVar(&g.SubgraphTimeout, "subgraph-timeout", 30*time.Second, "deadline of one subgraph request")
+	fs.IntVar(&g.Limits.MaxDepth, "max-depth", 15, "deepest selection an operation may have")
+	fs.IntVar(&g.Limits.MaxAliases, "max-aliases", 30, "most aliases an operation may use")
+	fs.IntVar(&g.PlanCacheSize, "plan-cache", 1000, "query plans kept in memory")
 }
 
 func envOr(key, fallback string) string {

@@ -24,6 +24,7 @@ var commands = []command{
 	{"serve", "run the gateway and all subgraphs in one process", runServe},
 	{"migrate", "apply every domain's SQL migrations", runMigrate},
 	{"seed", "load the deterministic demo store", runSeed},
+	{"gateway", "serve any supergraph: shopgraph gateway --supergraph FILE --listen ADDR", runGateway},
 	{"compose", "compose schema/supergraph.graphql from the subgraphs' SDL", runCompose},
 }
 

@@ -12,6 +12,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/shopgraph/shopgraph/gateway/server"
 )
 
 func runServe(ctx context.Context, args []string) error {
@@ -33,7 +35,10 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	defer rdb.Close()
 
-	mux := newMux(pool, rdb)
+	mux, err := newMux(pool, rdb, cfg.gateway)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.listenAddr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", cfg.listenAddr, err)
@@ -42,22 +47,37 @@ func runServe(ctx context.Context, args []string) error {
 	for _, s := range allSubgraphs() {
 		slog.Info("subgraph ready", "name", s.domain.Name, "url", base+subgraphPath(s.domain.Name))
 	}
-	slog.Info("serving", "health", base+"/health", "ready", base+"/ready")
+	slog.Info("serving", "graphql", base+"/graphql", "health", base+"/health", "ready", base+"/ready")
 	return serveHTTP(ctx, ln, mux)
 }
 
-// newMux routes every subgraph under /subgraphs/<name>/graphql, plus /health and /ready.
-func newMux(pool *pgxpool.Pool, rdb *redis.Client) *http.ServeMux {
+// newMux routes the gateway at /graphql, every subgraph under /subgraphs/<name>/graphql, plus
+// /health and /ready. The gateway calls the subgraphs of this process in process, without HTTP.
+func newMux(pool *pgxpool.Pool, rdb *redis.Client, gw server.Config) (*http.ServeMux, error) {
 	mux := http.NewServeMux()
+	inProcess := map[string]http.Handler{}
 	for _, s := range allSubgraphs() {
-		mux.Handle(subgraphPath(s.domain.Name), s.handler(pool))
+		h := s.handler(pool)
+		inProcess[s.domain.Name] = h
+		mux.Handle(subgraphPath(s.domain.Name), h)
 	}
+	sdl, err := composeSupergraph("http://" + defaultListenAddr)
+	if err != nil {
+		return nil, err
+	}
+	gw.SupergraphSDL = sdl
+	gw.InProcess = inProcess
+	g, err := server.New(gw)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
+	mux.Handle("/graphql", g)
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, `{"status":"ok"}`)
 	})
 	mux.Handle("GET /ready", readiness(pool, rdb))
-	return mux
+	return mux, nil
 }
 
 func subgraphPath(name string) string { return "/subgraphs/" + name + "/graphql" }

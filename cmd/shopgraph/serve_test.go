@@ -10,6 +10,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/shopgraph/shopgraph/gateway/server"
 	"github.com/shopgraph/shopgraph/subgraphs/pgtest"
 )
 
@@ -24,7 +25,11 @@ func TestServeRoutes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rdb.Close()
-	srv := httptest.NewServer(newMux(pool, rdb))
+	mux, err := newMux(pool, rdb, server.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(mux)
 	defer srv.Close()
 
 	get := func(path string) (int, string) {
