@@ -17,6 +17,12 @@ run: deps build
 test: deps
 	$(ENV); $(GO) vet ./...
 	$(ENV); CI=$${CI:-1} $(GO) test -race -timeout 20m ./...
+	$(MAKE) --no-print-directory fuzz FUZZTIME=20s
+
+## fuzz: fuzz the gateway's parse-validate-plan path (FUZZTIME=10m for a long run)
+FUZZTIME ?= 60s
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzParseValidatePlan -fuzztime $(FUZZTIME) ./gateway/plan
 
 deps:
 	@bash scripts/deps.sh >/dev/null
