@@ -87,9 +87,10 @@ func (r *Reservations) drain(ctx context.Context, sku string, apply func(context
 	}
 }
 
-// Restock adds received units to a SKU's stock in Postgres and, when the SKU is hot, to the
-// flash-sale counters. If the second step fails the flash-sale path under-counts (it can sell
-// less, never more) until the SKU is reconciled by setting it hot again.
+// Restock adds received units to a SKU's stock in Postgres. A hot SKU is then reconciled (its
+// flash-sale counters re-derived from Postgres, as SetHot does) rather than incremented in
+// Redis, so that a restock racing a reload can never be counted twice. Should the reconcile
+// fail, the flash-sale path under-counts (sells less, never more) until the flusher's next pass.
 func (r *Reservations) Restock(ctx context.Context, rs Restock) (CenterStock, error) {
 	stock, err := r.store.Restock(ctx, rs)
 	if err != nil || r.flash == nil {
@@ -100,8 +101,8 @@ func (r *Reservations) Restock(ctx context.Context, rs Restock) (CenterStock, er
 		return stock, err
 	}
 	if hot[rs.SKU] {
-		if err := r.flash.AddStock(ctx, rs.SKU, rs.FulfillmentCenterID, rs.Quantity); err != nil && !errors.Is(err, ErrNotHot) {
-			return stock, fmt.Errorf("restock %s on the flash-sale path: %w", rs.SKU, err)
+		if err := r.SetHot(ctx, rs.SKU, true); err != nil {
+			return stock, fmt.Errorf("reconcile %s after a restock: %w", rs.SKU, err)
 		}
 	}
 	return stock, nil

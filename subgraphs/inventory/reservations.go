@@ -36,6 +36,8 @@ type HoldStore interface {
 	FulfillmentCenters(ctx context.Context) ([]FulfillmentCenter, error)
 	// Restock adds received units to the stock of a SKU at one center.
 	Restock(ctx context.Context, r Restock) (CenterStock, error)
+	// Availability returns the availability of each SKU, in the order of skus.
+	Availability(ctx context.Context, skus []string) ([]Availability, error)
 	// ApplyFlashEvents writes what the flash-sale path did to the SKU's holds and stock. Applying
 	// an event twice changes nothing.
 	ApplyFlashEvents(ctx context.Context, sku string, events []FlashEvent) error
@@ -113,8 +115,6 @@ type FlashHolds interface {
 	Drop(ctx context.Context, sku string) error
 	// Loaded reports, per SKU, whether its counters are loaded and running.
 	Loaded(ctx context.Context, skus []string) ([]bool, error)
-	// AddStock adds restocked units to a loaded SKU's counters.
-	AddStock(ctx context.Context, sku, centerID string, quantity int) error
 }
 
 // Reservations is the API the checkout saga calls: reserve, confirm and release an order's
@@ -217,7 +217,7 @@ func (r *Reservations) Reserve(ctx context.Context, req ReserveRequest) ([]Hold,
 		held = append(held, got...)
 		if err != nil {
 			r.undo(ctx, req.OrderID, taken)
-			return nil, err
+			return nil, r.withShortPostgresLines(ctx, req, err, pgLines)
 		}
 		pgLines = append(pgLines, notHot...)
 		flashLines = nil
@@ -296,6 +296,27 @@ func (r *Reservations) reserveFlash(ctx context.Context, req ReserveRequest, lin
 		}
 	}
 	return held, taken, notHot, nil
+}
+
+// withShortPostgresLines adds to an *OutOfStockError from the flash-sale path the lines of the
+// Postgres path that could not be served either, so that the buyer learns every line at once.
+// It reads availability without locks: the answer is a report, not a reservation.
+func (r *Reservations) withShortPostgresLines(ctx context.Context, req ReserveRequest, err error, lines []ReserveLine) error {
+	var oos *OutOfStockError
+	if len(lines) == 0 || !errors.As(err, &oos) {
+		return err
+	}
+	sub := req
+	sub.Lines = lines
+	avail, aerr := r.store.Availability(ctx, sub.SKUs())
+	if aerr != nil {
+		return err
+	}
+	var more *OutOfStockError
+	if _, aerr := Allocate(lines, avail, req.ShipTo); errors.As(aerr, &more) {
+		return &OutOfStockError{Lines: append(slices.Clone(oos.Lines), more.Lines...)}
+	}
+	return err
 }
 
 func lineQuantity(lines []ReserveLine, sku string) int {

@@ -393,18 +393,6 @@ func (f *Flash) Loaded(ctx context.Context, skus []string) ([]bool, error) {
 	return out, nil
 }
 
-// AddStock adds restocked units to a loaded SKU.
-func (f *Flash) AddStock(ctx context.Context, sku, centerID string, quantity int) error {
-	res, err := addStockScript.Run(ctx, f.client, f.keys(sku), centerID, quantity).Text()
-	if err != nil {
-		return fmt.Errorf("add stock of %s: %w", sku, err)
-	}
-	if res == "NOT_LOADED" {
-		return inventory.ErrNotHot
-	}
-	return nil
-}
-
 // Counters returns the SKU's units on hand and held per center, as Redis has them (for
 // diagnostics and tests).
 func (f *Flash) Counters(ctx context.Context, sku string) (onHand, held map[string]int, err error) {

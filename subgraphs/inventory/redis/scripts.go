@@ -173,14 +173,6 @@ redis.call('HSET', KEYS[1], 'state', 'on')
 return 'OK'
 `)
 
-// addStockScript adds restocked units to a loaded SKU. ARGV: center, quantity.
-var addStockScript = goredis.NewScript(prelude + `
-if not loaded() then return 'NOT_LOADED' end
-redis.call('HINCRBY', KEYS[1], 'on:' .. ARGV[1], ARGV[2])
-redis.call('HSETNX', KEYS[1], 'rs:' .. ARGV[1], 0)
-return 'OK'
-`)
-
 // indexScript records that an order holds a SKU, on the order's own key (its own slot), and
 // keeps the record as long as the hold may be asked about. KEYS: order key. ARGV: sku, ttl ms.
 var indexScript = goredis.NewScript(`
