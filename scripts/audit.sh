@@ -65,7 +65,13 @@ JSON
 # The audit runs run.sh with the suite id from the gateway directory; the
 # supergraph comes from the audit's own server (port 4200).
 cat > "$GW/run.sh" <<SH
-curl -fsS "http://localhost:4200/\$1/supergraph" -o ./supergraph.graphql || exit 1
+rm -f ./supergraph.graphql
+# the audit server may still be registering its routes: retry for a while
+for i in 1 2 3 4 5 6 7 8 9 10; do
+  curl -fsS "http://localhost:4200/\$1/supergraph" -o ./supergraph.graphql 2>/dev/null && break
+  sleep 0.5
+done
+[ -s ./supergraph.graphql ] || { echo "no supergraph for \$1" >&2; exit 1; }
 exec ./gateway --supergraph ./supergraph.graphql --listen 127.0.0.1:$PORT
 SH
 export GATEWAY_TIMEOUT="${GATEWAY_TIMEOUT:-20000}"
@@ -76,8 +82,10 @@ if [ -n "$SUITE" ]; then
     --graphql "http://127.0.0.1:$PORT/graphql" --healthcheck "http://127.0.0.1:$PORT/health" || true
   cat "$GW/logs/$SUITE-tests.log" | grep -E "^(not ok|ok)" || true
 else
+  # kill-port-process prints kill(1) usage when the port is free; hide that noise
   npm start --silent -- test --cwd "$GW" --run-script ./run.sh --reporter dot \
-    --graphql "http://127.0.0.1:$PORT/graphql" --healthcheck "http://127.0.0.1:$PORT/health"
+    --graphql "http://127.0.0.1:$PORT/graphql" --healthcheck "http://127.0.0.1:$PORT/health" 2>&1 |
+    grep -v -E '^(xargs - *)?$|^xargs - |kill \[options\]|^ *-[a-zA-Z<]|^ +<pid>|^ +specify|^Options:|^Usage:|For more details see kill' || true
   echo
   cat "$GW/results.txt"
 fi
