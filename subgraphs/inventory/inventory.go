@@ -1,6 +1,8 @@
 // Package inventory holds what the store knows about stock: fulfillment centers, units on hand
 // per SKU and center, and the holds that checkouts place on them. It decides what can be sold
-// now; the postgres subpackage stores it.
+// now and where an order ships from. Reservations is the API the checkout saga calls (reserve,
+// confirm, release, each idempotent by order id); the postgres subpackage is the system of
+// record and the path for ordinary SKUs, the redis subpackage the flash-sale path for hot SKUs.
 package inventory
 
 import (

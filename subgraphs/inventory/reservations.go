@@ -188,8 +188,8 @@ func (r *Reservations) Reserve(ctx context.Context, req ReserveRequest) ([]Hold,
 		holds, err := r.store.ReserveHolds(ctx, req)
 		var hot *HotSKUsError
 		if errors.As(err, &hot) {
-			return nil, &HoldStateError{Code: CodeFlashSaleDisabled, OrderID: req.OrderID,
-				Message: "the flash-sale path is not configured for hot skus " + fmt.Sprint(hot.SKUs)}
+			// Another replica marked them hot: this one was started without Redis.
+			return nil, fmt.Errorf("reserve order %s: %w, but this process has no flash-sale path", req.OrderID, err)
 		}
 		return holds, err
 	}
@@ -350,21 +350,15 @@ func (r *Reservations) undo(ctx context.Context, orderID string, holds []Hold) {
 
 // Confirm turns the order's holds into decrements of stock on hand. Confirming again returns
 // the confirmed holds; holds that were released or expired are refused with a *HoldStateError,
-// as is an order with no holds.
+// as is an order with no holds. On the flash-sale path each SKU is confirmed on its own: if one
+// hold expired, the others are confirmed and the error says so.
 func (r *Reservations) Confirm(ctx context.Context, orderID string) ([]Hold, error) {
 	if err := ValidateOrderID("orderId", orderID); err != nil {
 		return nil, err
 	}
-	holds, err := r.store.ConfirmHolds(ctx, orderID)
+	holds, err := r.settle(ctx, orderID, r.store.ConfirmHolds, r.flashConfirm)
 	if err != nil {
 		return nil, err
-	}
-	if r.flash != nil {
-		flash, err := r.settleFlash(ctx, orderID, r.flash.Confirm)
-		if err != nil {
-			return nil, err
-		}
-		holds = append(holds, flash...)
 	}
 	if len(holds) == 0 {
 		return nil, &HoldStateError{Code: CodeHoldsNotFound, OrderID: orderID,
@@ -380,35 +374,52 @@ func (r *Reservations) Release(ctx context.Context, orderID string) ([]Hold, err
 	if err := ValidateOrderID("orderId", orderID); err != nil {
 		return nil, err
 	}
-	holds, err := r.store.ReleaseHolds(ctx, orderID)
+	return r.settle(ctx, orderID, r.store.ReleaseHolds, r.flashRelease)
+}
+
+type settleFunc func(ctx context.Context, orderID string, now time.Time) ([]Hold, []string, error)
+
+func (r *Reservations) flashConfirm(ctx context.Context, orderID string, now time.Time) ([]Hold, []string, error) {
+	if r.flash == nil {
+		return nil, nil, nil
+	}
+	return r.flash.Confirm(ctx, orderID, now)
+}
+
+func (r *Reservations) flashRelease(ctx context.Context, orderID string, now time.Time) ([]Hold, []string, error) {
+	if r.flash == nil {
+		return nil, nil, nil
+	}
+	return r.flash.Release(ctx, orderID, now)
+}
+
+// settle confirms or releases the order's holds on Postgres, then on the flash-sale path. A
+// SKU of the order that the flash-sale path has not loaded is either switching (waited for) or
+// went back to Postgres after Postgres was asked, which is then asked again.
+func (r *Reservations) settle(ctx context.Context, orderID string,
+	pg func(ctx context.Context, orderID string) ([]Hold, error), flash settleFunc) ([]Hold, error) {
+	pgHolds, err := pg(ctx, orderID)
 	if err != nil {
 		return nil, err
 	}
-	if r.flash != nil {
-		flash, err := r.settleFlash(ctx, orderID, r.flash.Release)
+	for attempt := 0; ; attempt++ {
+		flashHolds, notLoaded, err := flash(ctx, orderID, r.now())
 		if err != nil {
 			return nil, err
 		}
-		holds = append(holds, flash...)
-	}
-	return holds, nil
-}
-
-// settleFlash confirms or releases the order's flash-sale holds. A SKU that is not loaded
-// there is either cold (Postgres settled its hold) or switching, which is waited for.
-func (r *Reservations) settleFlash(ctx context.Context, orderID string,
-	settle func(ctx context.Context, orderID string, now time.Time) ([]Hold, []string, error)) ([]Hold, error) {
-	for attempt := 0; ; attempt++ {
-		holds, notLoaded, err := settle(ctx, orderID, r.now())
-		if err != nil || len(notLoaded) == 0 {
-			return holds, err
+		if len(notLoaded) == 0 {
+			return append(pgHolds, flashHolds...), nil
 		}
 		hot, err := r.hotSKUs(ctx, true)
 		if err != nil {
 			return nil, err
 		}
 		if !slices.ContainsFunc(notLoaded, func(sku string) bool { return hot[sku] }) {
-			return holds, nil
+			// Those SKUs are cold now and their holds are in Postgres: settle them there.
+			if pgHolds, err = pg(ctx, orderID); err != nil {
+				return nil, err
+			}
+			return append(pgHolds, flashHolds...), nil
 		}
 		if attempt == maxRouteAttempts {
 			return nil, fmt.Errorf("settle order %s: %w", orderID, ErrReservationBusy)
