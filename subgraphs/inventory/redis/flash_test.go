@@ -558,3 +558,126 @@ func TestBackgroundSweeperAndFlusher(t *testing.T) {
 		t.Errorf("held = %d after the sweep, want 0", held[rotterdam])
 	}
 }
+
+// Another replica's routing hint is stale both ways: the Postgres path refuses a SKU that went
+// hot, and the flash-sale path one that went cold, so each reservation lands on the right path.
+func TestStaleRoutingHintFollowsTheSwitch(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.stock(t, "KITE", rotterdam, 10)
+	ctx := context.Background()
+	stale := inventory.NewReservations(f.store, inventory.WithFlashSale(f.flash), inventory.WithHotRefresh(time.Hour))
+	if _, err := stale.Reserve(ctx, line("KITE", 1, ulid.Make().String())); err != nil { // primes the hint: cold
+		t.Fatal(err)
+	}
+	f.hot(t, "KITE")
+	if _, err := stale.Reserve(ctx, line("KITE", 2, ulid.Make().String())); err != nil {
+		t.Fatal(err)
+	}
+	if _, held := f.counters(t, "KITE"); held[rotterdam] != 3 {
+		t.Fatalf("Redis held = %d, want 3 (1 loaded from Postgres, 2 taken there)", held[rotterdam])
+	}
+
+	if _, err := stale.Reserve(ctx, line("KITE", 1, ulid.Make().String())); err != nil { // hint: hot
+		t.Fatal(err)
+	}
+	if err := f.res.SetHot(ctx, "KITE", false); err != nil {
+		t.Fatal(err)
+	}
+	order := ulid.Make().String()
+	if _, err := stale.Reserve(ctx, line("KITE", 6, order)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := stale.Reserve(ctx, line("KITE", 1, ulid.Make().String())); code(err) != inventory.CodeOutOfStock {
+		t.Errorf("eleventh unit: %v, want OUT_OF_STOCK", err)
+	}
+	if n := f.pgHolds(t, `sku = 'KITE' AND status = 'ACTIVE'`); n != 4 {
+		t.Errorf("%d active holds in Postgres, want 4", n)
+	}
+}
+
+// Buyers on two replicas, taking and giving back units, while an operator switches the SKU
+// between paths again and again: however reservations, releases and switches interleave, no
+// unit is held twice and every hold a buyer was given is in Postgres at the end.
+func TestSwitchingUnderLoadNeverOversells(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.stock(t, "LEGO", rotterdam, 30)
+	f.stock(t, "LEGO", leipzig, 20)
+	ctx := context.Background()
+	replicas := []*inventory.Reservations{
+		f.res,
+		inventory.NewReservations(f.store, inventory.WithFlashSale(f.flash), inventory.WithHotRefresh(5*time.Millisecond)),
+	}
+	const wantSwitches = 12
+
+	var (
+		kept, released, out, busy, switches atomic.Int64
+		mu                                  sync.Mutex
+		failures                            []error
+	)
+	fail := func(err error) {
+		mu.Lock()
+		failures = append(failures, err)
+		mu.Unlock()
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := 0; switches.Load() < wantSwitches; i++ {
+			if err := f.res.SetHot(ctx, "LEGO", i%2 == 0); err != nil {
+				fail(err)
+				return
+			}
+			switches.Add(1)
+		}
+	})
+	for i := range 16 {
+		wg.Go(func() {
+			res := replicas[i%2]
+			for n := 0; switches.Load() < wantSwitches; n++ {
+				order := ulid.Make().String()
+				_, err := res.Reserve(ctx, line("LEGO", 1, order))
+				switch {
+				case err == nil && n%2 == 0:
+					if _, err := res.Release(ctx, order); err != nil {
+						fail(err)
+						return
+					}
+					released.Add(1)
+				case err == nil:
+					kept.Add(1)
+				case code(err) == inventory.CodeOutOfStock:
+					out.Add(1)
+				case errors.Is(err, inventory.ErrReservationBusy):
+					busy.Add(1)
+				default:
+					fail(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if len(failures) > 0 {
+		t.Fatalf("%d failures, first: %v", len(failures), failures[0])
+	}
+	if err := f.res.SetHot(ctx, "LEGO", false); err != nil { // everything back in Postgres
+		t.Fatal(err)
+	}
+	t.Logf("%d kept, %d released, %d out of stock, %d busy, %d switches", kept.Load(), released.Load(), out.Load(), busy.Load(), switches.Load())
+	pgHeld := f.pgHolds(t, `sku = 'LEGO' AND status = 'ACTIVE'`)
+	if kept.Load() > 50 || int64(pgHeld) != kept.Load() {
+		t.Fatalf("%d holds kept by buyers, %d active holds in Postgres; want them equal and at most 50", kept.Load(), pgHeld)
+	}
+	if n := f.pgHolds(t, `sku = 'LEGO' AND status = 'RELEASED'`); int64(n) != released.Load() {
+		t.Errorf("%d released holds in Postgres, want %d", n, released.Load())
+	}
+	var over int
+	if err := f.pool.QueryRow(ctx, `
+		SELECT count(*) FROM inventory.stock s
+		WHERE s.sku = 'LEGO' AND s.on_hand < (
+			SELECT coalesce(sum(quantity), 0) FROM inventory.hold h
+			WHERE h.sku = s.sku AND h.fulfillment_center_id = s.fulfillment_center_id AND h.status = 'ACTIVE')`).Scan(&over); err != nil || over != 0 {
+		t.Errorf("%d centers hold more than they have (%v)", over, err)
+	}
+}
