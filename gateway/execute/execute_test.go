@@ -301,3 +301,18 @@ func TestPanicInFetchBecomesError(t *testing.T) {
 		t.Error("panic value leaked to the client")
 	}
 }
+
+func TestClientAliasOverKeyField(t *testing.T) {
+	sg := loadStore(t)
+	subs := storeSubgraphs()
+	subs.handlers["catalog"] = func(req subgraphRequest) string {
+		if !strings.Contains(req.Query, "_id_key:id") {
+			return `{"errors":[{"message":"key field not aliased: ` + req.Query + `"}]}`
+		}
+		return `{"data":{"products":[{"id":"Mug","_id_key":"1","__typename":"Product"}]}}`
+	}
+	got := runQuery(t, sg, subs, `{ products { id: name inStock } }`)
+	if got != `{"data":{"products":[{"id":"Mug","inStock":true}]}}` {
+		t.Errorf("got %s", got)
+	}
+}

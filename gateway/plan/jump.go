@@ -229,7 +229,7 @@ func better(a candidate, ac int, b candidate, bc int) bool {
 // key and required fields from where we are. Fields whose requirements are
 // available from the current fetch share one fetch with the plain fields.
 func (p *planner) entityStep(f *Fetch, sub, typ string, c candidate, plain, withReq []*operation.Field, requires ast.SelectionSet, path []string, into *subSel, provided *operation.SelectionSet) []int {
-	keyFields := p.fieldSet(typ, c.key.Selection).Common
+	keyFields := unclashed(into, p.fieldSet(typ, c.key.Selection).Common)
 	var keyDeps []int
 	if !p.inRepresentation(typ, c.key.Selection) {
 		keyDeps = p.planFields(f, sub, typ, keyFields, path, into, provided, false)
@@ -239,7 +239,7 @@ func (p *planner) entityStep(f *Fetch, sub, typ string, c candidate, plain, with
 	var reqFields []*operation.Field
 	var reqDeps []int
 	if requires != nil {
-		reqFields = p.fieldSet(typ, requires).Common
+		reqFields = unclashed(into, p.fieldSet(typ, requires).Common)
 		reqDeps = p.planFields(f, sub, typ, reqFields, path, into, provided, false)
 		created = append(created, reqDeps...)
 	}
@@ -475,3 +475,46 @@ func fieldsCover(fields []*operation.Field, sel ast.SelectionSet) bool {
 }
 
 var debugPlan = os.Getenv("DEBUG_PLAN") != ""
+
+// unclashed renames planner-added fields whose response key a client field of
+// another name or arguments already uses at this position ({ id: name }).
+func unclashed(into *subSel, fields []*operation.Field) []*operation.Field {
+	var out []*operation.Field
+	for i, f := range fields {
+		taken := false
+		for _, sf := range into.fields {
+			if sf.key == f.ResponseKey && (sf.name != f.Name || !sameArgs(sf.args, f.Arguments)) {
+				taken = true
+				break
+			}
+		}
+		if !taken {
+			if out != nil {
+				out = append(out, f)
+			}
+			continue
+		}
+		if out == nil {
+			out = append([]*operation.Field(nil), fields[:i]...)
+		}
+		c := *f
+		c.ResponseKey = "_" + f.Name + "_key"
+		out = append(out, &c)
+	}
+	if out == nil {
+		return fields
+	}
+	return out
+}
+
+func sameArgs(a, b ast.ArgumentList) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Name != b[i].Name || a[i].Value.String() != b[i].Value.String() {
+			return false
+		}
+	}
+	return true
+}

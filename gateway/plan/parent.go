@@ -152,7 +152,7 @@ func (p *planner) enterAncestor(anc *frame, graph string) (*subSel, *Fetch, []in
 		if !k.Resolvable || (!inRep && !p.keyLocal(anc.sub, anc.typ, k.Selection, nil)) {
 			continue
 		}
-		keyFields := p.fieldSet(anc.typ, k.Selection).Common
+		keyFields := unclashed(anc.into, p.fieldSet(anc.typ, k.Selection).Common)
 		var deps []int
 		if !inRep {
 			deps = p.planFields(anc.f, anc.sub, anc.typ, keyFields, anc.path, anc.into, nil, false)

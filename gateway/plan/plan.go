@@ -301,7 +301,7 @@ func (p *planner) planInterfaceObject(f *Fetch, sub string, sel *operation.Selec
 			if !key.Resolvable || !p.keyLocal(sub, iface, key.Selection, provided) {
 				continue
 			}
-			keyFields := p.fieldSet(iface, key.Selection).Common
+			keyFields := unclashed(into, p.fieldSet(iface, key.Selection).Common)
 			created := p.planFields(f, sub, iface, keyFields, path, into, provided, false)
 			ef := p.entityFetch(f, g.Name, path, created, "iface")
 			ef.Reps[iface] = &Representation{Typename: iface, Fields: keyFields}
