@@ -123,23 +123,22 @@ func (r *run) fetch(ctx context.Context, f *plan.Fetch) {
 	var repOf []int // item index -> representation index
 	if f.Entity {
 		r.mu.Lock()
-		items = collect(r.data, f.Path)
 		seen := map[string]int{}
-		repOf = make([]int, len(items))
-		for i, it := range items {
-			repOf[i] = -1
-			rep := representation(f, it.obj)
-			if rep == nil {
-				continue
+		for _, t := range f.Targets {
+			for _, it := range collect(r.data, t.Path) {
+				idx := -1
+				if rep := representation(t.Reps, it.obj); rep != nil {
+					b, _ := json.Marshal(rep)
+					var ok bool
+					if idx, ok = seen[string(b)]; !ok {
+						idx = len(reps)
+						seen[string(b)] = idx
+						reps = append(reps, json.RawMessage(b))
+					}
+				}
+				items = append(items, it)
+				repOf = append(repOf, idx)
 			}
-			b, _ := json.Marshal(rep)
-			idx, ok := seen[string(b)]
-			if !ok {
-				idx = len(reps)
-				seen[string(b)] = idx
-				reps = append(reps, json.RawMessage(b))
-			}
-			repOf[i] = idx
 		}
 		r.mu.Unlock()
 		if len(reps) == 0 {

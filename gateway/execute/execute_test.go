@@ -316,3 +316,23 @@ func TestClientAliasOverKeyField(t *testing.T) {
 		t.Errorf("got %s", got)
 	}
 }
+
+func TestBatchedTargetsShareOneRequest(t *testing.T) {
+	sg := loadStore(t)
+	subs := storeSubgraphs()
+	subs.handlers["catalog"] = func(req subgraphRequest) string {
+		return `{"data":{"product":{"id":"1","__typename":"Product"},"products":[{"id":"1","__typename":"Product"},{"id":"2","__typename":"Product"}]}}`
+	}
+	got := runQuery(t, sg, subs, `{ product(id: "1") { inStock } products { inStock } }`)
+	if got != `{"data":{"product":{"inStock":true},"products":[{"inStock":true},{"inStock":false}]}}` {
+		t.Errorf("got %s", got)
+	}
+	if subs.calls["inventory"] != 1 {
+		t.Errorf("inventory called %d times, want 1", subs.calls["inventory"])
+	}
+	for _, b := range subs.bodies {
+		if strings.Contains(b, "_entities") && strings.Count(b, `"__typename":"Product"`) != 2 {
+			t.Errorf("representations not deduplicated across paths: %s", b)
+		}
+	}
+}

@@ -79,9 +79,9 @@ func appendPath(p []any, seg any) []any {
 
 // representation builds the `_Any` for obj, or nil when obj is not of a
 // type the fetch handles or lacks its key fields.
-func representation(f *plan.Fetch, obj map[string]any) map[string]any {
+func representation(reps map[string]*plan.Representation, obj map[string]any) map[string]any {
 	tn, _ := obj["__typename"].(string)
-	rep := f.Reps[tn]
+	rep := reps[tn]
 	if rep == nil {
 		return nil
 	}

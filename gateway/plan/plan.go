@@ -37,6 +37,9 @@ type Fetch struct {
 	// representation to send for it; objects of other types are skipped.
 	Reps      map[string]*Representation
 	DependsOn []int
+	// Targets are the paths an entity fetch serves once entity fetches of
+	// the same step to the same subgraph are batched; the executor reads these.
+	Targets []Target
 
 	sel     *subSel
 	renames bool
@@ -68,6 +71,7 @@ func BuildWith(sg *supergraph.Supergraph, op *operation.Operation, opts Options)
 	if p.err != nil {
 		return nil, p.err
 	}
+	p.fetches = batch(p.fetches)
 	for _, f := range p.fetches {
 		kind := "query"
 		if f.Mutation {

@@ -112,6 +112,13 @@ func TestBuild(t *testing.T) {
 `,
 		},
 		{
+			name:  "entity fetches of one step to one subgraph are batched",
+			query: `{ product(id: "1") { inStock } products { inStock } }`,
+			want: `[0] catalog: query{product(id:"1"){id __typename} products{id __typename}}
+[1] inventory after [0] at product, products.@ for Product: query($representations:[_Any!]!){_entities(representations:$representations){__typename ...on Product{inStock}}}
+`,
+		},
+		{
 			name:  "root typename needs no fetch",
 			query: `{ __typename }`,
 			want:  ``,

@@ -15,12 +15,18 @@ func (p *Plan) String() string {
 			fmt.Fprintf(&b, " after %v", f.DependsOn)
 		}
 		if f.Entity {
-			types := make([]string, 0, len(f.Reps))
-			for t := range f.Reps {
-				types = append(types, t)
+			seen := map[string]bool{}
+			var types []string
+			for _, tg := range f.Targets {
+				for t := range tg.Reps {
+					if !seen[t] {
+						seen[t] = true
+						types = append(types, t)
+					}
+				}
 			}
 			sort.Strings(types)
-			fmt.Fprintf(&b, " at %s for %s", strings.Join(f.Path, "."), strings.Join(types, ","))
+			fmt.Fprintf(&b, " at %s for %s", targetPaths(f), strings.Join(types, ","))
 		}
 		fmt.Fprintf(&b, ": %s\n", f.Query)
 	}

@@ -51,7 +51,7 @@ func (p *Plan) Tree() Node {
 				continue
 			}
 			if f.Entity {
-				par.Nodes = append(par.Nodes, &FlattenNode{Path: strings.Join(f.Path, "."), Fetch: f})
+				par.Nodes = append(par.Nodes, &FlattenNode{Path: targetPaths(f), Fetch: f})
 			} else {
 				par.Nodes = append(par.Nodes, &FetchNode{Fetch: f})
 			}
