@@ -78,3 +78,51 @@ func TestEndToEnd(t *testing.T) {
 		}
 	}
 }
+
+func TestSubgraphHeadersHook(t *testing.T) {
+	var got http.Header
+	sub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.Header.Clone()
+		_, _ = io.WriteString(w, `{"data":{"products":[]}}`)
+	}))
+	defer sub.Close()
+	sdl, err := os.ReadFile("../supergraph/testdata/store.graphql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{
+		SupergraphSDL: strings.ReplaceAll(string(sdl), "http://catalog.test/graphql", sub.URL),
+		SubgraphHeaders: func(r *http.Request) (http.Header, error) {
+			if r.Header.Get("Authorization") == "Bearer bad" {
+				return nil, io.ErrUnexpectedEOF
+			}
+			h := http.Header{}
+			h.Set("X-Customer", "c-1")
+			return h, nil
+		},
+	}
+	h, err := NewHandler(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw := httptest.NewServer(h)
+	defer gw.Close()
+	send := func(auth string) int {
+		req, _ := http.NewRequest(http.MethodPost, gw.URL+"/graphql", strings.NewReader(`{"query":"{ products { id } }"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", auth)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := send("Bearer good"); code != 200 || got.Get("X-Customer") != "c-1" {
+		t.Errorf("status %d, X-Customer %q", code, got.Get("X-Customer"))
+	}
+	got = nil
+	if code := send("Bearer bad"); code != http.StatusUnauthorized || got != nil {
+		t.Errorf("refused request: status %d, subgraph called: %v", code, got != nil)
+	}
+}

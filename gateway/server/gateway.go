@@ -48,7 +48,12 @@ type Config struct {
 	// a request. By default "percent(x)" labels are active x% of the time
 	// and other labels never.
 	ActiveLabel func(ctx context.Context, label string) bool
-	Logger      *slog.Logger
+	// SubgraphHeaders, when set, is called for every client request and
+	// returns headers to send to all subgraphs for it (identity headers the
+	// gateway signs, for instance). An error refuses the request with 401
+	// and extensions.code UNAUTHENTICATED.
+	SubgraphHeaders func(r *http.Request) (http.Header, error)
+	Logger          *slog.Logger
 }
 
 // Gateway is the federated GraphQL endpoint.
@@ -59,6 +64,7 @@ type Gateway struct {
 	limits operation.Limits
 	log    *slog.Logger
 	label  func(ctx context.Context, label string) bool
+	extra  func(r *http.Request) (http.Header, error)
 }
 
 type prepared struct {
@@ -106,7 +112,7 @@ func New(cfg Config) (*Gateway, error) {
 	if label == nil {
 		label = percentLabel
 	}
-	return &Gateway{sg: sg, exec: exec, plans: plan.NewCache[*prepared](cfg.PlanCacheSize), limits: cfg.Limits, log: log, label: label}, nil
+	return &Gateway{sg: sg, exec: exec, plans: plan.NewCache[*prepared](cfg.PlanCacheSize), limits: cfg.Limits, log: log, label: label, extra: cfg.SubgraphHeaders}, nil
 }
 
 // NewHandler returns the gateway's HTTP handler (/graphql and /health).

@@ -76,6 +76,14 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := transport.WithHeaders(r.Context(), r.Header)
+	if g.extra != nil {
+		extra, err := g.extra(r)
+		if err != nil {
+			writeErrors(w, media, http.StatusUnauthorized, "UNAUTHENTICATED", "the request could not be authenticated")
+			return
+		}
+		ctx = transport.WithExtraHeaders(ctx, extra)
+	}
 	resp, oerr := g.Execute(ctx, operation.Request{Query: req.Query, OperationName: req.OperationName, Variables: req.Variables})
 	if oerr != nil {
 		status := http.StatusOK

@@ -31,6 +31,23 @@ func WithHeaders(ctx context.Context, h http.Header) context.Context {
 	return context.WithValue(ctx, headersKey{}, fwd)
 }
 
+// WithExtraHeaders adds headers the gateway itself sends to every subgraph
+// for this request (such as signed identity headers), replacing forwarded
+// values of the same name.
+func WithExtraHeaders(ctx context.Context, extra http.Header) context.Context {
+	if len(extra) == 0 {
+		return ctx
+	}
+	h := Headers(ctx).Clone()
+	if h == nil {
+		h = http.Header{}
+	}
+	for k, v := range extra {
+		h[http.CanonicalHeaderKey(k)] = append([]string(nil), v...)
+	}
+	return context.WithValue(ctx, headersKey{}, h)
+}
+
 // Headers returns the forwarded headers stored in ctx.
 func Headers(ctx context.Context) http.Header {
 	h, _ := ctx.Value(headersKey{}).(http.Header)
