@@ -2,7 +2,6 @@ package plan
 
 import (
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/vektah/gqlparser/v2/ast"
@@ -75,13 +74,6 @@ func (p *planner) candidates(sub, typ, name string, provided *operation.Selectio
 func (p *planner) jump(f *Fetch, sub, typ string, pending []*operation.Field, path []string, into *subSel, provided *operation.SelectionSet) []int {
 	p.depth++
 	defer func() { p.depth-- }()
-	if debugPlan {
-		names := []string{}
-		for _, f := range pending {
-			names = append(names, f.Name)
-		}
-		println("jump", p.depth, sub, typ, strings.Join(path, "."), strings.Join(names, ","))
-	}
 	if p.depth > 24 {
 		p.fail("cannot plan %s: entity jumps too deep", typ)
 		return nil
@@ -473,8 +465,6 @@ func fieldsCover(fields []*operation.Field, sel ast.SelectionSet) bool {
 	}
 	return true
 }
-
-var debugPlan = os.Getenv("DEBUG_PLAN") != ""
 
 // unclashed renames planner-added fields whose response key a client field of
 // another name or arguments already uses at this position ({ id: name }).
