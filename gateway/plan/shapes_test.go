@@ -83,6 +83,32 @@ type Cup @join__type(graph: X) { size: Int }`,
 			query: `{ box { items { ... on Pen { ink } ... on Cup { size } } } }`,
 			want:  []string{`items{__typename ...on Pen{ink}}`},
 		},
+		{
+			name: "composite key travels as a nested representation",
+			sdl: `
+type Query @join__type(graph: X) { seats: [Seat!]! @join__field(graph: X) }
+type Seat @join__type(graph: X, key: "row venue { id }") @join__type(graph: Y, key: "row venue { id }") { row: Int! venue: Venue! price: Int @join__field(graph: Y) }
+type Venue @join__type(graph: X, key: "id") @join__type(graph: Y, key: "id") { id: ID! }`,
+			query: `{ seats { price } }`,
+			want:  []string{`[0] x: query{seats{row venue{id} __typename}}`, `at seats.@ for Seat`, `...on Seat{price}`},
+		},
+		{
+			name: "a subgraph whose key is not resolvable is never jumped into",
+			sdl: `
+type Query @join__type(graph: X) @join__type(graph: Y) { a: Thing @join__field(graph: X) b: Thing @join__field(graph: Y) }
+type Thing @join__type(graph: X, key: "id") @join__type(graph: Y, key: "id", resolvable: false) { id: ID! name: String @join__field(graph: X) }`,
+			query: `{ b { id name } }`,
+			want:  []string{`[0] y: query{b{id __typename}}`, `[1] x after [0] at b for Thing`},
+		},
+		{
+			name: "fields of an @interfaceObject are fetched with the interface as __typename",
+			sdl: `
+type Query @join__type(graph: X) { pets: [Pet!]! @join__field(graph: X) }
+interface Pet @join__type(graph: X, key: "id") @join__type(graph: Y, key: "id", isInterfaceObject: true) { id: ID! vet: String @join__field(graph: Y) }
+type Dog implements Pet @join__implements(graph: X, interface: "Pet") @join__type(graph: X, key: "id") { id: ID! vet: String @join__field }`,
+			query: `{ pets { ... on Dog { vet } } }`,
+			want:  []string{`[0] x: query{pets{__typename ...on Dog{id __typename}}}`, `[1] y after [0] at pets.@ for Dog: `, `...on Pet{vet}`},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -150,5 +176,20 @@ type Order @join__type(graph: X, key: "id") @join__type(graph: Y, key: "id") {
 		if len(p.Fetches) != tt.want {
 			t.Errorf("labels %v: %d fetches, want %d\n%s", tt.labels, len(p.Fetches), tt.want, p)
 		}
+	}
+}
+
+func TestInterfaceObjectRepresentation(t *testing.T) {
+	sg := parseShape(t, `
+type Query @join__type(graph: X) { pets: [Pet!]! @join__field(graph: X) }
+interface Pet @join__type(graph: X, key: "id") @join__type(graph: Y, key: "id", isInterfaceObject: true) { id: ID! vet: String @join__field(graph: Y) }
+type Dog implements Pet @join__implements(graph: X, interface: "Pet") @join__type(graph: X, key: "id") { id: ID! vet: String @join__field }`)
+	p, err := buildPlan(t, sg, `{ pets { ... on Dog { vet } } }`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := p.Fetches[1].Targets[0].Reps["Dog"]
+	if rep == nil || rep.Typename != "Pet" || len(rep.Fields) != 1 || rep.Fields[0].Name != "id" {
+		t.Fatalf("representation for Dog: %+v", rep)
 	}
 }
