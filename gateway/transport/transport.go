@@ -80,6 +80,10 @@ type Options struct {
 	Timeout         time.Duration // whole request; default 30s
 	MaxIdlePerHost  int           // default 64
 	MaxResponseSize int64         // default 32 MiB
+	// BreakerFailures consecutive transport failures open a subgraph's
+	// circuit for BreakerCooldown (defaults 5 and 5s; -1 disables).
+	BreakerFailures int
+	BreakerCooldown time.Duration
 }
 
 // Subgraphs routes requests by subgraph name, over HTTP by default or to an
@@ -89,6 +93,7 @@ type Subgraphs struct {
 	handlers map[string]http.Handler
 	client   *http.Client
 	opts     Options
+	breakers map[string]*breaker
 }
 
 // New returns a transport for the given subgraph URLs.
@@ -102,6 +107,12 @@ func New(urls map[string]string, opts Options) *Subgraphs {
 	if opts.MaxResponseSize == 0 {
 		opts.MaxResponseSize = 32 << 20
 	}
+	if opts.BreakerFailures == 0 {
+		opts.BreakerFailures = 5
+	}
+	if opts.BreakerCooldown == 0 {
+		opts.BreakerCooldown = 5 * time.Second
+	}
 	tr := &http.Transport{
 		Proxy:               nil,
 		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
@@ -110,7 +121,13 @@ func New(urls map[string]string, opts Options) *Subgraphs {
 		IdleConnTimeout:     90 * time.Second,
 		ForceAttemptHTTP2:   true,
 	}
-	return &Subgraphs{urls: urls, handlers: map[string]http.Handler{}, client: &http.Client{Transport: tr, Timeout: opts.Timeout}, opts: opts}
+	s := &Subgraphs{urls: urls, handlers: map[string]http.Handler{}, client: &http.Client{Transport: tr, Timeout: opts.Timeout}, opts: opts, breakers: map[string]*breaker{}}
+	if opts.BreakerFailures > 0 {
+		for name := range urls {
+			s.breakers[name] = newBreaker(opts.BreakerFailures, opts.BreakerCooldown)
+		}
+	}
+	return s
 }
 
 // InProcess makes requests to the named subgraph call h directly, without
@@ -128,6 +145,20 @@ func (s *Subgraphs) Fetch(ctx context.Context, subgraph string, body []byte) ([]
 	if !ok {
 		return nil, fmt.Errorf("unknown subgraph %q", subgraph)
 	}
+	b := s.breakers[subgraph]
+	if b == nil {
+		return s.post(ctx, subgraph, url, body)
+	}
+	if !b.allow() {
+		return nil, fmt.Errorf("subgraph %s: %w", subgraph, ErrBreakerOpen)
+	}
+	out, err := s.post(ctx, subgraph, url, body)
+	// a client that went away says nothing about the subgraph
+	b.done(err == nil || ctx.Err() != nil)
+	return out, err
+}
+
+func (s *Subgraphs) post(ctx context.Context, subgraph, url string, body []byte) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return nil, fmt.Errorf("subgraph %s: %w", subgraph, err)

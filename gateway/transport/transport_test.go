@@ -2,10 +2,12 @@ package transport
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 )
 
 func TestForwardsHeaders(t *testing.T) {
@@ -90,5 +92,58 @@ func TestHeaderSignature(t *testing.T) {
 	}
 	if HeaderSignature(context.Background()) != "" {
 		t.Error("no headers should give an empty signature")
+	}
+}
+
+func TestBreaker(t *testing.T) {
+	now := time.Unix(0, 0)
+	b := newBreaker(2, time.Second)
+	b.now = func() time.Time { return now }
+	steps := []struct {
+		name  string
+		allow bool
+		ok    bool
+	}{
+		{"closed", true, false},
+		{"still closed after one failure", true, false},
+		{"open after two failures", false, false},
+	}
+	for _, s := range steps {
+		if got := b.allow(); got != s.allow {
+			t.Fatalf("%s: allow %v", s.name, got)
+		}
+		if s.allow {
+			b.done(s.ok)
+		}
+	}
+	now = now.Add(2 * time.Second)
+	if !b.allow() {
+		t.Fatal("a trial request should pass after the cool-down")
+	}
+	if b.allow() {
+		t.Fatal("only one trial request at a time")
+	}
+	b.done(true)
+	if !b.allow() {
+		t.Fatal("a successful trial closes the circuit")
+	}
+}
+
+func TestBreakerFailsFast(t *testing.T) {
+	var calls int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls++
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer srv.Close()
+	s := New(map[string]string{"a": srv.URL}, Options{BreakerFailures: 2, BreakerCooldown: time.Hour})
+	for i := 0; i < 4; i++ {
+		_, _ = s.Fetch(context.Background(), "a", []byte(`{}`))
+	}
+	if calls != 2 {
+		t.Errorf("subgraph called %d times, want 2 before the circuit opens", calls)
+	}
+	if _, err := s.Fetch(context.Background(), "a", []byte(`{}`)); !errors.Is(err, ErrBreakerOpen) {
+		t.Errorf("err %v, want ErrBreakerOpen", err)
 	}
 }
