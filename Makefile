@@ -6,6 +6,7 @@ PRODUCTS ?= 10000
 ENV := . .data/env
 
 .PHONY: run test deps build migrate seed generate compose bench audit fuzz clean
+.PHONY: bench-gateways
 
 ## run: start Postgres and Redis, migrate, seed the demo store if empty, serve everything
 run: deps build
@@ -56,3 +57,15 @@ audit:
 
 clean:
 	rm -rf bin
+
+## bench-gateways: ShopGraph's gateway beside Hive Gateway (also with the Rust planner) and Apollo
+## Gateway on the same subgraphs and load, both modes; writes docs/benchmarks.md and the chart.
+## Shorter runs: make bench-gateways BENCH_FLAGS='-d 5s -warmup 2s'
+BENCH_FLAGS ?=
+bench-gateways:
+	mkdir -p .data/bench
+	$(GO) build -o .data/bench/shopgraph ./cmd/shopgraph
+	$(GO) build -o .data/bench/subgraphs ./bench/cmd/subgraphs
+	$(GO) build -o .data/bench/gateways ./bench/cmd/gateways
+	bash bench/peers/install.sh || echo "bench: the peer gateways did not install; they will be skipped"
+	$$(command -v taskset >/dev/null && echo taskset -c 0) .data/bench/gateways $(BENCH_FLAGS)
