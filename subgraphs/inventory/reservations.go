@@ -22,10 +22,10 @@ type HoldStore interface {
 	ReserveHolds(ctx context.Context, req ReserveRequest) ([]Hold, error)
 	// ConfirmHolds turns the order's active holds of SKUs that are not hot into decrements of
 	// stock in one transaction; holds confirmed before are returned as they are.
-	ConfirmHolds(ctx context.Context, orderID string) ([]Hold, error)
+	ConfirmHolds(ctx context.Context, orderID string) (Settled, error)
 	// ReleaseHolds releases the order's active holds of SKUs that are not hot; a *HoldStateError
 	// refuses it when some were confirmed.
-	ReleaseHolds(ctx context.Context, orderID string) ([]Hold, error)
+	ReleaseHolds(ctx context.Context, orderID string) (Settled, error)
 	// Holds lists every hold of the order, of both paths as far as they were written.
 	Holds(ctx context.Context, orderID string) ([]Hold, error)
 	// ExpireHolds releases the active holds of SKUs that are not hot that expired by asOf.
@@ -44,6 +44,15 @@ type HoldStore interface {
 	// SwitchHot marks the SKU hot or not while its stock rows are locked, so that no Postgres
 	// path reservation of it runs meanwhile, and calls during inside that transaction.
 	SwitchHot(ctx context.Context, sku string, hot bool, during func(ctx context.Context, tx HotSwitch) error) error
+}
+
+// Settled is what the Postgres path confirmed or released of an order.
+type Settled struct {
+	Holds []Hold
+	// FlashMayHold is whether some SKU was hot when the order's holds were read (in the same
+	// snapshot). Only then can the flash-sale path hold something of the order: switching a SKU
+	// back to Postgres writes its flash-sale holds there first.
+	FlashMayHold bool
 }
 
 // HotSwitch is what SwitchHot offers inside its transaction.
@@ -393,42 +402,43 @@ func (r *Reservations) flashRelease(ctx context.Context, orderID string, now tim
 	return r.flash.Release(ctx, orderID, now)
 }
 
-// settle confirms or releases the order's holds on Postgres, then on the flash-sale path. A
-// SKU of the order that the flash-sale path has not loaded is either switching (waited for) or
-// went back to Postgres after Postgres was asked, which is then asked again.
+// settle confirms or releases the order's holds on Postgres, then, if some SKU is hot, on the
+// flash-sale path, so that orders settle without Redis while no flash sale runs. A SKU of the
+// order that the flash-sale path has not loaded is either switching (waited for) or went back
+// to Postgres after Postgres was asked, which is then asked again.
 func (r *Reservations) settle(ctx context.Context, orderID string,
-	pg func(ctx context.Context, orderID string) ([]Hold, error), flash settleFunc) ([]Hold, error) {
-	pgHolds, err := pg(ctx, orderID)
-	if err != nil {
-		return nil, err
-	}
+	pg func(ctx context.Context, orderID string) (Settled, error), flash settleFunc) ([]Hold, error) {
 	for attempt := 0; ; attempt++ {
+		settled, err := pg(ctx, orderID)
+		if errors.Is(err, ErrReservationBusy) && attempt < maxRouteAttempts {
+			continue // a SKU of the order went hot under the call; its holds are in Redis now
+		}
+		if err != nil || r.flash == nil || !settled.FlashMayHold {
+			return settled.Holds, err
+		}
 		flashHolds, notLoaded, err := flash(ctx, orderID, r.now())
 		if err != nil {
 			return nil, err
 		}
 		if len(notLoaded) == 0 {
-			return append(pgHolds, flashHolds...), nil
+			return append(settled.Holds, flashHolds...), nil
 		}
 		hot, err := r.hotSKUs(ctx, true)
 		if err != nil {
 			return nil, err
 		}
-		if !slices.ContainsFunc(notLoaded, func(sku string) bool { return hot[sku] }) {
-			// Those SKUs are cold now and their holds are in Postgres: settle them there.
-			if pgHolds, err = pg(ctx, orderID); err != nil {
-				return nil, err
-			}
-			return append(pgHolds, flashHolds...), nil
-		}
 		if attempt == maxRouteAttempts {
 			return nil, fmt.Errorf("settle order %s: %w", orderID, ErrReservationBusy)
 		}
-		select {
-		case <-time.After(time.Duration(attempt+1) * 20 * time.Millisecond):
-		case <-ctx.Done():
-			return nil, ctx.Err()
+		if slices.ContainsFunc(notLoaded, func(sku string) bool { return hot[sku] }) {
+			select { // switching: wait for it
+			case <-time.After(time.Duration(attempt+1) * 20 * time.Millisecond):
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
 		}
+		// Ask both paths again: the SKUs that are cold now have their holds in Postgres, and
+		// settling what was settled already changes nothing.
 	}
 }
 
@@ -440,6 +450,9 @@ func (r *Reservations) Holds(ctx context.Context, orderID string) ([]Hold, error
 	}
 	holds, err := r.store.Holds(ctx, orderID)
 	if err != nil || r.flash == nil {
+		return holds, err
+	}
+	if hot, err := r.hotSKUs(ctx, true); err != nil || len(hot) == 0 {
 		return holds, err
 	}
 	flash, err := r.flash.Holds(ctx, orderID)

@@ -56,17 +56,51 @@ func holds(rows []holdRow) []inventory.Hold {
 	return out
 }
 
-// orderHoldRow is a hold with whether its SKU is hot now.
+// orderHolds reads the order's holds and, in the same snapshot, whether any SKU is hot. Only
+// then can the flash-sale path hold something of the order that Postgres does not show:
+// switching a SKU back to Postgres writes its flash-sale holds here before it commits.
+const orderHolds = `
+	SELECT g.any_hot, h.id, h.order_id, h.sku, h.fulfillment_center_id, h.quantity, h.status, h.expires_at,
+	       EXISTS (SELECT 1 FROM inventory.hot_sku hs WHERE hs.sku = h.sku) AS hot
+	FROM (SELECT EXISTS (SELECT 1 FROM inventory.hot_sku) AS any_hot) g
+	LEFT JOIN inventory.hold h ON h.order_id = $1
+	ORDER BY h.sku`
+
+// orderHoldRow is a row of orderHolds; the hold's columns are null when the order has none.
 type orderHoldRow struct {
-	holdRow
-	Hot bool `db:"hot"`
+	AnyHot    bool       `db:"any_hot"`
+	ID        *string    `db:"id"`
+	OrderID   *string    `db:"order_id"`
+	SKU       *string    `db:"sku"`
+	CenterID  *string    `db:"fulfillment_center_id"`
+	Quantity  *int       `db:"quantity"`
+	Status    *string    `db:"status"`
+	ExpiresAt *time.Time `db:"expires_at"`
+	Hot       bool       `db:"hot"`
 }
 
-const orderHolds = `
-	SELECT ` + holdColumns + `, EXISTS (SELECT 1 FROM inventory.hot_sku hs WHERE hs.sku = h.sku) AS hot
-	FROM inventory.hold h
-	WHERE order_id = $1
-	ORDER BY sku`
+// orderHold is a hold with whether its SKU is hot now.
+type orderHold struct {
+	inventory.Hold
+	Hot bool
+}
+
+// readOrderHolds collects the rows of orderHolds.
+func readOrderHolds(rows pgx.Rows) (holds []orderHold, anyHot bool, err error) {
+	all, err := pgx.CollectRows(rows, pgx.RowToStructByName[orderHoldRow])
+	if err != nil {
+		return nil, false, fmt.Errorf("read holds of the order: %w", err)
+	}
+	for _, r := range all {
+		anyHot = r.AnyHot
+		if r.ID == nil {
+			continue
+		}
+		holds = append(holds, orderHold{Hot: r.Hot, Hold: inventory.Hold{ID: *r.ID, OrderID: *r.OrderID, SKU: *r.SKU,
+			FulfillmentCenterID: *r.CenterID, Quantity: *r.Quantity, Status: *r.Status, ExpiresAt: *r.ExpiresAt}})
+	}
+	return holds, anyHot, nil
+}
 
 type reserveStockRow struct {
 	stockRow
@@ -100,9 +134,9 @@ func (s *Store) ReserveHolds(ctx context.Context, req inventory.ReserveRequest) 
 			return fmt.Errorf("lock order: %w", err)
 		}
 		rows, _ := br.Query()
-		existing, err := pgx.CollectRows(rows, pgx.RowToStructByName[orderHoldRow])
+		existing, _, err := readOrderHolds(rows)
 		if err != nil {
-			return fmt.Errorf("read holds of the order: %w", err)
+			return err
 		}
 		if _, err := br.Exec(); err != nil {
 			return fmt.Errorf("lock stock: %w", err)
@@ -118,7 +152,7 @@ func (s *Store) ReserveHolds(ctx context.Context, req inventory.ReserveRequest) 
 
 		prior := make([]inventory.Hold, len(existing))
 		for i, h := range existing {
-			prior[i] = h.hold()
+			prior[i] = h.Hold
 		}
 		if out, err = inventory.ExistingHolds(req, prior, time.Now()); out != nil || err != nil {
 			return err
@@ -184,40 +218,43 @@ func wrapReservation(op, orderID string, err error) error {
 	return fmt.Errorf("%s holds of order %s: %w", op, orderID, err)
 }
 
-// settleable reads the order's holds of SKUs that are not hot, under the order's lock.
-func settleable(ctx context.Context, tx pgx.Tx, orderID string) ([]orderHoldRow, error) {
+// settleable reads, under the order's lock, the order's holds of SKUs that are not hot and
+// whether any SKU is hot.
+func settleable(ctx context.Context, tx pgx.Tx, orderID string) ([]orderHold, bool, error) {
 	b := &pgx.Batch{}
 	b.Queue(lockOrder, orderID)
 	b.Queue(orderHolds, orderID)
 	br := tx.SendBatch(ctx, b)
 	defer br.Close()
 	if _, err := br.Exec(); err != nil {
-		return nil, fmt.Errorf("lock order: %w", err)
+		return nil, false, fmt.Errorf("lock order: %w", err)
 	}
 	rows, _ := br.Query()
-	all, err := pgx.CollectRows(rows, pgx.RowToStructByName[orderHoldRow])
+	all, anyHot, err := readOrderHolds(rows)
 	if err != nil {
-		return nil, fmt.Errorf("read holds of the order: %w", err)
+		return nil, false, err
 	}
-	var out []orderHoldRow
+	var out []orderHold
 	for _, h := range all {
 		if !h.Hot {
 			out = append(out, h)
 		}
 	}
-	return out, br.Close()
+	return out, anyHot, br.Close()
 }
 
 // ConfirmHolds turns the order's active holds into decrements of stock on hand, in one
 // transaction, under locks on the stock rows.
-func (s *Store) ConfirmHolds(ctx context.Context, orderID string) ([]inventory.Hold, error) {
+func (s *Store) ConfirmHolds(ctx context.Context, orderID string) (inventory.Settled, error) {
 	if err := inventory.ValidateOrderID("orderId", orderID); err != nil {
-		return nil, err
+		return inventory.Settled{}, err
 	}
 	var out []inventory.Hold
+	var anyHot bool
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		hs, err := settleable(ctx, tx, orderID)
-		if err != nil {
+		var hs []orderHold
+		var err error
+		if hs, anyHot, err = settleable(ctx, tx, orderID); err != nil {
 			return err
 		}
 		var active, skus []string
@@ -233,7 +270,7 @@ func (s *Store) ConfirmHolds(ctx context.Context, orderID string) ([]inventory.H
 				active = append(active, h.ID)
 				skus = append(skus, h.SKU)
 			}
-			out = append(out, h.hold())
+			out = append(out, h.Hold)
 		}
 		if len(active) == 0 {
 			return nil // nothing, or confirmed before
@@ -252,19 +289,24 @@ func (s *Store) ConfirmHolds(ctx context.Context, orderID string) ([]inventory.H
 				WHERE s.sku = c.sku AND s.fulfillment_center_id = c.fulfillment_center_id
 				RETURNING 1
 			)
-			SELECT (SELECT count(*) FROM c) AS holds, (SELECT count(*) FROM d) AS stock`, active)
+			SELECT (SELECT count(*) FROM c) AS holds, (SELECT count(*) FROM d) AS stock,
+			       (SELECT count(*) FROM inventory.hot_sku WHERE sku = ANY($2)) AS went_hot`, active, skus)
 		br := tx.SendBatch(ctx, b)
 		defer br.Close()
 		if _, err := br.Exec(); err != nil {
 			return fmt.Errorf("lock stock: %w", err)
 		}
-		var confirmed, decremented int
-		if err := br.QueryRow().Scan(&confirmed, &decremented); err != nil {
+		var confirmed, decremented, wentHot int
+		if err := br.QueryRow().Scan(&confirmed, &decremented, &wentHot); err != nil {
 			return fmt.Errorf("confirm holds: %w", err)
 		}
-		if confirmed != len(active) || decremented != len(active) {
-			// A hold expired, or its SKU went hot, between the read and the locks.
-			return expired(orderID)
+		switch {
+		case wentHot > 0:
+			// A SKU moved to the flash-sale path, holds included, between the read and the
+			// locks; confirming again finds the holds there.
+			return inventory.ErrReservationBusy
+		case confirmed != len(active) || decremented != len(active):
+			return expired(orderID) // a hold expired between the read and the locks
 		}
 		for i := range out {
 			out[i].Status = inventory.HoldConfirmed
@@ -272,9 +314,9 @@ func (s *Store) ConfirmHolds(ctx context.Context, orderID string) ([]inventory.H
 		return br.Close()
 	})
 	if err != nil {
-		return nil, wrapReservation("confirm", orderID, err)
+		return inventory.Settled{}, wrapReservation("confirm", orderID, err)
 	}
-	return out, nil
+	return inventory.Settled{Holds: out, FlashMayHold: anyHot}, nil
 }
 
 func expired(orderID string) error {
@@ -284,14 +326,16 @@ func expired(orderID string) error {
 
 // ReleaseHolds releases the order's active holds. Holds count against availability only while
 // active, so releasing needs no lock on stock.
-func (s *Store) ReleaseHolds(ctx context.Context, orderID string) ([]inventory.Hold, error) {
+func (s *Store) ReleaseHolds(ctx context.Context, orderID string) (inventory.Settled, error) {
 	if err := inventory.ValidateOrderID("orderId", orderID); err != nil {
-		return nil, err
+		return inventory.Settled{}, err
 	}
 	var out []inventory.Hold
+	var anyHot bool
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		hs, err := settleable(ctx, tx, orderID)
-		if err != nil {
+		var hs []orderHold
+		var err error
+		if hs, anyHot, err = settleable(ctx, tx, orderID); err != nil {
 			return err
 		}
 		var active []string
@@ -304,7 +348,7 @@ func (s *Store) ReleaseHolds(ctx context.Context, orderID string) ([]inventory.H
 				active = append(active, h.ID)
 			}
 			h.Status = inventory.HoldReleased
-			out = append(out, h.hold())
+			out = append(out, h.Hold)
 		}
 		if len(active) == 0 {
 			return nil
@@ -315,9 +359,9 @@ func (s *Store) ReleaseHolds(ctx context.Context, orderID string) ([]inventory.H
 		return err
 	})
 	if err != nil {
-		return nil, wrapReservation("release", orderID, err)
+		return inventory.Settled{}, wrapReservation("release", orderID, err)
 	}
-	return out, nil
+	return inventory.Settled{Holds: out, FlashMayHold: anyHot}, nil
 }
 
 // Holds lists every hold of the order, ordered by SKU.

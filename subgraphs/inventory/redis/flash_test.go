@@ -56,7 +56,7 @@ type fixture struct {
 }
 
 // newFixture gives a test its own database and its own key prefix, so tests run in parallel.
-func newFixture(t testing.TB) *fixture {
+func newFixture(t testing.TB, opts ...redis.Option) *fixture {
 	t.Helper()
 	client := redisClient(t)
 	prefix := "test:inventory:" + ulid.Make().String()
@@ -70,7 +70,7 @@ func newFixture(t testing.TB) *fixture {
 	f := &fixture{pool: pgtest.NewPool(t, func(c *pgxpool.Config) { c.MaxConns = 20 }, postgres.Domain)}
 	f.now.Store(time.Now().UnixMilli())
 	f.store = postgres.NewStore(f.pool)
-	flash, err := redis.New(client, redis.WithPrefix(prefix))
+	flash, err := redis.New(client, append([]redis.Option{redis.WithPrefix(prefix)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +163,21 @@ func sum(m map[string]int) int {
 // OUT_OF_STOCK; confirming every hold leaves 0 on hand in Redis and, once flushed, in Postgres.
 func TestFlashSaleNeverOversells(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t)
+	for _, mode := range []struct {
+		name string
+		opts []redis.Option
+	}{
+		{"pipelined", nil},
+		{"one round trip per script", []redis.Option{redis.WithoutAutoPipeline()}},
+	} {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			testFlashSaleNeverOversells(t, newFixture(t, mode.opts...))
+		})
+	}
+}
+
+func testFlashSaleNeverOversells(t *testing.T, f *fixture) {
 	f.stock(t, "SNEAKER", rotterdam, 70)
 	f.stock(t, "SNEAKER", leipzig, 30)
 	f.hot(t, "SNEAKER")
@@ -679,5 +693,53 @@ func TestSwitchingUnderLoadNeverOversells(t *testing.T) {
 			SELECT coalesce(sum(quantity), 0) FROM inventory.hold h
 			WHERE h.sku = s.sku AND h.fulfillment_center_id = s.fulfillment_center_id AND h.status = 'ACTIVE')`).Scan(&over); err != nil || over != 0 {
 		t.Errorf("%d centers hold more than they have (%v)", over, err)
+	}
+}
+
+// With Redis down, hot SKUs fail with an error (the saga compensates) and other SKUs still sell.
+func TestRedisOutage(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.stock(t, "HOT", rotterdam, 5)
+	f.stock(t, "COLD", rotterdam, 5)
+	f.hot(t, "HOT")
+	dead := goredis.NewClient(&goredis.Options{Addr: "127.0.0.1:1", DialTimeout: 100 * time.Millisecond, MaxRetries: -1})
+	t.Cleanup(func() { _ = dead.Close() })
+	flash, err := redis.New(dead)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = flash.Close() })
+	res := inventory.NewReservations(f.store, inventory.WithFlashSale(flash))
+	ctx := context.Background()
+
+	_, err = res.Reserve(ctx, line("HOT", 1, ulid.Make().String()))
+	if err == nil || code(err) != "" {
+		t.Errorf("reserve a hot SKU without Redis: %v, want a system error", err)
+	}
+	order := ulid.Make().String()
+	if _, err := res.Reserve(ctx, line("COLD", 1, order)); err != nil {
+		t.Errorf("reserve a cold SKU without Redis: %v", err)
+	}
+	if _, err := res.Confirm(ctx, order); err == nil {
+		t.Error("confirm reported success without asking Redis about the order's flash-sale holds")
+	}
+	if n := f.pgHolds(t, `order_id = $1 AND status = 'CONFIRMED'`, order); n != 1 {
+		t.Errorf("the Postgres hold of the order was not confirmed (%d)", n)
+	}
+
+	// Once no SKU is hot, orders settle without Redis.
+	if err := f.res.SetHot(ctx, "HOT", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := res.Confirm(ctx, order); err != nil {
+		t.Errorf("confirm again with no hot SKU: %v", err)
+	}
+	other := ulid.Make().String()
+	if _, err := res.Reserve(ctx, line("HOT", 1, other)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := res.Release(ctx, other); err != nil {
+		t.Errorf("release with no hot SKU: %v", err)
 	}
 }
