@@ -21,8 +21,27 @@ func (r *Reservations) SetHot(ctx context.Context, sku string, hot bool) error {
 	if r.flash == nil {
 		return &Rejection{Code: CodeFlashSaleDisabled, Field: "hot", Message: "the flash-sale path is not configured"}
 	}
+	return r.switchHot(ctx, sku, hot, false)
+}
+
+// errSwitchedCold stops a reconciliation of a SKU that an operator moved back to Postgres.
+var errSwitchedCold = errors.New("sku is no longer hot")
+
+// reconcile re-derives a hot SKU's flash-sale counters from Postgres, unless it went cold.
+func (r *Reservations) reconcile(ctx context.Context, sku string) error {
+	err := r.switchHot(ctx, sku, true, true)
+	if errors.Is(err, errSwitchedCold) {
+		return nil
+	}
+	return err
+}
+
+func (r *Reservations) switchHot(ctx context.Context, sku string, hot, onlyIfHot bool) error {
 	var drained []FlashEvent
 	err := r.store.SwitchHot(ctx, sku, hot, func(ctx context.Context, tx HotSwitch) error {
+		if onlyIfHot && !tx.WasHot() {
+			return errSwitchedCold
+		}
 		if err := r.flash.Pause(ctx, sku); err != nil {
 			return fmt.Errorf("pause %s: %w", sku, err)
 		}
@@ -31,6 +50,11 @@ func (r *Reservations) SetHot(ctx context.Context, sku string, hot bool) error {
 			return err
 		}
 		if !hot {
+			// Inside the transaction, so that a switch back to hot cannot run in between. If
+			// the commit fails, the SKU is hot in Postgres and not loaded: the flusher reloads it.
+			if err := r.flash.Drop(ctx, sku); err != nil {
+				return fmt.Errorf("drop %s from the flash-sale path: %w", sku, err)
+			}
 			return nil
 		}
 		snap, err := tx.Snapshot(ctx)
@@ -51,11 +75,6 @@ func (r *Reservations) SetHot(ctx context.Context, sku string, hot bool) error {
 	// switch leaves them to be applied again (harmlessly) by the next one.
 	if err := r.flash.Ack(ctx, sku, drained); err != nil {
 		slog.WarnContext(ctx, "ack flash-sale events", "sku", sku, "err", err)
-	}
-	if !hot {
-		if err := r.flash.Drop(ctx, sku); err != nil {
-			return fmt.Errorf("drop %s from the flash-sale path: %w", sku, err)
-		}
 	}
 	r.hot.Store(nil) // the routing hint is stale now
 	return nil
@@ -101,7 +120,7 @@ func (r *Reservations) Restock(ctx context.Context, rs Restock) (CenterStock, er
 		return stock, err
 	}
 	if hot[rs.SKU] {
-		if err := r.SetHot(ctx, rs.SKU, true); err != nil {
+		if err := r.reconcile(ctx, rs.SKU); err != nil {
 			return stock, fmt.Errorf("reconcile %s after a restock: %w", rs.SKU, err)
 		}
 	}
@@ -125,7 +144,7 @@ func (r *Reservations) FlushOnce(ctx context.Context) error {
 	var errs []error
 	for i, sku := range skus {
 		if !loaded[i] {
-			errs = append(errs, r.SetHot(ctx, sku, true))
+			errs = append(errs, r.reconcile(ctx, sku))
 			continue
 		}
 		_, err := r.drain(ctx, sku, func(ctx context.Context, events []FlashEvent) error {

@@ -57,6 +57,8 @@ type Settled struct {
 
 // HotSwitch is what SwitchHot offers inside its transaction.
 type HotSwitch interface {
+	// WasHot reports whether the SKU was hot before this switch.
+	WasHot() bool
 	// Apply is ApplyFlashEvents in the switch's transaction.
 	Apply(ctx context.Context, events []FlashEvent) error
 	// Snapshot reads the SKU's stock on hand per center and its active, unexpired holds.
@@ -120,7 +122,7 @@ type FlashHolds interface {
 	Pause(ctx context.Context, sku string) error
 	// Load replaces the SKU's counters and holds with the snapshot and resumes it.
 	Load(ctx context.Context, snap HotSnapshot) error
-	// Drop forgets the SKU's counters and holds.
+	// Drop forgets the SKU's counters and holds, but not its pending events.
 	Drop(ctx context.Context, sku string) error
 	// Loaded reports, per SKU, whether its counters are loaded and running.
 	Loaded(ctx context.Context, skus []string) ([]bool, error)

@@ -90,6 +90,10 @@ func (s *Store) SwitchHot(ctx context.Context, sku string, hot bool, during func
 		if _, err := tx.Exec(ctx, lockStock, []string{sku}); err != nil {
 			return fmt.Errorf("lock stock of %s: %w", sku, err)
 		}
+		var wasHot bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM inventory.hot_sku WHERE sku = $1)`, sku).Scan(&wasHot); err != nil {
+			return fmt.Errorf("read whether %s is hot: %w", sku, err)
+		}
 		sql := `DELETE FROM inventory.hot_sku WHERE sku = $1`
 		if hot {
 			sql = `INSERT INTO inventory.hot_sku (sku) VALUES ($1) ON CONFLICT DO NOTHING`
@@ -97,14 +101,17 @@ func (s *Store) SwitchHot(ctx context.Context, sku string, hot bool, during func
 		if _, err := tx.Exec(ctx, sql, sku); err != nil {
 			return fmt.Errorf("mark %s hot=%v: %w", sku, hot, err)
 		}
-		return during(ctx, switchTx{tx: tx, sku: sku})
+		return during(ctx, switchTx{tx: tx, sku: sku, wasHot: wasHot})
 	})
 }
 
 type switchTx struct {
-	tx  pgx.Tx
-	sku string
+	tx     pgx.Tx
+	sku    string
+	wasHot bool
 }
+
+func (t switchTx) WasHot() bool { return t.wasHot }
 
 func (t switchTx) Apply(ctx context.Context, events []inventory.FlashEvent) error {
 	return applyFlashEvents(ctx, t.tx, events)

@@ -369,9 +369,10 @@ func (f *Flash) Load(ctx context.Context, snap inventory.HotSnapshot) error {
 	return nil
 }
 
-// Drop forgets the SKU.
+// Drop forgets the SKU's counters and holds. Its log stays: events drained by a switch are
+// acknowledged only once Postgres committed them.
 func (f *Flash) Drop(ctx context.Context, sku string) error {
-	return f.client.Del(ctx, f.keys(sku)...).Err()
+	return f.client.Del(ctx, f.keys(sku)[:4]...).Err()
 }
 
 // Loaded reports, per SKU, whether it is loaded and running.
