@@ -17,7 +17,15 @@ const (
 	HeaderCustomer  = "X-Shopgraph-Customer"
 	HeaderTimestamp = "X-Shopgraph-Timestamp"
 	HeaderSignature = "X-Shopgraph-Signature"
+
+	// HeaderCartToken carries a guest's cart token: whoever holds it may read and change
+	// that one guest cart. Clients send it; the gateway passes it on unchanged.
+	HeaderCartToken = "X-Cart-Token"
 )
+
+// ForwardedHeaders are the headers a gateway must pass on to subgraphs for callers to be
+// known there: the signed customer headers and the guest cart token.
+var ForwardedHeaders = []string{HeaderCustomer, HeaderTimestamp, HeaderSignature, HeaderCartToken}
 
 // MaxSkew is how far a signed timestamp may be from the subgraph's clock, either way. It
 // bounds how long a captured set of headers can be replayed and tolerates clock drift
