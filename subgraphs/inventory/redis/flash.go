@@ -95,14 +95,18 @@ func New(client goredis.UniversalClient, opts ...Option) (*Flash, error) {
 // Close stops the reservation pipeline after the scripts already sent.
 func (f *Flash) Close() error { return f.closeHot() }
 
+// tagEscaper keeps braces out of a hash tag (a SKU "}{" would otherwise end it empty and
+// scatter the SKU's keys over the cluster); escaping '%' too keeps distinct SKUs distinct.
+var tagEscaper = strings.NewReplacer("%", "%25", "{", "%7B", "}", "%7D")
+
 // keys returns the keys of a SKU in the order the scripts expect.
 func (f *Flash) keys(sku string) []string {
-	base := f.prefix + ":sku:{" + sku + "}:"
+	base := f.prefix + ":sku:{" + tagEscaper.Replace(sku) + "}:"
 	return []string{base + "stock", base + "holds", base + "expiry", base + "done", base + "log"}
 }
 
 func (f *Flash) orderKey(orderID string) string {
-	return f.prefix + ":order:{" + orderID + "}"
+	return f.prefix + ":order:{" + tagEscaper.Replace(orderID) + "}"
 }
 
 func ms(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
