@@ -42,7 +42,7 @@ const (
 	barGap     = 40
 	panelPad   = 40
 	plotH      = 320
-	labelLines = 3
+	labelLines = 4
 )
 
 // Write draws the groups side by side under the title.

@@ -14,7 +14,7 @@ import (
 
 func main() {
 	out := flag.String("out", "bench/supergraph.graphql", "where to write the supergraph")
-	port := flag.Int("port", 4201, "port of the first subgraph")
+	port := flag.Int("port", 18201, "port of the first subgraph")
 	flag.Parse()
 	var sgs []compose.Subgraph
 	for i, name := range subgraphs.Names {

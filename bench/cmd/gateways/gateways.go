@@ -51,11 +51,14 @@ func gateways(o options) []gateway {
 			name:    "ShopGraph",
 			version: shopgraphVersion(),
 			command: func(dedup bool, port int) (*exec.Cmd, error) {
-				args := []string{"gateway", "--supergraph", supergraph, "--listen", fmt.Sprintf("127.0.0.1:%d", port)}
+				args := []string{"--supergraph", supergraph, "--listen", fmt.Sprintf("127.0.0.1:%d", port)}
 				if !dedup {
 					args = append(args, "--no-dedupe")
 				}
-				return exec.Command(o.shopgraph, args...), nil
+				if o.profile != "" {
+					return exec.Command(o.shopgraphPprof, append(args, "--pprof", pprofAddr)...), nil
+				}
+				return exec.Command(o.shopgraph, append([]string{"gateway"}, args...)...), nil
 			},
 			note: "dedup mode dedupes identical in-flight subgraph fetches only: the gateway has no in-flight dedupe of identical client requests yet",
 		},

@@ -12,10 +12,12 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"syscall"
@@ -29,6 +31,7 @@ type options struct {
 	shopgraph, subgraphs, peers, supergraph string
 	doc, png                                string
 	only                                    string
+	profile, shopgraphPprof                 string
 	concurrency                             int
 	warmup, duration, ceiling               time.Duration
 	port, gatewayPort                       int
@@ -42,13 +45,15 @@ func main() {
 	flag.StringVar(&o.supergraph, "supergraph", "bench/supergraph.graphql", "supergraph of the benchmark subgraphs")
 	flag.StringVar(&o.doc, "doc", "docs/benchmarks.md", "markdown file whose \"## Gateways side by side\" section is rewritten; empty: none")
 	flag.StringVar(&o.png, "png", "docs/benchmarks-gateways.png", "bar chart to write; empty: none")
+	flag.StringVar(&o.profile, "profile", "", "folder for CPU and allocation profiles of ShopGraph's gateway under load (runs -shopgraph-pprof)")
+	flag.StringVar(&o.shopgraphPprof, "shopgraph-pprof", ".data/bench/gateway-pprof", "ShopGraph gateway with pprof (go build ./bench/cmd/gateway-pprof)")
 	flag.StringVar(&o.only, "only", "", "comma-separated gateway names to run (default all), e.g. ShopGraph")
 	flag.IntVar(&o.concurrency, "c", 50, "concurrent clients")
 	flag.DurationVar(&o.warmup, "warmup", 5*time.Second, "warm-up before each measured run")
 	flag.DurationVar(&o.duration, "d", 20*time.Second, "measured duration of each run")
 	flag.DurationVar(&o.ceiling, "ceiling", 5*time.Second, "measured duration of each subgraph's ceiling run")
-	flag.IntVar(&o.port, "port", 4201, "port of the first subgraph (the supergraph's URLs use 4201-4204)")
-	flag.IntVar(&o.gatewayPort, "gateway-port", 4200, "port of the gateway under test")
+	flag.IntVar(&o.port, "port", 18201, "port of the first subgraph (the supergraph's URLs use 18201-18204)")
+	flag.IntVar(&o.gatewayPort, "gateway-port", 18200, "port of the gateway under test")
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("bench: ")
@@ -77,6 +82,17 @@ func pinned() bool {
 func run(ctx context.Context, o options) error {
 	started := time.Now().UTC()
 	load1 := loadAverage()
+	if o.profile != "" {
+		if err := os.MkdirAll(o.profile, 0o755); err != nil {
+			return err
+		}
+	}
+	// A server already on a port would answer in place of ours and be measured instead.
+	for _, port := range []int{o.gatewayPort, o.port, o.port + 1, o.port + 2, o.port + 3} {
+		if err := portFree(port); err != nil {
+			return err
+		}
+	}
 	sub, err := startProcess(ctx, "subgraphs", exec.Command(o.subgraphs, "--port", fmt.Sprint(o.port)), 0)
 	if err != nil {
 		return err
@@ -122,6 +138,9 @@ func run(ctx context.Context, o options) error {
 			} else {
 				log.Printf("%s (%s): %.0f RPS, p95 %s, %d errors, peak CPU %.0f%%, peak RSS %s",
 					gw.name, r.mode(), r.res.RPS, ms(r.res.P95), r.res.Errors, r.res.PeakCPU, mb(r.res.PeakRSS))
+				if r.res.FirstError != "" {
+					log.Printf("  first error: %s", oneLine(r.res.FirstError, 400))
+				}
 			}
 			rows = append(rows, r)
 			if ctx.Err() != nil {
@@ -173,6 +192,10 @@ func runGateway(ctx context.Context, o options, gw gateway, dedup bool, body []b
 		return load.Result{}, subgraphLoad{}, fmt.Errorf("did not start: %w; last output: %s", err, p.tail())
 	}
 	var before, after subgraphLoad
+	prof := profiler{dir: o.profile, name: strings.ToLower(strings.ReplaceAll(gw.name+"-"+r(dedup), " ", "-")), window: o.duration}
+	if gw.name != "ShopGraph" {
+		prof.dir = ""
+	}
 	res, err := load.Run(ctx, load.Config{
 		URL: url, Body: body, Concurrency: o.concurrency, Warmup: o.warmup, Duration: o.duration,
 		Expected: expected, PID: p.pid(),
@@ -183,8 +206,10 @@ func runGateway(ctx context.Context, o options, gw gateway, dedup bool, body []b
 			}
 			if open {
 				before = s
+				prof.start()
 			} else {
 				after = s
+				prof.finish()
 			}
 		},
 	})
@@ -192,6 +217,60 @@ func runGateway(ctx context.Context, o options, gw gateway, dedup bool, body []b
 		return res, subgraphLoad{}, fmt.Errorf("%w; gateway output: %s", err, p.tail())
 	}
 	return res, subgraphLoad{fetches: after.fetches - before.fetches, cpuSeconds: after.cpuSeconds - before.cpuSeconds}, nil
+}
+
+func r(dedup bool) string {
+	if dedup {
+		return "dedup"
+	}
+	return "nodedup"
+}
+
+const pprofAddr = "127.0.0.1:18299"
+
+// profiler takes a CPU profile of the gateway over the measured window and an allocation
+// profile at its end, into dir (nothing when dir is empty).
+type profiler struct {
+	dir, name string
+	window    time.Duration
+	done      chan struct{}
+}
+
+func (p *profiler) start() {
+	if p.dir == "" {
+		return
+	}
+	p.done = make(chan struct{})
+	secs := max(1, int(p.window.Seconds())-1)
+	go func() {
+		defer close(p.done)
+		fetchProfile(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", pprofAddr, secs), filepath.Join(p.dir, p.name+".cpu.pprof"))
+	}()
+}
+
+func (p *profiler) finish() {
+	if p.dir == "" {
+		return
+	}
+	<-p.done
+	fetchProfile("http://"+pprofAddr+"/debug/pprof/allocs", filepath.Join(p.dir, p.name+".allocs.pprof"))
+	log.Printf("profiles: %s/%s.{cpu,allocs}.pprof", p.dir, p.name)
+}
+
+func fetchProfile(url, path string) {
+	resp, err := http.Get(url)
+	if err != nil {
+		log.Printf("profile %s: %v", url, err)
+		return
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err == nil {
+		err = os.WriteFile(path, b, 0o644)
+	}
+	if err != nil {
+		log.Printf("profile %s: %v", path, err)
+	}
 }
 
 func subgraphRequests(port int) int64 {
@@ -242,7 +321,7 @@ func ceilingBody(name string) []byte {
 			reps = append(reps, map[string]any{"__typename": "User", "id": fmt.Sprint(i)})
 		}
 		req = map[string]any{
-			"query": `query($representations:[_Any!]!){_entities(representations:$representations){...on User{reviews{id body product{__typename upc reviews{id body author{__typename id username reviews{id body product{__typename upc}}}}}}}}}`,
+			"query":     `query($representations:[_Any!]!){_entities(representations:$representations){...on User{reviews{id body product{__typename upc reviews{id body author{__typename id username reviews{id body product{__typename upc}}}}}}}}}`,
 			"variables": map[string]any{"representations": reps},
 		}
 	}
@@ -343,6 +422,14 @@ func waitReady(ctx context.Context, url string, p *process, timeout time.Duratio
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
+}
+
+func portFree(port int) error {
+	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		return fmt.Errorf("port %d is taken (another server would be measured): %w", port, err)
+	}
+	return ln.Close()
 }
 
 func loadAverage() string {

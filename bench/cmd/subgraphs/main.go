@@ -20,7 +20,7 @@ import (
 
 func main() {
 	host := flag.String("host", "127.0.0.1", "listen host")
-	port := flag.Int("port", 4201, "port of the first subgraph; the others follow")
+	port := flag.Int("port", 18201, "port of the first subgraph; the others follow")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
