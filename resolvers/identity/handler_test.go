@@ -84,9 +84,9 @@ const loginMutation = `mutation($email: String!, $password: String!) {
 
 type loginPayload struct {
 	Login struct {
-		Token     *string
-		ExpiresAt *time.Time
-		Customer  *struct{ ID, Email, Name string }
+		Token      *string
+		ExpiresAt  *time.Time
+		Customer   *struct{ ID, Email, Name string }
 		UserErrors []struct {
 			Code    string
 			Message string
@@ -198,7 +198,9 @@ func TestCustomerEntityIsOnlyForItsCustomer(t *testing.T) {
 func TestServiceSDL(t *testing.T) {
 	f := newFixture(t)
 	resp := post(t, f.handler, nil, `{ _service { sdl } }`, nil)
-	var got struct{ Service struct{ SDL string } `json:"_service"` }
+	var got struct {
+		Service struct{ SDL string } `json:"_service"`
+	}
 	if err := json.Unmarshal(resp.Data, &got); err != nil {
 		t.Fatal(err)
 	}
