@@ -1,8 +1,6 @@
 package execute
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 
 	"github.com/vektah/gqlparser/v2/ast"
@@ -19,23 +17,7 @@ type Object struct {
 
 // MarshalJSON writes the object with keys in order.
 func (o *Object) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, k := range o.Keys {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		kb, _ := json.Marshal(k)
-		b.Write(kb)
-		b.WriteByte(':')
-		vb, err := json.Marshal(o.Values[i])
-		if err != nil {
-			return nil, err
-		}
-		b.Write(vb)
-	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	return appendValue(nil, o), nil
 }
 
 // Get returns the value of a key.
@@ -64,7 +46,7 @@ func complete(sg *supergraph.Supergraph, op *operation.Operation, data map[strin
 	return out, c.errs
 }
 
-func (c *completer) object(sel *operation.SelectionSet, obj map[string]any, path []any, typename string) (*Object, bool) {
+func (c *completer) object(sel *operation.SelectionSet, obj map[string]any, path *respPath, typename string) (*Object, bool) {
 	if tn, ok := obj["__typename"].(string); ok && tn != "" {
 		typename = tn
 	}
@@ -84,7 +66,7 @@ func (c *completer) object(sel *operation.SelectionSet, obj map[string]any, path
 			out.Values = append(out.Values, tn)
 			continue
 		}
-		fpath := appendPath(path, f.ResponseKey)
+		fpath := &respPath{parent: path, seg: f.ResponseKey}
 		v := obj[f.ResponseKey]
 		if f.Name == "__schema" || f.Name == "__type" {
 			out.Keys = append(out.Keys, f.ResponseKey)
@@ -103,7 +85,7 @@ func (c *completer) object(sel *operation.SelectionSet, obj map[string]any, path
 
 // value completes v of type t; ok is false when a non-null position is null
 // and the null must propagate to the parent.
-func (c *completer) value(t *ast.Type, sel *operation.SelectionSet, v any, path []any) (any, bool) {
+func (c *completer) value(t *ast.Type, sel *operation.SelectionSet, v any, path *respPath) (any, bool) {
 	if v == nil {
 		if t.NonNull {
 			c.nullError(path)
@@ -118,7 +100,7 @@ func (c *completer) value(t *ast.Type, sel *operation.SelectionSet, v any, path 
 		}
 		out := make([]any, len(list))
 		for i, e := range list {
-			ce, ok := c.value(t.Elem, sel, e, appendPath(path, i))
+			ce, ok := c.value(t.Elem, sel, e, &respPath{parent: path, seg: i})
 			if !ok {
 				if t.NonNull {
 					return nil, false
@@ -166,8 +148,8 @@ func (c *completer) value(t *ast.Type, sel *operation.SelectionSet, v any, path 
 	return o, true
 }
 
-func (c *completer) invalid(t *ast.Type, path []any) (any, bool) {
-	c.errs = append(c.errs, &Error{Message: "subgraph returned a value of the wrong shape", Path: path,
+func (c *completer) invalid(t *ast.Type, path *respPath) (any, bool) {
+	c.errs = append(c.errs, &Error{Message: "subgraph returned a value of the wrong shape", Path: path.slice(),
 		Extensions: map[string]any{"code": "INTERNAL_SERVER_ERROR"}})
 	if t.NonNull {
 		return nil, false
@@ -176,7 +158,8 @@ func (c *completer) invalid(t *ast.Type, path []any) (any, bool) {
 }
 
 // nullError records a non-null violation unless an error already explains it.
-func (c *completer) nullError(path []any) {
+func (c *completer) nullError(at *respPath) {
+	path := at.slice()
 	for _, e := range c.errs {
 		if len(e.Path) == 0 || hasPrefix(e.Path, path) || hasPrefix(path, e.Path) {
 			return
@@ -199,4 +182,24 @@ func hasPrefix(p, prefix []any) bool {
 		}
 	}
 	return true
+}
+
+// respPath is a response path built as a linked list while completing, so
+// only paths that end up in an error are turned into slices.
+type respPath struct {
+	parent *respPath
+	seg    any
+}
+
+func (p *respPath) slice() []any {
+	n := 0
+	for q := p; q != nil; q = q.parent {
+		n++
+	}
+	out := make([]any, n)
+	for q := p; q != nil; q = q.parent {
+		n--
+		out[n] = q.seg
+	}
+	return out
 }

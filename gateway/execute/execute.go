@@ -112,28 +112,25 @@ type subgraphResponse struct {
 }
 
 func (r *run) fetch(ctx context.Context, f *plan.Fetch) {
-	vars := map[string]any{}
-	for _, v := range f.Variables {
-		if val, ok := r.op.Variables[v]; ok {
-			vars[v] = val
-		}
-	}
 	var items []item
-	var reps []any
 	var repOf []int // item index -> representation index
+	var reps []byte // the representations, comma-separated
 	if f.Entity {
 		r.mu.Lock()
 		seen := map[string]int{}
+		var scratch []byte
 		for _, t := range f.Targets {
 			for _, it := range collect(r.data, t.Path) {
 				idx := -1
-				if rep := representation(t.Reps, it.obj); rep != nil {
-					b, _ := json.Marshal(rep)
-					var ok bool
-					if idx, ok = seen[string(b)]; !ok {
-						idx = len(reps)
-						seen[string(b)] = idx
-						reps = append(reps, json.RawMessage(b))
+				var ok bool
+				if scratch, ok = appendRepresentation(scratch[:0], t.Reps, it.obj); ok {
+					if idx, ok = seen[string(scratch)]; !ok {
+						idx = len(seen)
+						seen[string(scratch)] = idx
+						if idx > 0 {
+							reps = append(reps, ',')
+						}
+						reps = append(reps, scratch...)
 					}
 				}
 				items = append(items, it)
@@ -141,16 +138,11 @@ func (r *run) fetch(ctx context.Context, f *plan.Fetch) {
 			}
 		}
 		r.mu.Unlock()
-		if len(reps) == 0 {
+		if len(seen) == 0 {
 			return
 		}
-		vars["representations"] = reps
 	}
-	req := map[string]any{"query": f.Query}
-	if len(vars) > 0 {
-		req["variables"] = vars
-	}
-	body, err := json.Marshal(req)
+	body, err := r.requestBody(f, reps)
 	if err != nil {
 		r.fail(f, fmt.Errorf("encode request: %w", err))
 		return
@@ -194,7 +186,7 @@ func (r *run) fetch(ctx context.Context, f *plan.Fetch) {
 				mapped := false
 				for i, it := range items {
 					if repOf[i] == idx {
-						path := append(append([]any{}, it.path...), e.Path[2:]...)
+						path := append(it.path.slice(), e.Path[2:]...)
 						r.errs = append(r.errs, subgraphError(f, e, path))
 						mapped = true
 					}
@@ -206,6 +198,47 @@ func (r *run) fetch(ctx context.Context, f *plan.Fetch) {
 		}
 		r.errs = append(r.errs, subgraphError(f, e, nil))
 	}
+}
+
+// requestBody writes the subgraph request: the query, the client variables
+// it uses and, for entity fetches, the representations.
+func (r *run) requestBody(f *plan.Fetch, reps []byte) ([]byte, error) {
+	b := make([]byte, 0, len(f.Query)+len(reps)+64)
+	b = append(b, `{"query":`...)
+	b = appendString(b, f.Query)
+	first := true
+	field := func(name string) {
+		if first {
+			b = append(b, `,"variables":{`...)
+			first = false
+		} else {
+			b = append(b, ',')
+		}
+		b = appendString(b, name)
+		b = append(b, ':')
+	}
+	if f.Entity {
+		field("representations")
+		b = append(b, '[')
+		b = append(b, reps...)
+		b = append(b, ']')
+	}
+	for _, name := range f.Variables {
+		val, ok := r.op.Variables[name]
+		if !ok {
+			continue
+		}
+		vb, err := json.Marshal(val)
+		if err != nil {
+			return nil, err
+		}
+		field(name)
+		b = append(b, vb...)
+	}
+	if !first {
+		b = append(b, '}')
+	}
+	return append(b, '}'), nil
 }
 
 func pathIndex(v any) (int, bool) {

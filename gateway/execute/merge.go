@@ -9,7 +9,7 @@ import (
 // item is an object found at a fetch path, with its response path.
 type item struct {
 	obj  map[string]any
-	path []any
+	path *respPath
 }
 
 // collect returns the objects found at path, walking into lists at "@".
@@ -17,7 +17,7 @@ func collect(data map[string]any, path []string) []item {
 	cur := []item{{obj: data}}
 	var values []struct {
 		v    any
-		path []any
+		path *respPath
 	}
 	for i, seg := range path {
 		if seg == "@" {
@@ -31,8 +31,8 @@ func collect(data map[string]any, path []string) []item {
 			}
 			values = append(values, struct {
 				v    any
-				path []any
-			}{v, appendPath(it.path, seg)})
+				path *respPath
+			}{v, &respPath{parent: it.path, seg: seg}})
 		}
 		// expand the list levels that follow this key
 		lists := 0
@@ -42,7 +42,7 @@ func collect(data map[string]any, path []string) []item {
 		for l := 0; l < lists; l++ {
 			var next []struct {
 				v    any
-				path []any
+				path *respPath
 			}
 			for _, v := range values {
 				arr, ok := v.v.([]any)
@@ -55,8 +55,8 @@ func collect(data map[string]any, path []string) []item {
 					}
 					next = append(next, struct {
 						v    any
-						path []any
-					}{e, appendPath(v.path, idx)})
+						path *respPath
+					}{e, &respPath{parent: v.path, seg: idx}})
 				}
 			}
 			values = next
@@ -71,80 +71,82 @@ func collect(data map[string]any, path []string) []item {
 	return cur
 }
 
-func appendPath(p []any, seg any) []any {
-	out := make([]any, len(p), len(p)+1)
-	copy(out, p)
-	return append(out, seg)
-}
-
-// representation builds the `_Any` for obj, or nil when obj is not of a
-// type the fetch handles or lacks its key fields.
-func representation(reps map[string]*plan.Representation, obj map[string]any) map[string]any {
+// appendRepresentation appends the `_Any` for obj. It reports false, leaving
+// b as it was, when obj is not of a type the fetch handles or lacks a key field.
+func appendRepresentation(b []byte, reps map[string]*plan.Representation, obj map[string]any) ([]byte, bool) {
 	tn, _ := obj["__typename"].(string)
 	rep := reps[tn]
 	if rep == nil {
-		return nil
+		return b, false
 	}
-	out := map[string]any{"__typename": rep.Typename}
-	if !project(obj, rep.Fields, out) {
-		return nil
+	start := len(b)
+	b = append(b, `{"__typename":`...)
+	b = appendString(b, rep.Typename)
+	b, ok := appendProjected(b, obj, rep.Fields, false)
+	if !ok {
+		return b[:start], false
 	}
-	return out
+	return append(b, '}'), true
 }
 
-// project copies fields from obj into out under their field names.
-func project(obj map[string]any, fields []*operation.Field, out map[string]any) bool {
+// appendProjected writes the fields of obj under their field names.
+func appendProjected(b []byte, obj map[string]any, fields []*operation.Field, first bool) ([]byte, bool) {
 	for _, f := range fields {
 		if f.Name == "__typename" {
-			if v, ok := obj["__typename"]; ok {
-				out["__typename"] = v
-			}
 			continue
 		}
 		v, ok := obj[f.ResponseKey]
 		if !ok {
-			return false
+			return b, false
 		}
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = appendString(b, f.Name)
+		b = append(b, ':')
 		if v == nil || f.Selection == nil {
-			out[f.Name] = v
+			b = appendValue(b, v)
 			continue
 		}
-		pv, ok := projectValue(v, f.Selection)
-		if !ok {
-			return false
+		if b, ok = appendProjectedValue(b, v, f.Selection); !ok {
+			return b, false
 		}
-		out[f.Name] = pv
 	}
-	return true
+	return b, true
 }
 
-func projectValue(v any, sel *operation.SelectionSet) (any, bool) {
+func appendProjectedValue(b []byte, v any, sel *operation.SelectionSet) ([]byte, bool) {
 	switch v := v.(type) {
 	case []any:
-		out := make([]any, len(v))
+		b = append(b, '[')
 		for i, e := range v {
-			pe, ok := projectValue(e, sel)
-			if !ok {
-				return nil, false
+			if i > 0 {
+				b = append(b, ',')
 			}
-			out[i] = pe
+			var ok bool
+			if b, ok = appendProjectedValue(b, e, sel); !ok {
+				return b, false
+			}
 		}
-		return out, true
+		return append(b, ']'), true
 	case map[string]any:
 		tn, _ := v["__typename"].(string)
 		fields, _ := sel.FieldsFor(tn)
-		out := map[string]any{}
+		b = append(b, '{')
+		first := true
 		if tn != "" {
-			out["__typename"] = tn
+			b = append(b, `"__typename":`...)
+			b = appendString(b, tn)
+			first = false
 		}
-		if !project(v, fields, out) {
-			return nil, false
+		b, ok := appendProjected(b, v, fields, first)
+		if !ok {
+			return b, false
 		}
-		return out, true
-	case nil:
-		return nil, true
+		return append(b, '}'), true
 	}
-	return v, true
+	return appendValue(b, v), true
 }
 
 // mergeObject merges src into dst. A concrete __typename already in dst is

@@ -124,15 +124,14 @@ type errorsOnly struct {
 
 func writeJSON(w http.ResponseWriter, media string, status int, resp *execute.Response) {
 	var body []byte
-	var err error
 	if resp.Data == nil && len(resp.Errors) > 0 && status != http.StatusOK {
-		body, err = json.Marshal(errorsOnly{Errors: resp.Errors})
+		var err error
+		if body, err = json.Marshal(errorsOnly{Errors: resp.Errors}); err != nil {
+			status = http.StatusInternalServerError
+			body = []byte(`{"errors":[{"message":"internal server error","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}`)
+		}
 	} else {
-		body, err = json.Marshal(resp)
-	}
-	if err != nil {
-		status = http.StatusInternalServerError
-		body = []byte(`{"errors":[{"message":"internal server error","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}`)
+		body = resp.AppendJSON(make([]byte, 0, 4096))
 	}
 	w.Header().Set("Content-Type", media+"; charset=utf-8")
 	w.WriteHeader(status)
