@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -379,5 +380,46 @@ func TestSetHotWithoutFlashSaleIsRefused(t *testing.T) {
 	}
 	if _, err := res.Reserve(context.Background(), reserveOne("TV", 1)(newOrderID())); err != nil {
 		t.Errorf("reserve after a refused switch: %v", err)
+	}
+}
+
+// The saga retrying confirm and release at once: units leave stock once, and a release racing
+// the confirmations either wins before them or is refused.
+func TestConcurrentConfirmationsDecrementOnce(t *testing.T) {
+	store, pool := newStore(t)
+	setStock(t, pool, "OVEN", rotterdam, 10)
+	res := inventory.NewReservations(store)
+	ctx := context.Background()
+	order := newOrderID()
+	if _, err := res.Reserve(ctx, reserveOne("OVEN", 3)(order)); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var confirmed, refused atomic.Int64
+	for i := range 20 {
+		wg.Go(func() {
+			var err error
+			if i == 7 {
+				_, err = res.Release(ctx, order)
+			} else {
+				_, err = res.Confirm(ctx, order)
+			}
+			switch {
+			case err == nil && i != 7:
+				confirmed.Add(1)
+			case err == nil, code(err) == inventory.CodeHoldsConfirmed, code(err) == inventory.CodeHoldsReleased:
+				refused.Add(1)
+			default:
+				t.Errorf("call %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	want := 7
+	if confirmed.Load() == 0 { // the release won
+		want = 10
+	}
+	if got := onHand(t, pool, "OVEN"); got != want {
+		t.Errorf("on hand = %d, want %d (%d confirmations succeeded)", got, want, confirmed.Load())
 	}
 }

@@ -743,3 +743,33 @@ func TestRedisOutage(t *testing.T) {
 		t.Errorf("release with no hot SKU: %v", err)
 	}
 }
+
+// The saga retrying confirm at once on the flash-sale path: units leave stock once, in Redis
+// and, after the flush, in Postgres.
+func TestFlashSaleConcurrentConfirmationsDecrementOnce(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.stock(t, "OVEN", rotterdam, 10)
+	f.hot(t, "OVEN")
+	ctx := context.Background()
+	order := ulid.Make().String()
+	if _, err := f.res.Reserve(ctx, line("OVEN", 3, order)); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			if _, err := f.res.Confirm(ctx, order); err != nil {
+				t.Errorf("confirm: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if onHand, held := f.counters(t, "OVEN"); onHand[rotterdam] != 7 || held[rotterdam] != 0 {
+		t.Errorf("counters on hand %d held %d, want 7 and 0", onHand[rotterdam], held[rotterdam])
+	}
+	f.flush(t)
+	if got := f.pgOnHand(t, "OVEN"); got != 7 {
+		t.Errorf("Postgres on hand = %d, want 7", got)
+	}
+}
