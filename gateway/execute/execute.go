@@ -4,7 +4,6 @@
 package execute
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -107,8 +106,35 @@ func (e *Executor) Execute(ctx context.Context, p *plan.Plan, op *operation.Oper
 }
 
 type subgraphResponse struct {
-	Data   map[string]any `json:"data"`
-	Errors []*Error       `json:"errors"`
+	Data   map[string]any
+	Errors []*Error
+}
+
+// decodeResponse reads a subgraph's GraphQL response.
+func decodeResponse(raw []byte) (*subgraphResponse, error) {
+	v, err := decodeValue(raw)
+	if err != nil {
+		return nil, err
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("response is not an object")
+	}
+	resp := &subgraphResponse{}
+	resp.Data, _ = m["data"].(map[string]any)
+	list, _ := m["errors"].([]any)
+	for _, e := range list {
+		em, _ := e.(map[string]any)
+		if em == nil {
+			continue
+		}
+		gerr := &Error{}
+		gerr.Message, _ = em["message"].(string)
+		gerr.Path, _ = em["path"].([]any)
+		gerr.Extensions, _ = em["extensions"].(map[string]any)
+		resp.Errors = append(resp.Errors, gerr)
+	}
+	return resp, nil
 }
 
 func (r *run) fetch(ctx context.Context, f *plan.Fetch) {
@@ -152,10 +178,8 @@ func (r *run) fetch(ctx context.Context, f *plan.Fetch) {
 		r.fail(f, err)
 		return
 	}
-	var resp subgraphResponse
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	if err := dec.Decode(&resp); err != nil {
+	resp, err := decodeResponse(raw)
+	if err != nil {
 		r.fail(f, fmt.Errorf("decode response: %w", err))
 		return
 	}
