@@ -111,7 +111,9 @@ func TestConcurrentMergesOfOneGuestCart(t *testing.T) {
 	results := make([]payload, len(customers))
 	var wg sync.WaitGroup
 	for i, c := range customers {
-		wg.Go(func() { results[i], _ = f.mutate(t, asCustomer(c), "mergeGuestCart", map[string]any{"guestToken": token}) })
+		wg.Go(func() {
+			results[i], _ = f.mutate(t, asCustomer(c), "mergeGuestCart", map[string]any{"guestToken": token})
+		})
 	}
 	wg.Wait()
 	got := 0
