@@ -3,8 +3,6 @@ package main
 import (
 	"net/http"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	catalogresolvers "github.com/shopgraph/shopgraph/resolvers/catalog"
 	inventoryresolvers "github.com/shopgraph/shopgraph/resolvers/inventory"
 	paymentsresolvers "github.com/shopgraph/shopgraph/resolvers/payments"
@@ -17,20 +15,20 @@ import (
 // subgraph is one domain as the binary runs it: its storage and its GraphQL handler.
 type subgraph struct {
 	domain  subgraphs.Domain
-	handler func(pool *pgxpool.Pool) http.Handler
+	handler func(a *app) http.Handler
 }
 
 // allSubgraphs lists every domain this binary serves, in migration order.
 func allSubgraphs() []subgraph {
 	return []subgraph{
-		{catalog.Domain, func(pool *pgxpool.Pool) http.Handler {
-			return catalogresolvers.NewHandler(catalog.NewStore(pool))
+		{catalog.Domain, func(a *app) http.Handler {
+			return catalogresolvers.NewHandler(catalog.NewStore(a.pool))
 		}},
-		{inventory.Domain, func(pool *pgxpool.Pool) http.Handler {
-			return inventoryresolvers.NewHandler(inventory.NewStore(pool))
+		{inventory.Domain, func(a *app) http.Handler {
+			return inventoryresolvers.NewHandlerWith(inventory.NewStore(a.pool), a.reservations)
 		}},
-		{payments.Domain, func(pool *pgxpool.Pool) http.Handler {
-			return paymentsresolvers.NewHandler(payments.NewStore(pool))
+		{payments.Domain, func(a *app) http.Handler {
+			return paymentsresolvers.NewHandler(payments.NewStore(a.pool))
 		}},
 	}
 }

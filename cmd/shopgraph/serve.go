@@ -35,10 +35,18 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	defer rdb.Close()
 
-	mux, err := newMux(pool, rdb, cfg.gateway)
+	a, err := newApp(pool, rdb)
 	if err != nil {
 		return err
 	}
+	defer a.close()
+	mux, err := newMux(a, cfg.gateway)
+	if err != nil {
+		return err
+	}
+	workerCtx, stopWorkers := context.WithCancel(ctx)
+	waitWorkers := a.run(workerCtx)
+	defer func() { stopWorkers(); waitWorkers() }()
 	ln, err := net.Listen("tcp", cfg.listenAddr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", cfg.listenAddr, err)
@@ -53,11 +61,11 @@ func runServe(ctx context.Context, args []string) error {
 
 // newMux routes the gateway at /graphql, every subgraph under /subgraphs/<name>/graphql, plus
 // /health and /ready. The gateway calls the subgraphs of this process in process, without HTTP.
-func newMux(pool *pgxpool.Pool, rdb *redis.Client, gw server.Config) (*http.ServeMux, error) {
+func newMux(a *app, gw server.Config) (*http.ServeMux, error) {
 	mux := http.NewServeMux()
 	inProcess := map[string]http.Handler{}
 	for _, s := range allSubgraphs() {
-		h := s.handler(pool)
+		h := s.handler(a)
 		inProcess[s.domain.Name] = h
 		mux.Handle(subgraphPath(s.domain.Name), h)
 	}
@@ -76,7 +84,7 @@ func newMux(pool *pgxpool.Pool, rdb *redis.Client, gw server.Config) (*http.Serv
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, `{"status":"ok"}`)
 	})
-	mux.Handle("GET /ready", readiness(pool, rdb))
+	mux.Handle("GET /ready", readiness(a.pool, a.rdb))
 	return mux, nil
 }
 

@@ -25,7 +25,12 @@ func TestServeRoutes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rdb.Close()
-	mux, err := newMux(pool, rdb, server.Config{})
+	a, err := newApp(pool, rdb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.close()
+	mux, err := newMux(a, server.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
