@@ -40,6 +40,8 @@ type Config struct {
 	// DisableDedupe turns off in-flight dedupe of identical subgraph queries.
 	DisableDedupe   bool
 	SubgraphTimeout time.Duration
+	// RequestTimeout bounds a whole client request (default 60s).
+	RequestTimeout time.Duration
 	// InProcess serves the named subgraphs by calling the handlers directly.
 	InProcess map[string]http.Handler
 	// Subgraphs replaces the subgraph transport entirely (tests, benchmarks).
@@ -65,6 +67,8 @@ type Gateway struct {
 	log    *slog.Logger
 	label  func(ctx context.Context, label string) bool
 	extra  func(r *http.Request) (http.Header, error)
+	// timeout bounds each client request.
+	timeout time.Duration
 }
 
 type prepared struct {
@@ -108,11 +112,15 @@ func New(cfg Config) (*Gateway, error) {
 		DisableDedupe: cfg.DisableDedupe,
 		DedupeKey:     transport.HeaderSignature,
 	})
+	timeout := cfg.RequestTimeout
+	if timeout <= 0 {
+		timeout = 60 * time.Second
+	}
 	label := cfg.ActiveLabel
 	if label == nil {
 		label = percentLabel
 	}
-	return &Gateway{sg: sg, exec: exec, plans: plan.NewCache[*prepared](cfg.PlanCacheSize), limits: cfg.Limits, log: log, label: label, extra: cfg.SubgraphHeaders}, nil
+	return &Gateway{sg: sg, exec: exec, plans: plan.NewCache[*prepared](cfg.PlanCacheSize), limits: cfg.Limits, log: log, label: label, extra: cfg.SubgraphHeaders, timeout: timeout}, nil
 }
 
 // NewHandler returns the gateway's HTTP handler (/graphql and /health).

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"mime"
@@ -75,7 +76,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeErrors(w, media, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "mutations must use POST")
 		return
 	}
-	ctx := transport.WithHeaders(r.Context(), r.Header)
+	ctx, cancel := context.WithTimeout(r.Context(), g.timeout)
+	defer cancel()
+	ctx = transport.WithHeaders(ctx, r.Header)
 	if g.extra != nil {
 		extra, err := g.extra(r)
 		if err != nil {
