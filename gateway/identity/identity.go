@@ -1,10 +1,11 @@
 // Package identity is the gateway's edge check of who is calling. It verifies a client's
 // bearer token and tells the subgraphs the customer with headers signed by the gateway
-// secret (subgraphs/trust); headers of that name that a client sends itself are dropped.
+// secret (subgraphs/trust), so a client cannot name a customer itself.
 package identity
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 
@@ -14,38 +15,66 @@ import (
 // CodeUnauthenticated is the extensions.code of a request whose bearer token is refused.
 const CodeUnauthenticated = "UNAUTHENTICATED"
 
-// Middleware runs in front of the gateway's GraphQL handler. A request without an
-// Authorization header goes on as a guest; one with a valid bearer token goes on as its
-// customer; any other Authorization is answered 401, so a client with an expired token
-// learns to sign in again instead of silently shopping as a guest.
-func Middleware(tokens *trust.Tokens, signer *trust.Signer) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			r = r.Clone(r.Context())
-			for name := range r.Header {
-				if strings.HasPrefix(http.CanonicalHeaderKey(name), trust.HeaderPrefix) {
-					r.Header.Del(name)
-				}
-			}
-			auth := r.Header.Values("Authorization")
-			if len(auth) == 0 {
-				next.ServeHTTP(w, r)
-				return
-			}
-			token, ok := bearer(auth)
-			if !ok {
-				unauthenticated(w, "Authorization must be a single `Bearer <token>`")
-				return
-			}
-			customerID, err := tokens.Verify(token)
-			if err != nil {
-				unauthenticated(w, "the bearer token is invalid or expired: sign in again")
-				return
-			}
-			signer.Sign(r.Header, customerID)
-			next.ServeHTTP(w, r)
-		})
+// Errors of a refused Authorization header. Their messages are safe to show.
+var (
+	ErrMalformedAuthorization = errors.New("the Authorization header must be a single `Bearer <token>`")
+	ErrInvalidToken           = errors.New("the bearer token is invalid or expired: sign in again")
+)
+
+// Authenticator checks bearer tokens and signs the customer headers.
+type Authenticator struct {
+	tokens *trust.Tokens
+	signer *trust.Signer
+}
+
+// New returns an Authenticator that checks tokens with tokens and signs with signer.
+func New(tokens *trust.Tokens, signer *trust.Signer) *Authenticator {
+	return &Authenticator{tokens: tokens, signer: signer}
+}
+
+// SubgraphHeaders returns the signed customer headers for a request with a valid bearer
+// token, none for a request without Authorization (a guest), and an error for any other
+// Authorization, so a client with an expired token learns to sign in again instead of
+// silently shopping as a guest. It fits the gateway's server.Config.SubgraphHeaders hook.
+func (a *Authenticator) SubgraphHeaders(r *http.Request) (http.Header, error) {
+	auth := r.Header.Values("Authorization")
+	if len(auth) == 0 {
+		return nil, nil
 	}
+	token, ok := bearer(auth)
+	if !ok {
+		return nil, ErrMalformedAuthorization
+	}
+	customerID, err := a.tokens.Verify(token)
+	if err != nil {
+		return nil, ErrInvalidToken
+	}
+	h := http.Header{}
+	a.signer.Sign(h, customerID)
+	return h, nil
+}
+
+// Middleware does the same in front of any handler that forwards request headers: it drops
+// X-Shopgraph-* headers the client sent, adds the signed ones, and answers a refused
+// Authorization with 401 and a GraphQL error UNAUTHENTICATED.
+func (a *Authenticator) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = r.Clone(r.Context())
+		for name := range r.Header {
+			if strings.HasPrefix(http.CanonicalHeaderKey(name), trust.HeaderPrefix) {
+				r.Header.Del(name)
+			}
+		}
+		signed, err := a.SubgraphHeaders(r)
+		if err != nil {
+			unauthenticated(w, err.Error())
+			return
+		}
+		for k, v := range signed {
+			r.Header[k] = v
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // bearer returns the token of a single "Bearer <token>" header (the scheme is

@@ -69,7 +69,7 @@ func TestMiddleware(t *testing.T) {
 			req.Header = tt.header.Clone()
 			req.Header.Set(trust.HeaderCartToken, "kept")
 			rec := httptest.NewRecorder()
-			Middleware(tokens, trust.NewSigner(gatewaySecret))(up).ServeHTTP(rec, req)
+			New(tokens, trust.NewSigner(gatewaySecret)).Middleware(up).ServeHTTP(rec, req)
 
 			if rec.Code != tt.wantStatus {
 				t.Fatalf("status %d, want %d (%s)", rec.Code, tt.wantStatus, rec.Body)

@@ -43,5 +43,8 @@ func (c *Cache[V]) Get(key string, build func() (V, error)) (V, error) {
 	return v.(V), nil
 }
 
+// Build runs build without caching its result (for entries too large to keep).
+func (c *Cache[V]) Build(build func() (V, error)) (V, error) { return build() }
+
 // Len is the number of cached entries.
 func (c *Cache[V]) Len() int { return c.lru.Len() }

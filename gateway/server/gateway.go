@@ -63,6 +63,7 @@ type Gateway struct {
 	sg     *supergraph.Supergraph
 	exec   *execute.Executor
 	plans  *plan.Cache[*prepared]
+	docs   *plan.Cache[*parsedDoc]
 	limits operation.Limits
 	log    *slog.Logger
 	label  func(ctx context.Context, label string) bool
@@ -120,7 +121,7 @@ func New(cfg Config) (*Gateway, error) {
 	if label == nil {
 		label = percentLabel
 	}
-	return &Gateway{sg: sg, exec: exec, plans: plan.NewCache[*prepared](cfg.PlanCacheSize), limits: cfg.Limits, log: log, label: label, extra: cfg.SubgraphHeaders, timeout: timeout}, nil
+	return &Gateway{sg: sg, exec: exec, plans: plan.NewCache[*prepared](cfg.PlanCacheSize), docs: plan.NewCache[*parsedDoc](cfg.PlanCacheSize), limits: cfg.Limits, log: log, label: label, extra: cfg.SubgraphHeaders, timeout: timeout}, nil
 }
 
 // NewHandler returns the gateway's HTTP handler (/graphql and /health).
@@ -195,7 +196,7 @@ func (g *Gateway) Execute(ctx context.Context, req operation.Request) (*execute.
 // prepare parses, validates, normalises and plans, using the plan cache. It
 // returns the plan and the coerced variables of this request.
 func (g *Gateway) prepare(ctx context.Context, req operation.Request) (*prepared, map[string]any, *operation.Error) {
-	parsed, oerr := operation.Parse(g.sg.API, req.Query, req.OperationName, g.limits)
+	parsed, oerr := g.parse(req)
 	if oerr != nil {
 		return nil, nil, oerr
 	}
@@ -216,7 +217,11 @@ func (g *Gateway) prepare(ctx context.Context, req operation.Request) (*prepared
 		}
 	}
 	key := cacheKey(req, parsed, vars, labels)
-	prep, err := g.plans.Get(key, func() (*prepared, error) {
+	get := g.plans.Get
+	if len(req.Query) > maxCachedQuery {
+		get = func(_ string, build func() (*prepared, error)) (*prepared, error) { return g.plans.Build(build) }
+	}
+	prep, err := get(key, func() (*prepared, error) {
 		op, err := operation.Normalize(g.sg.API, parsed.Doc, parsed.Op, vars)
 		if err != nil {
 			return nil, &operation.Error{Code: operation.CodeBadUserInput, Message: err.Error()}
@@ -244,16 +249,49 @@ func (g *Gateway) prepare(ctx context.Context, req operation.Request) (*prepared
 	return prep, vars, nil
 }
 
+// maxCachedQuery is the longest document whose parse and plan are cached, so
+// a stream of huge distinct documents cannot fill memory.
+const maxCachedQuery = 64 << 10
+
+// parsedDoc is a parsed, validated document and the variables that decide
+// its @skip/@include, kept so repeated documents skip parsing and validation.
+type parsedDoc struct {
+	*operation.Prepared
+	conditions []string
+}
+
+func (g *Gateway) parse(req operation.Request) (*parsedDoc, *operation.Error) {
+	get := g.docs.Get
+	if len(req.Query) > maxCachedQuery {
+		get = func(_ string, build func() (*parsedDoc, error)) (*parsedDoc, error) { return g.docs.Build(build) }
+	}
+	doc, err := get(req.OperationName+"\x00"+req.Query, func() (*parsedDoc, error) {
+		p, oerr := operation.Parse(g.sg.API, req.Query, req.OperationName, g.limits)
+		if oerr != nil {
+			return nil, oerr
+		}
+		conds := operation.ConditionVariables(p.Doc)
+		sort.Strings(conds)
+		return &parsedDoc{Prepared: p, conditions: conds}, nil
+	})
+	if err != nil {
+		var oe *operation.Error
+		if errors.As(err, &oe) {
+			return nil, oe
+		}
+		return nil, &operation.Error{Code: "INTERNAL_SERVER_ERROR", Message: "internal server error"}
+	}
+	return doc, nil
+}
+
 // cacheKey identifies a plan: the document, the operation and the values of
 // the variables that decide @skip/@include.
-func cacheKey(req operation.Request, parsed *operation.Prepared, vars map[string]any, labels map[string]bool) string {
+func cacheKey(req operation.Request, parsed *parsedDoc, vars map[string]any, labels map[string]bool) string {
 	h := sha256.New()
 	h.Write([]byte(req.Query))
 	h.Write([]byte{0})
 	h.Write([]byte(req.OperationName))
-	names := operation.ConditionVariables(parsed.Doc)
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range parsed.conditions {
 		b, _ := json.Marshal(vars[n])
 		h.Write([]byte{0})
 		h.Write([]byte(n))

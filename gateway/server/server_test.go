@@ -173,3 +173,26 @@ func TestRunStopsWithContext(t *testing.T) {
 		t.Fatalf("Run: %v", err)
 	}
 }
+
+func BenchmarkServeHTTP(b *testing.B) {
+	sdl, err := os.ReadFile("../supergraph/testdata/store.graphql")
+	if err != nil {
+		b.Fatal(err)
+	}
+	h, err := NewHandler(Config{SupergraphSDL: string(sdl), Subgraphs: &catalogOnly{}, DisableDedupe: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	body := `{"query":"query($n: Int) { products(first: $n) { id name } }","variables":{"n":2}}`
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatal(rec.Code, rec.Body.String())
+		}
+	}
+}
