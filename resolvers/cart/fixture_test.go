@@ -59,7 +59,13 @@ type fixture struct {
 
 func newFixture(t testing.TB) fixture {
 	t.Helper()
-	pool := pgtest.NewPool(t, nil, postgres.Domain)
+	return newFixtureWith(t, nil)
+}
+
+// newFixtureWith lets a test configure the pool (to install a query tracer).
+func newFixtureWith(t testing.TB, configure func(*pgxpool.Config)) fixture {
+	t.Helper()
+	pool := pgtest.NewPool(t, configure, postgres.Domain)
 	prices := &catalogPrices{prices: map[string]cart.Money{
 		"TEE-M":   {Amount: 1999, Currency: "EUR"},
 		"TEE-L":   {Amount: 2199, Currency: "EUR"},

@@ -82,6 +82,24 @@ func (s *Service) CartOf(ctx context.Context, owner Owner) (*Cart, error) {
 	return s.store.GuestCart(ctx, owner.GuestTokenHash)
 }
 
+// Cart returns the cart with the id when the owner may see it, else ErrCartNotFound (the
+// same answer whether it belongs to someone else or does not exist). Checkout reads the cart
+// it is asked to buy through this.
+func (s *Service) Cart(ctx context.Context, owner Owner, id string) (Cart, error) {
+	if err := ValidateID("cartId", id); err != nil {
+		return Cart{}, err
+	}
+	found, err := s.store.CartsByID(ctx, owner, []string{id})
+	if err != nil {
+		return Cart{}, err
+	}
+	c, ok := found[id]
+	if !ok {
+		return Cart{}, ErrCartNotFound
+	}
+	return c, nil
+}
+
 // CreateGuestCart creates an empty cart and returns the token that opens it (send it as
 // X-Cart-Token). The token is shown this once.
 func (s *Service) CreateGuestCart(ctx context.Context) (Cart, string, error) {

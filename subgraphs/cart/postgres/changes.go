@@ -12,6 +12,9 @@ import (
 	"github.com/shopgraph/shopgraph/subgraphs/cart"
 )
 
+// maxChangeReads bounds how often Change reads a cart it lost the row lock for.
+const maxChangeReads = 3
+
 // Change implements cart.Store. It reads the cart (with its lines and any record of the
 // mutation id) without a lock, then bumps the version only if it is still the quoted one:
 // of concurrent changes quoting one version, the first to take the row lock wins and the
@@ -20,7 +23,9 @@ import (
 func (s *Store) Change(ctx context.Context, ch cart.Change, edit func(*cart.Cart) error) (cart.Cart, error) {
 	var out cart.Cart
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		for attempt := 0; ; attempt++ {
+		// Versions only grow, so a lost race shows up on the next read as a newer version (or
+		// as this very mutation, retried concurrently): the loop runs at most twice in practice.
+		for range maxChangeReads {
 			current, err := loadOne(ctx, tx, ch.Mutation.ClientID, `c.id = $2 AND `+owned(3), append([]any{ch.CartID}, ownerArgs(ch.Owner)...)...)
 			if err != nil {
 				return err
@@ -40,13 +45,8 @@ func (s *Store) Change(ctx context.Context, ch cart.Change, edit func(*cart.Cart
 				UPDATE cart.cart SET version = version + 1, updated_at = now()
 				WHERE id = $1 AND version = $2
 				RETURNING version, updated_at`, ch.CartID, ch.Version).Scan(&version, &current.UpdatedAt)
-			if errors.Is(err, pgx.ErrNoRows) && attempt == 0 {
-				// Another change won the row between the read and the bump; read again to
-				// report it (or to find it was this very mutation, retried concurrently).
-				continue
-			}
 			if errors.Is(err, pgx.ErrNoRows) {
-				return cart.VersionConflict(ch.Version, ch.Version+1)
+				continue // another change won the row between the read and the bump
 			}
 			if err != nil {
 				return err
@@ -70,6 +70,7 @@ func (s *Store) Change(ctx context.Context, ch cart.Change, edit func(*cart.Cart
 			out = next
 			return nil
 		}
+		return fmt.Errorf("version %d still current after %d lost races", ch.Version, maxChangeReads)
 	})
 	if err != nil {
 		return cart.Cart{}, wrap(err, "change cart %s", ch.CartID)
