@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/shopgraph/shopgraph/gateway/server"
+	"github.com/shopgraph/shopgraph/gateway/supergraph"
+	"github.com/shopgraph/shopgraph/gateway/transport"
 )
 
 func main() {
@@ -28,6 +30,21 @@ func main() {
 	cfg.Limits.MaxDepth, cfg.Limits.MaxAliases = 15, 30
 	cfg.PlanCacheSize = 1000
 
+	// The gateway reports a failed subgraph fetch to the client without its cause; log it.
+	b, err := os.ReadFile(cfg.SupergraphPath)
+	if err != nil {
+		log.Fatal(err)
+	}
+	sg, err := supergraph.Parse(string(b))
+	if err != nil {
+		log.Fatal(err)
+	}
+	urls := map[string]string{}
+	for _, g := range sg.Graphs {
+		urls[g.Name] = g.URL
+	}
+	cfg.Subgraphs = loggedSubgraphs{transport.New(urls, transport.Options{Timeout: cfg.SubgraphTimeout})}
+
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	pp := &http.Server{Addr: *pprofAddr, Handler: http.DefaultServeMux, ReadHeaderTimeout: 5 * time.Second}
@@ -36,4 +53,14 @@ func main() {
 	if err := server.Run(ctx, cfg); err != nil {
 		log.Fatal(err)
 	}
+}
+
+type loggedSubgraphs struct{ *transport.Subgraphs }
+
+func (l loggedSubgraphs) Fetch(ctx context.Context, subgraph string, body []byte) ([]byte, error) {
+	out, err := l.Subgraphs.Fetch(ctx, subgraph, body)
+	if err != nil {
+		log.Printf("subgraph fetch failed: %v", err)
+	}
+	return out, err
 }

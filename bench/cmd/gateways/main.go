@@ -216,6 +216,9 @@ func runGateway(ctx context.Context, o options, gw gateway, dedup bool, body []b
 	if err != nil {
 		return res, subgraphLoad{}, fmt.Errorf("%w; gateway output: %s", err, p.tail())
 	}
+	if res.Errors > 0 {
+		log.Printf("%s: %d errors; the gateway's last output: %s", gw.name, res.Errors, oneLine(p.tail(), 1500))
+	}
 	return res, subgraphLoad{fetches: after.fetches - before.fetches, cpuSeconds: after.cpuSeconds - before.cpuSeconds}, nil
 }
 
