@@ -37,7 +37,8 @@ type Config struct {
 	ListenAddr    string
 	Limits        operation.Limits
 	PlanCacheSize int
-	// DisableDedupe turns off in-flight dedupe of identical subgraph queries.
+	// DisableDedupe turns off in-flight dedupe: of identical subgraph queries, and of
+	// identical client queries from the same caller.
 	DisableDedupe   bool
 	SubgraphTimeout time.Duration
 	// RequestTimeout bounds a whole client request (default 60s).
@@ -60,14 +61,15 @@ type Config struct {
 
 // Gateway is the federated GraphQL endpoint.
 type Gateway struct {
-	sg     *supergraph.Supergraph
-	exec   *execute.Executor
-	plans  *plan.Cache[*prepared]
-	docs   *plan.Cache[*parsedDoc]
-	limits operation.Limits
-	log    *slog.Logger
-	label  func(ctx context.Context, label string) bool
-	extra  func(r *http.Request) (http.Header, error)
+	sg      *supergraph.Supergraph
+	exec    *execute.Executor
+	plans   *plan.Cache[*prepared]
+	docs    *plan.Cache[*parsedDoc]
+	limits  operation.Limits
+	log     *slog.Logger
+	label   func(ctx context.Context, label string) bool
+	extra   func(r *http.Request) (http.Header, error)
+	inbound *inbound // nil when dedupe is off
 	// timeout bounds each client request.
 	timeout time.Duration
 }
@@ -121,7 +123,7 @@ func New(cfg Config) (*Gateway, error) {
 	if label == nil {
 		label = percentLabel
 	}
-	return &Gateway{sg: sg, exec: exec, plans: plan.NewCache[*prepared](cfg.PlanCacheSize), docs: plan.NewCache[*parsedDoc](cfg.PlanCacheSize), limits: cfg.Limits, log: log, label: label, extra: cfg.SubgraphHeaders, timeout: timeout}, nil
+	return &Gateway{sg: sg, exec: exec, plans: plan.NewCache[*prepared](cfg.PlanCacheSize), docs: plan.NewCache[*parsedDoc](cfg.PlanCacheSize), limits: cfg.Limits, log: log, label: label, extra: cfg.SubgraphHeaders, timeout: timeout, inbound: newInbound(!cfg.DisableDedupe)}, nil
 }
 
 // NewHandler returns the gateway's HTTP handler (/graphql and /health).

@@ -87,16 +87,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		ctx = transport.WithExtraHeaders(ctx, extra)
 	}
-	resp, oerr := g.Execute(ctx, operation.Request{Query: req.Query, OperationName: req.OperationName, Variables: req.Variables})
-	if oerr != nil {
-		status := http.StatusOK
-		if media == mediaGraphQLResponse || oerr.Code == operation.CodeParseFailed {
-			status = http.StatusBadRequest
-		}
-		writeErrors(w, media, status, oerr.Code, oerr.Message)
-		return
-	}
-	writeJSON(w, media, http.StatusOK, resp)
+	g.respond(ctx, media, req).write(w)
 }
 
 func responseMedia(accept string) string {
@@ -113,6 +104,15 @@ func responseMedia(accept string) string {
 		}
 	}
 	return mediaJSON
+}
+
+// errorBody encodes a response that holds only one error.
+func errorBody(code, message string) []byte {
+	body, err := json.Marshal(errorsOnly{Errors: []*execute.Error{{Message: message, Extensions: map[string]any{"code": code}}}})
+	if err != nil {
+		return []byte(`{"errors":[{"message":"internal server error","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}`)
+	}
+	return body
 }
 
 func writeErrors(w http.ResponseWriter, media string, status int, code, message string) {

@@ -1,0 +1,132 @@
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"net/http"
+	"sync"
+
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/shopgraph/shopgraph/gateway/operation"
+	"github.com/shopgraph/shopgraph/gateway/transport"
+)
+
+// inbound shares one execution among identical client queries in flight at the same time:
+// same document, operation name, variables, response media type and caller scope (the headers
+// forwarded to subgraphs, which carry the caller's identity). Mutations always run.
+// The group is a small singleflight that can tell how many callers wait on a flight, which
+// tests use to prove sharing without sleeping.
+type inbound struct {
+	mu      sync.Mutex
+	flights map[string]*flight
+}
+
+type flight struct {
+	done    chan struct{}
+	result  reply
+	waiting int
+}
+
+// do runs fn once for all concurrent callers with the same key.
+func (in *inbound) do(key string, fn func() reply) reply {
+	in.mu.Lock()
+	if f, ok := in.flights[key]; ok {
+		f.waiting++
+		in.mu.Unlock()
+		<-f.done
+		return f.result
+	}
+	f := &flight{done: make(chan struct{})}
+	in.flights[key] = f
+	in.mu.Unlock()
+	defer func() {
+		if f.result.status == 0 { // fn panicked: the waiters get an error, the panic goes on
+			f.result = reply{status: http.StatusInternalServerError, media: mediaJSON,
+				body: errorBody("INTERNAL_SERVER_ERROR", "internal server error")}
+		}
+		in.mu.Lock()
+		delete(in.flights, key)
+		in.mu.Unlock()
+		close(f.done)
+	}()
+	f.result = fn()
+	return f.result
+}
+
+// waiters counts the callers sharing flights now in progress.
+func (in *inbound) waiters() int {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	n := 0
+	for _, f := range in.flights {
+		n += f.waiting
+	}
+	return n
+}
+
+func newInbound(on bool) *inbound {
+	if !on {
+		return nil
+	}
+	return &inbound{flights: map[string]*flight{}}
+}
+
+// reply is a finished response, written as is to every client that shared it.
+type reply struct {
+	status int
+	media  string
+	body   []byte
+}
+
+// respond runs the request, or joins an identical one already running.
+func (g *Gateway) respond(ctx context.Context, media string, req wireRequest) reply {
+	if g.inbound == nil || operation.Kind(req.Query, req.OperationName) != ast.Query {
+		return g.run(ctx, media, req)
+	}
+	key, ok := inboundKey(ctx, media, req)
+	if !ok {
+		return g.run(ctx, media, req)
+	}
+	// The shared execution outlives a client that goes away; it keeps the request deadline.
+	shared := context.WithoutCancel(ctx)
+	if deadline, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		shared, cancel = context.WithDeadline(shared, deadline)
+		defer cancel()
+	}
+	return g.inbound.do(key, func() reply { return g.run(shared, media, req) })
+}
+
+func inboundKey(ctx context.Context, media string, req wireRequest) (string, bool) {
+	vars, err := json.Marshal(req.Variables) // map keys are sorted: equal variables, equal bytes
+	if err != nil {
+		return "", false
+	}
+	h := sha256.New()
+	for _, part := range []string{media, req.OperationName, req.Query, string(vars), transport.HeaderSignature(ctx)} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	return string(h.Sum(nil)), true
+}
+
+// run executes the request and encodes the response.
+func (g *Gateway) run(ctx context.Context, media string, req wireRequest) reply {
+	resp, oerr := g.Execute(ctx, operation.Request{Query: req.Query, OperationName: req.OperationName, Variables: req.Variables})
+	if oerr != nil {
+		status := http.StatusOK
+		if media == mediaGraphQLResponse || oerr.Code == operation.CodeParseFailed {
+			status = http.StatusBadRequest
+		}
+		return reply{status: status, media: media, body: errorBody(oerr.Code, oerr.Message)}
+	}
+	return reply{status: http.StatusOK, media: media, body: resp.AppendJSON(make([]byte, 0, 4096))}
+}
+
+func (r reply) write(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", r.media+"; charset=utf-8")
+	w.WriteHeader(r.status)
+	_, _ = w.Write(r.body)
+}
