@@ -13,7 +13,7 @@ log() { printf 'deps: %s\n' "$*" >&2; }
 
 # as_pg runs a Postgres binary as the postgres user when we are root (initdb refuses root).
 as_pg() {
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 pg_bin() {
@@ -25,15 +25,34 @@ pg_bin() {
   return 1
 }
 
+# pg_home is where the cluster lives: .data/ of this checkout, unless the postgres user cannot
+# reach it (a checkout under a private home such as /root); then a folder of its own under
+# /var/lib/shopgraph, one per checkout.
+pg_home() {
+  if [ "$(id -u)" != 0 ] || runuser -u postgres -- test -x "$data" 2>/dev/null; then
+    echo "$data"
+    return
+  fi
+  local dir
+  dir="/var/lib/shopgraph/$(printf '%s' "$root" | sha256sum | cut -c1-12)"
+  mkdir -p "$dir"
+  chown postgres "$dir"
+  log "the postgres user cannot reach $data; keeping the cluster in $dir"
+  echo "$dir"
+}
+
 ensure_postgres() {
-  local bin pgdata="$data/pg" run="$data/pg-run"
+  local bin home pgdata run
+  home=$(pg_home)
+  pgdata="$home/pg"
+  run="$home/pg-run"
   bin=$(pg_bin) || {
     log "installing postgresql"
     apt_install postgresql
     bin=$(pg_bin)
   }
   mkdir -p "$run"
-  if [ "$(id -u)" = 0 ]; then chown postgres "$data" "$run"; fi
+  if [ "$(id -u)" = 0 ]; then chown postgres "$home" "$run"; fi
   if [ ! -s "$pgdata/PG_VERSION" ]; then
     log "initdb $pgdata"
     mkdir -p "$pgdata"
@@ -52,7 +71,7 @@ CONF
   fi
   if ! as_pg "$bin/pg_isready" -h 127.0.0.1 -p "$pg_port" -q; then
     log "starting postgres on 127.0.0.1:$pg_port"
-    as_pg "$bin/pg_ctl" -D "$pgdata" -l "$data/pg.log" -w -t 60 start >/dev/null
+    as_pg "$bin/pg_ctl" -D "$pgdata" -l "$home/pg.log" -w -t 60 start >/dev/null
   fi
   as_pg "$bin/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -tAc \
     "SELECT 1 FROM pg_database WHERE datname='shopgraph'" | grep -q 1 ||
