@@ -1,0 +1,107 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/shopgraph/shopgraph/subgraphs/orders"
+)
+
+const orderColumns = `o.id, coalesce(o.customer_id, '') AS customer_id, o.cart_id, o.status, o.currency,
+	o.subtotal, o.shipping, o.total, o.delivery_option, o.shipping_address, o.placed_at, o.updated_at,
+	(SELECT jsonb_agg(jsonb_build_object('sku', l.sku, 'quantity', l.quantity, 'unitPrice', l.unit_price) ORDER BY l.position)
+	   FROM orders.order_line l WHERE l.order_id = o.id) AS lines`
+
+type orderRow struct {
+	ID              string         `db:"id"`
+	CustomerID      string         `db:"customer_id"`
+	CartID          string         `db:"cart_id"`
+	Status          string         `db:"status"`
+	Currency        string         `db:"currency"`
+	Subtotal        int64          `db:"subtotal"`
+	Shipping        int64          `db:"shipping"`
+	Total           int64          `db:"total"`
+	DeliveryOption  string         `db:"delivery_option"`
+	ShippingAddress orders.Address `db:"shipping_address"`
+	PlacedAt        time.Time      `db:"placed_at"`
+	UpdatedAt       time.Time      `db:"updated_at"`
+	Lines           []orders.Line  `db:"lines"`
+}
+
+func (r orderRow) order() orders.Order {
+	return orders.Order{ID: r.ID, CustomerID: r.CustomerID, CartID: r.CartID, Status: orders.Status(r.Status),
+		Currency: r.Currency, Lines: r.Lines, Subtotal: r.Subtotal, Shipping: r.Shipping, Total: r.Total,
+		DeliveryOption: orders.DeliveryOption(r.DeliveryOption), ShippingAddress: r.ShippingAddress,
+		PlacedAt: r.PlacedAt, UpdatedAt: r.UpdatedAt}
+}
+
+// OrdersByID returns the customer's orders among ids, keyed by id. Orders of anyone else are
+// absent, exactly like orders that do not exist.
+func (s *Store) OrdersByID(ctx context.Context, customerID string, ids []string) (map[string]orders.Order, error) {
+	if customerID == "" {
+		return map[string]orders.Order{}, nil
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+orderColumns+` FROM orders."order" o WHERE o.id = ANY($1) AND o.customer_id = $2`, ids, customerID)
+	if err != nil {
+		return nil, fmt.Errorf("read orders: %w", err)
+	}
+	got, err := pgx.CollectRows(rows, pgx.RowToStructByName[orderRow])
+	if err != nil {
+		return nil, fmt.Errorf("read orders: %w", err)
+	}
+	out := make(map[string]orders.Order, len(got))
+	for _, r := range got {
+		out[r.ID] = r.order()
+	}
+	return out, nil
+}
+
+// CustomerOrders returns up to limit of the customer's orders, newest first, placed before the
+// order after ("" for the newest).
+func (s *Store) CustomerOrders(ctx context.Context, customerID, after string, limit int) ([]orders.Order, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT `+orderColumns+` FROM orders."order" o
+		WHERE o.customer_id = $1 AND ($2 = '' OR o.id < $2)
+		ORDER BY o.id DESC LIMIT $3`, customerID, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list orders: %w", err)
+	}
+	got, err := pgx.CollectRows(rows, pgx.RowToStructByName[orderRow])
+	if err != nil {
+		return nil, fmt.Errorf("list orders: %w", err)
+	}
+	out := make([]orders.Order, len(got))
+	for i, r := range got {
+		out[i] = r.order()
+	}
+	return out, nil
+}
+
+type statusRow struct {
+	OrderID string    `db:"order_id"`
+	Status  string    `db:"status"`
+	Reason  string    `db:"reason"`
+	At      time.Time `db:"created_at"`
+}
+
+// HistoryByOrder returns the status history of each order, oldest first, keyed by order id.
+func (s *Store) HistoryByOrder(ctx context.Context, ids []string) (map[string][]orders.StatusChange, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT order_id, status, coalesce(reason, '') AS reason, created_at FROM orders.order_status
+		WHERE order_id = ANY($1) ORDER BY order_id, seq`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("read order history: %w", err)
+	}
+	got, err := pgx.CollectRows(rows, pgx.RowToStructByName[statusRow])
+	if err != nil {
+		return nil, fmt.Errorf("read order history: %w", err)
+	}
+	out := make(map[string][]orders.StatusChange, len(ids))
+	for _, r := range got {
+		out[r.OrderID] = append(out[r.OrderID], orders.StatusChange{Status: orders.Status(r.Status), Reason: r.Reason, At: r.At})
+	}
+	return out, nil
+}

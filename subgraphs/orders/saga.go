@@ -1,0 +1,389 @@
+package orders
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Service runs checkouts. Safe for concurrent use; run as many as there are replicas.
+type Service struct {
+	store     Store
+	inventory Inventory
+	payments  Payments
+	carts     Carts
+	prices    Prices
+
+	now         func() time.Time
+	lease       time.Duration
+	tries       int           // attempts of a step within one run before parking it
+	backoff     time.Duration // first pause between attempts; doubles
+	maxBackoff  time.Duration
+	maxAttempts int           // attempts of a step across runs before the saga gives up on it
+	wait        time.Duration // how long a duplicate request waits for the first one
+}
+
+// Option tunes a Service.
+type Option func(*Service)
+
+// WithClock sets the clock the recovery worker compares leases with.
+func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
+
+// WithLease sets how long a runner owns a saga after its last write (default 30s); a saga whose
+// runner died is recovered once its lease runs out.
+func WithLease(d time.Duration) Option { return func(s *Service) { s.lease = d } }
+
+// WithRetries sets the attempts of a failing step within one run (default 5), starting with a
+// pause of backoff that doubles up to 1s.
+func WithRetries(tries int, backoff time.Duration) Option {
+	return func(s *Service) { s.tries, s.backoff = tries, backoff }
+}
+
+// WithIdempotencyWait bounds how long a duplicate request waits for the first (default 10s)
+// before failing with IDEMPOTENCY_IN_PROGRESS.
+func WithIdempotencyWait(d time.Duration) Option { return func(s *Service) { s.wait = d } }
+
+// NewService returns a checkout service over its store and the domains it commands.
+func NewService(store Store, inventory Inventory, payments Payments, carts Carts, prices Prices, opts ...Option) *Service {
+	s := &Service{store: store, inventory: inventory, payments: payments, carts: carts, prices: prices,
+		now: time.Now, lease: 30 * time.Second, tries: 5, backoff: 20 * time.Millisecond, maxBackoff: time.Second,
+		maxAttempts: 20, wait: 10 * time.Second}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// Checkout places an order for the cart, or says why not. The same idempotency key with the
+// same request returns the first outcome (waiting for it while it is in flight); with another
+// request it fails with IDEMPOTENCY_CONFLICT. Expected refusals (OUT_OF_STOCK,
+// PAYMENT_DECLINED, PRICE_CHANGED, ...) are in Outcome.Failure; the error is for malformed
+// requests and system faults.
+func (s *Service) Checkout(ctx context.Context, owner CartOwner, req CheckoutRequest) (Outcome, error) {
+	if err := req.Validate(); err != nil {
+		return Outcome{}, err
+	}
+	scope := "cart:" + req.CartID
+	if owner.CustomerID != "" {
+		scope = "customer:" + owner.CustomerID
+	}
+	saga := Saga{
+		ID: NewID(), Scope: scope, IdempotencyKey: req.IdempotencyKey,
+		CustomerID: owner.CustomerID, CartID: req.CartID,
+		Step: StepClaimed, ForwardStep: StepClaimed, Status: SagaRunning,
+		Plan:          Plan{DeliveryOption: req.DeliveryOption, ShippingAddress: req.ShippingAddress},
+		PaymentMethod: req.PaymentMethod, LeaseToken: NewID(),
+	}
+	hash := req.Hash()
+	claim, err := s.store.Claim(ctx, saga, hash, IdempotencyTTL, s.lease)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("checkout: claim idempotency key: %w", err)
+	}
+	if claim.Existing != nil {
+		return s.replay(ctx, scope, req.IdempotencyKey, hash, claim.Existing)
+	}
+	// The buyer may go away; the saga must still reach a terminal state or be parked.
+	return s.run(context.WithoutCancel(ctx), claim.Saga, owner)
+}
+
+// replay answers a duplicate request with the first one's outcome, waiting (bounded) while
+// that one is in flight.
+func (s *Service) replay(ctx context.Context, scope, key string, hash []byte, rec *IdempotencyRecord) (Outcome, error) {
+	giveUp := time.Now().Add(s.wait)
+	pause := 5 * time.Millisecond
+	for {
+		if string(rec.RequestHash) != string(hash) {
+			return Outcome{Failure: &Failure{Code: CodeIdempotencyConflict, Field: []string{"input", "idempotencyKey"},
+				Message: "this idempotency key was used for another checkout; use a new key for a new checkout"}}, nil
+		}
+		if rec.Outcome != nil {
+			return *rec.Outcome, nil
+		}
+		if !time.Now().Before(giveUp) {
+			return Outcome{OrderID: rec.OrderID, Failure: &Failure{Code: CodeIdempotencyInProgress, Field: []string{"input", "idempotencyKey"},
+				Message: "a checkout with this idempotency key is still in progress; retry later with the same key"}}, nil
+		}
+		select {
+		case <-ctx.Done():
+			return Outcome{}, ctx.Err()
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, 100*time.Millisecond)
+		var err error
+		if rec, err = s.store.IdempotencyRecord(ctx, scope, key); err != nil {
+			return Outcome{}, fmt.Errorf("checkout: read idempotency key: %w", err)
+		}
+		if rec == nil {
+			return Outcome{}, errors.New("checkout: idempotency key vanished while in flight")
+		}
+	}
+}
+
+// pending is the answer while a saga is parked for the recovery worker.
+func pending(id string) Outcome {
+	return Outcome{OrderID: id, Failure: &Failure{Code: CodeCheckoutPending,
+		Message: "checkout is taking longer than usual and continues in the background; retry with the same idempotency key for the result"}}
+}
+
+// run drives the saga until it ends, or parks it for the recovery worker when a step keeps
+// failing. An error from the store stops it at once: the saga stays as last written, and the
+// recovery worker takes it over when the lease runs out, as after a crash.
+func (s *Service) run(ctx context.Context, saga *Saga, owner CartOwner) (Outcome, error) {
+	for {
+		if saga.Status.Terminal() {
+			return s.outcome(saga), nil
+		}
+		step := s.forward
+		if saga.Status == SagaCompensating {
+			step = s.compensate
+		}
+		err, storeErr := s.attempt(ctx, saga, owner, step)
+		switch {
+		case storeErr != nil:
+			if errors.Is(storeErr, ErrLeaseLost) {
+				return pending(saga.ID), nil
+			}
+			return Outcome{}, fmt.Errorf("checkout %s at %s: %w", saga.ID, saga.Step, storeErr)
+		case err == nil:
+			continue
+		case saga.Status == SagaRunning && (permanent(err) || !saga.Step.reached(StepOrderCreated) || saga.Attempts >= s.maxAttempts):
+			// Before the order exists nothing is promised yet: undo rather than keep the buyer
+			// waiting. After, only a refusal (or a fault that never passes) undoes it.
+			saga.Failure = failureOf(err)
+			slog.InfoContext(ctx, "checkout compensating", "order", saga.ID, "step", saga.Step, "code", saga.Failure.Code, "err", err)
+			saga.Status, saga.ForwardStep, saga.Step = SagaCompensating, saga.Step, StepOrderCancelled
+			saga.Attempts, saga.LastError = 0, ""
+			if err := s.store.StartCompensation(ctx, saga, s.lease); err != nil {
+				if errors.Is(err, ErrLeaseLost) {
+					return pending(saga.ID), nil
+				}
+				return Outcome{}, fmt.Errorf("checkout %s: start compensation: %w", saga.ID, err)
+			}
+		default:
+			// A fault that may pass: park the saga, with a short lease so the recovery worker
+			// retries soon.
+			slog.WarnContext(ctx, "checkout parked", "order", saga.ID, "step", saga.Step, "status", saga.Status, "err", err)
+			if err := s.store.SaveStep(ctx, saga, s.pause(saga.Attempts)); err != nil && !errors.Is(err, ErrLeaseLost) {
+				return Outcome{}, fmt.Errorf("checkout %s: park: %w", saga.ID, err)
+			}
+			return pending(saga.ID), nil
+		}
+	}
+}
+
+// attempt runs the saga's next step, retrying faults that may pass with backoff. It returns
+// the step's last error and, separately, an error of the store.
+func (s *Service) attempt(ctx context.Context, saga *Saga, owner CartOwner, step func(context.Context, *Saga, CartOwner) (error, error)) (error, error) {
+	for try := 1; ; try++ {
+		err, storeErr := step(ctx, saga, owner)
+		if storeErr != nil || err == nil {
+			if err == nil {
+				saga.Attempts, saga.LastError = 0, ""
+			}
+			return err, storeErr
+		}
+		saga.Attempts++
+		saga.LastError = truncate(err.Error(), 500)
+		if permanent(err) || try >= s.tries || saga.Attempts >= s.maxAttempts {
+			return err, nil
+		}
+		select {
+		case <-ctx.Done():
+			return err, nil
+		case <-time.After(s.pause(try)):
+		}
+	}
+}
+
+func (s *Service) pause(try int) time.Duration {
+	d := s.backoff
+	for range min(try, 10) - 1 {
+		d *= 2
+	}
+	return min(d, s.maxBackoff)
+}
+
+// forward runs the step after saga.Step and records it.
+func (s *Service) forward(ctx context.Context, saga *Saga, owner CartOwner) (err, storeErr error) {
+	p := &saga.Plan
+	amount := Money{Amount: p.Total, Currency: p.Currency}
+	switch saga.Step {
+	case StepClaimed:
+		if err := s.validate(ctx, saga, owner); err != nil {
+			return err, nil
+		}
+		return nil, s.advance(ctx, saga, StepValidated)
+	case StepValidated:
+		if err := s.inventory.Reserve(ctx, saga.ID, p.Lines, p.ShippingAddress); err != nil {
+			return fmt.Errorf("reserve: %w", err), nil
+		}
+		return nil, s.advance(ctx, saga, StepReserved)
+	case StepReserved:
+		if err := s.payments.Authorize(ctx, saga.ID, saga.CustomerID, amount, saga.PaymentMethod); err != nil {
+			return fmt.Errorf("authorize: %w", err), nil
+		}
+		return nil, s.advance(ctx, saga, StepAuthorized)
+	case StepAuthorized:
+		o := Order{ID: saga.ID, CustomerID: saga.CustomerID, CartID: saga.CartID, Status: StatusPlaced,
+			Currency: p.Currency, Lines: p.Lines, Subtotal: p.Subtotal, Shipping: p.Shipping, Total: p.Total,
+			DeliveryOption: p.DeliveryOption, ShippingAddress: p.ShippingAddress}
+		saga.Step = StepOrderCreated
+		return nil, s.store.CreateOrder(ctx, saga, o, s.lease)
+	case StepOrderCreated:
+		if err := s.payments.Capture(ctx, saga.ID); err != nil {
+			return fmt.Errorf("capture: %w", err), nil
+		}
+		saga.Step = StepCaptured
+		return nil, s.store.MarkPaid(ctx, saga, s.lease)
+	case StepCaptured:
+		if err := s.inventory.Confirm(ctx, saga.ID); err != nil {
+			return fmt.Errorf("confirm holds: %w", err), nil
+		}
+		return nil, s.advance(ctx, saga, StepConfirmed)
+	case StepConfirmed:
+		if owner.CustomerID != "" || owner.GuestToken != "" {
+			// Emptying the cart is a courtesy to the buyer, not part of the order: a failure is
+			// logged, never undoes a paid order.
+			if err := s.carts.CheckedOut(ctx, owner, saga.CartID, saga.CartVersion, saga.ID); err != nil {
+				slog.WarnContext(ctx, "empty checked-out cart", "order", saga.ID, "cart", saga.CartID, "err", err)
+			}
+		}
+		saga.Step, saga.Status = StepCompleted, SagaCompleted
+		return nil, s.store.Complete(ctx, saga, Outcome{OrderID: saga.ID})
+	}
+	return nil, fmt.Errorf("saga %s: no forward step after %s", saga.ID, saga.Step)
+}
+
+func (s *Service) advance(ctx context.Context, saga *Saga, to Step) error {
+	saga.Step = to
+	return s.store.SaveStep(ctx, saga, s.lease)
+}
+
+// validate reads the cart and prices it now.
+func (s *Service) validate(ctx context.Context, saga *Saga, owner CartOwner) error {
+	if owner.CustomerID == "" && owner.GuestToken == "" {
+		// A recovered saga that never got past validation: the buyer's request is gone.
+		return &Failure{Code: CodeCheckoutFailed, Message: "checkout was interrupted before the cart was read; nothing was charged, check out again"}
+	}
+	c, err := s.carts.Cart(ctx, owner, saga.CartID)
+	if err != nil {
+		return fmt.Errorf("read cart: %w", err)
+	}
+	skus := make([]string, len(c.Lines))
+	for i, l := range c.Lines {
+		skus[i] = l.SKU
+	}
+	prices, err := s.prices.CurrentPrices(ctx, skus)
+	if err != nil {
+		return fmt.Errorf("read prices: %w", err)
+	}
+	plan, err := PlanCheckout(c, prices, saga.Plan.DeliveryOption, saga.Plan.ShippingAddress)
+	if err != nil {
+		return err
+	}
+	saga.Plan, saga.CartVersion = plan, c.Version
+	return nil
+}
+
+// compensate runs the next compensation: the order was cancelled when compensation started;
+// then the payment is released (void or refund), then the holds, then the saga ends.
+func (s *Service) compensate(ctx context.Context, saga *Saga, _ CartOwner) (err, storeErr error) {
+	switch saga.Step {
+	case StepOrderCancelled:
+		if err := s.releasePayment(ctx, saga); err != nil {
+			return fmt.Errorf("release payment: %w", err), nil
+		}
+		return nil, s.advance(ctx, saga, StepPaymentReleased)
+	case StepPaymentReleased:
+		if err := s.inventory.Release(ctx, saga.ID); err != nil {
+			return fmt.Errorf("release holds: %w", err), nil
+		}
+		return nil, s.advance(ctx, saga, StepHoldsReleased)
+	case StepHoldsReleased:
+		saga.Step, saga.Status = StepFailed, SagaFailed
+		return nil, s.store.Fail(ctx, saga, s.outcome(saga))
+	}
+	return nil, fmt.Errorf("saga %s: no compensation after %s", saga.ID, saga.Step)
+}
+
+// releasePayment returns whatever the order's payment holds or took, settling first an
+// operation whose outcome a crash or timeout left unknown.
+func (s *Service) releasePayment(ctx context.Context, saga *Saga) error {
+	amount := Money{Amount: saga.Plan.Total, Currency: saga.Plan.Currency}
+	for range 4 { // each pass settles one state; four reach the end from any of them
+		st, err := s.payments.State(ctx, saga.ID)
+		if err != nil {
+			return err
+		}
+		switch st {
+		case PaymentNone, PaymentReleased:
+			return nil
+		case PaymentPendingAuthorize:
+			var declined *PaymentDeclinedError
+			if err := s.payments.Authorize(ctx, saga.ID, saga.CustomerID, amount, saga.PaymentMethod); err != nil && !errors.As(err, &declined) {
+				return err
+			}
+		case PaymentAuthorized:
+			if err := s.payments.Void(ctx, saga.ID); err != nil {
+				return err
+			}
+		case PaymentPendingCapture:
+			if err := s.payments.Capture(ctx, saga.ID); err != nil {
+				return err
+			}
+		case PaymentCaptured, PaymentPendingRefund:
+			if err := s.payments.Refund(ctx, saga.ID, amount); err != nil {
+				return err
+			}
+		case PaymentPendingVoid:
+			if err := s.payments.Void(ctx, saga.ID); err != nil {
+				return err
+			}
+		default:
+			return fmt.Errorf("payment of order %s is in unknown state %q", saga.ID, st)
+		}
+	}
+	return fmt.Errorf("payment of order %s did not settle", saga.ID)
+}
+
+// outcome is what a terminal saga answers.
+func (s *Service) outcome(saga *Saga) Outcome {
+	if saga.Status == SagaCompleted {
+		return Outcome{OrderID: saga.ID}
+	}
+	out := Outcome{Failure: saga.Failure}
+	if saga.ForwardStep.reached(StepOrderCreated) {
+		out.OrderID = saga.ID // the order exists, cancelled
+	}
+	return out
+}
+
+// failureOf turns the error that stopped a saga into what the buyer is told.
+func failureOf(err error) *Failure {
+	var f *Failure
+	var oos *OutOfStockError
+	var dec *PaymentDeclinedError
+	var req *RequestError
+	switch {
+	case errors.As(err, &f):
+		return f
+	case errors.As(err, &oos):
+		return &Failure{Code: CodeOutOfStock, Message: "some lines are out of stock; nothing was charged", Unavailable: oos.Lines}
+	case errors.As(err, &dec):
+		return &Failure{Code: CodePaymentDeclined, Message: "the payment method was declined: " + dec.Message, Field: []string{"input", "paymentMethod"}}
+	case errors.As(err, &req):
+		return &Failure{Code: req.Code, Message: req.Message, Field: []string{"input", "cartId"}}
+	case errors.Is(err, ErrHoldsLost):
+		return &Failure{Code: CodeHoldsLost, Message: "the stock set aside for the order was released before payment completed; the payment was refunded"}
+	}
+	return &Failure{Code: CodeCheckoutFailed, Message: "checkout could not be completed; nothing was charged, please try again"}
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}

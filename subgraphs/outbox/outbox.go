@@ -1,0 +1,93 @@
+// Package outbox is the transactional outbox every domain publishes its events through: an
+// event is a row written in the same transaction as the change it describes, so a rolled-back
+// change publishes nothing and a committed one is never lost. A Relay then publishes unsent
+// rows to the message bus (the jetstream subpackage) and marks them sent.
+//
+// Each domain keeps its own outbox table in its own schema (a domain never writes another's
+// tables), created by one of its migrations with this shape:
+//
+//	CREATE TABLE <schema>.outbox (
+//	    id         text PRIMARY KEY,          -- ULID; the bus deduplicates on it
+//	    type       text NOT NULL,             -- OrderPlaced, StockChanged, ...
+//	    key        text NOT NULL,             -- the entity the event is about, such as an order id
+//	    payload    jsonb NOT NULL,
+//	    created_at timestamptz NOT NULL DEFAULT now(),
+//	    sent_at    timestamptz
+//	);
+//	CREATE INDEX outbox_unsent ON <schema>.outbox (id) WHERE sent_at IS NULL;
+package outbox
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/oklog/ulid/v2"
+)
+
+// Event is a fact a domain announces to the others.
+type Event struct {
+	Type    string // such as OrderPlaced; part of the subject consumers subscribe to
+	Key     string // the entity the event is about; consumers order and deduplicate by it
+	Payload any    // marshalled to JSON
+}
+
+// Message is an event as the relay hands it to the bus.
+type Message struct {
+	ID        string // the outbox row id: the bus's deduplication id
+	Subject   string // <prefix>.<schema>.<type>, such as shopgraph.orders.OrderPlaced
+	Type      string
+	Key       string
+	Data      []byte // the JSON payload
+	CreatedAt time.Time
+}
+
+// SubjectPrefix starts every subject the relay publishes on.
+const SubjectPrefix = "shopgraph"
+
+var identifier = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
+var eventType = regexp.MustCompile(`^[A-Z][A-Za-z0-9]*$`)
+
+// Outbox is the outbox table of one domain schema.
+type Outbox struct {
+	schema string
+	table  string
+}
+
+// New returns the outbox of the domain schema (orders, inventory, ...). It panics on a name
+// that is not a plain identifier, which is a programming error.
+func New(schema string) *Outbox {
+	if !identifier.MatchString(schema) {
+		panic(fmt.Sprintf("outbox: schema %q is not a plain identifier", schema))
+	}
+	return &Outbox{schema: schema, table: pgx.Identifier{schema, "outbox"}.Sanitize()}
+}
+
+// Schema is the domain schema the outbox lives in.
+func (o *Outbox) Schema() string { return o.schema }
+
+// Subject is where events of the type are published.
+func (o *Outbox) Subject(eventType string) string {
+	return SubjectPrefix + "." + o.schema + "." + eventType
+}
+
+// Write records the event in tx, the transaction of the change it describes: it is published
+// when and only when tx commits.
+func (o *Outbox) Write(ctx context.Context, tx pgx.Tx, e Event) error {
+	if !eventType.MatchString(e.Type) {
+		return fmt.Errorf("outbox: event type %q must be a PascalCase word", e.Type)
+	}
+	payload, err := json.Marshal(e.Payload)
+	if err != nil {
+		return fmt.Errorf("outbox: marshal %s: %w", e.Type, err)
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO `+o.table+` (id, type, key, payload) VALUES ($1, $2, $3, $4)`,
+		ulid.Make().String(), e.Type, e.Key, payload)
+	if err != nil {
+		return fmt.Errorf("outbox: write %s for %s: %w", e.Type, e.Key, err)
+	}
+	return nil
+}
