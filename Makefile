@@ -67,5 +67,6 @@ bench-gateways:
 	$(GO) build -o .data/bench/shopgraph ./cmd/shopgraph
 	$(GO) build -o .data/bench/subgraphs ./bench/cmd/subgraphs
 	$(GO) build -o .data/bench/gateways ./bench/cmd/gateways
+	$(GO) build -o .data/bench/gateway-pprof ./bench/cmd/gateway-pprof
 	bash bench/peers/install.sh || echo "bench: the peer gateways did not install; they will be skipped"
 	$$(command -v taskset >/dev/null && echo taskset -c 0) .data/bench/gateways $(BENCH_FLAGS)

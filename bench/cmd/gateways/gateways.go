@@ -15,7 +15,8 @@ type gateway struct {
 	version string
 	// command returns the process serving POST /graphql on port, or an error saying why the
 	// gateway cannot run here (not installed).
-	command func(dedup bool, port int) (*exec.Cmd, error)
+	// profile asks for the build with pprof (ShopGraph only).
+	command func(dedup bool, port int, profile bool) (*exec.Cmd, error)
 	note    string
 }
 
@@ -34,8 +35,8 @@ func gateways(o options) []gateway {
 	peers, _ := filepath.Abs(o.peers)
 	supergraph, _ := filepath.Abs(o.supergraph)
 	hiveBin := filepath.Join(peers, "node_modules/@graphql-hive/gateway/dist/bin.js")
-	hive := func(env ...string) func(bool, int) (*exec.Cmd, error) {
-		return func(dedup bool, port int) (*exec.Cmd, error) {
+	hive := func(env ...string) func(bool, int, bool) (*exec.Cmd, error) {
+		return func(dedup bool, port int, _ bool) (*exec.Cmd, error) {
 			if _, err := os.Stat(hiveBin); err != nil {
 				return nil, fmt.Errorf("not installed (%s)", hiveBin)
 			}
@@ -50,17 +51,17 @@ func gateways(o options) []gateway {
 		{
 			name:    "ShopGraph",
 			version: shopgraphVersion(),
-			command: func(dedup bool, port int) (*exec.Cmd, error) {
+			command: func(dedup bool, port int, profile bool) (*exec.Cmd, error) {
 				args := []string{"--supergraph", supergraph, "--listen", fmt.Sprintf("127.0.0.1:%d", port)}
 				if !dedup {
 					args = append(args, "--no-dedupe")
 				}
-				if o.profile != "" {
+				if profile {
 					return exec.Command(o.shopgraphPprof, append(args, "--pprof", pprofAddr)...), nil
 				}
 				return exec.Command(o.shopgraph, append([]string{"gateway"}, args...)...), nil
 			},
-			note: "dedup mode dedupes identical in-flight subgraph fetches only: the gateway has no in-flight dedupe of identical client requests yet",
+			note: shopgraphDedupNote(),
 		},
 		{
 			name:    "Hive Gateway",
@@ -78,7 +79,7 @@ func gateways(o options) []gateway {
 			name: "Apollo Gateway",
 			version: "@apollo/gateway " + npmVersion(peers, "@apollo/gateway") +
 				", @apollo/server " + npmVersion(peers, "@apollo/server"),
-			command: func(dedup bool, port int) (*exec.Cmd, error) {
+			command: func(dedup bool, port int, _ bool) (*exec.Cmd, error) {
 				script := filepath.Join(peers, "apollo.mjs")
 				if _, err := os.Stat(filepath.Join(peers, "node_modules/@apollo/gateway")); err != nil {
 					return nil, fmt.Errorf("not installed (%s)", peers)
@@ -115,4 +116,12 @@ func shopgraphVersion() string {
 		v += " + uncommitted gateway changes"
 	}
 	return v
+}
+
+// shopgraphDedupNote says what ShopGraph's dedup mode covers in the source being built.
+func shopgraphDedupNote() string {
+	if _, err := os.Stat("gateway/server/inbound.go"); err == nil {
+		return "dedup: the default, in-flight dedupe of identical client queries from the same caller and of identical subgraph fetches; no dedup: `--no-dedupe` turns both off"
+	}
+	return "dedup mode dedupes identical in-flight subgraph fetches only: this build has no in-flight dedupe of identical client requests"
 }

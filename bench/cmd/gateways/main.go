@@ -45,7 +45,7 @@ func main() {
 	flag.StringVar(&o.supergraph, "supergraph", "bench/supergraph.graphql", "supergraph of the benchmark subgraphs")
 	flag.StringVar(&o.doc, "doc", "docs/benchmarks.md", "markdown file whose \"## Gateways side by side\" section is rewritten; empty: none")
 	flag.StringVar(&o.png, "png", "docs/benchmarks-gateways.png", "bar chart to write; empty: none")
-	flag.StringVar(&o.profile, "profile", "", "folder for CPU and allocation profiles of ShopGraph's gateway under load (runs -shopgraph-pprof)")
+	flag.StringVar(&o.profile, "profile", "", "after the table, profile ShopGraph's gateway (-shopgraph-pprof) in both modes under the same load into this folder; the top entries go into the doc")
 	flag.StringVar(&o.shopgraphPprof, "shopgraph-pprof", ".data/bench/gateway-pprof", "ShopGraph gateway with pprof (go build ./bench/cmd/gateway-pprof)")
 	flag.StringVar(&o.only, "only", "", "comma-separated gateway names to run (default all), e.g. ShopGraph")
 	flag.IntVar(&o.concurrency, "c", 50, "concurrent clients")
@@ -132,7 +132,7 @@ func run(ctx context.Context, o options) error {
 		}
 		for _, dedup := range []bool{true, false} {
 			r := row{gateway: gw.name, version: gw.version, dedup: dedup, note: gw.note}
-			r.res, r.subgraphs, r.err = runGateway(ctx, o, gw, dedup, body, expected, sub)
+			r.res, r.subgraphs, r.err = runGateway(ctx, o, gw, dedup, false, body, expected, sub)
 			if r.err != nil {
 				log.Printf("%s (%s): SKIPPED: %v", gw.name, r.mode(), r.err)
 			} else {
@@ -149,7 +149,21 @@ func run(ctx context.Context, o options) error {
 		}
 	}
 
-	rep := report{
+	var profiles []profileSummary
+	if o.profile != "" {
+		for _, gw := range gateways(o)[:1] {
+			for _, dedup := range []bool{true, false} {
+				log.Printf("profiling %s (%s)", gw.name, row{dedup: dedup}.mode())
+				if _, _, err := runGateway(ctx, o, gw, dedup, true, body, expected, sub); err != nil {
+					log.Printf("profile run: %v", err)
+					continue
+				}
+				profiles = append(profiles, summarize(o, gw.name, dedup))
+			}
+		}
+	}
+
+	rep := report{profiles: profiles,
 		started: started, finished: time.Now().UTC(), loadBefore: load1, loadAfter: loadAverage(),
 		opts: o, ceilings: ceilings, rows: rows, pinned: pinned(),
 	}
@@ -177,8 +191,8 @@ type subgraphLoad struct {
 	cpuSeconds float64 // subgraphs' CPU in the window
 }
 
-func runGateway(ctx context.Context, o options, gw gateway, dedup bool, body []byte, expected any, sub *process) (load.Result, subgraphLoad, error) {
-	cmd, err := gw.command(dedup, o.gatewayPort)
+func runGateway(ctx context.Context, o options, gw gateway, dedup, profile bool, body []byte, expected any, sub *process) (load.Result, subgraphLoad, error) {
+	cmd, err := gw.command(dedup, o.gatewayPort, profile)
 	if err != nil {
 		return load.Result{}, subgraphLoad{}, err
 	}
@@ -192,9 +206,9 @@ func runGateway(ctx context.Context, o options, gw gateway, dedup bool, body []b
 		return load.Result{}, subgraphLoad{}, fmt.Errorf("did not start: %w; last output: %s", err, p.tail())
 	}
 	var before, after subgraphLoad
-	prof := profiler{dir: o.profile, name: strings.ToLower(strings.ReplaceAll(gw.name+"-"+r(dedup), " ", "-")), window: o.duration}
-	if gw.name != "ShopGraph" {
-		prof.dir = ""
+	prof := profiler{name: profileName(gw.name, dedup), window: o.duration}
+	if profile {
+		prof.dir = o.profile
 	}
 	res, err := load.Run(ctx, load.Config{
 		URL: url, Body: body, Concurrency: o.concurrency, Warmup: o.warmup, Duration: o.duration,
@@ -222,11 +236,46 @@ func runGateway(ctx context.Context, o options, gw gateway, dedup bool, body []b
 	return res, subgraphLoad{fetches: after.fetches - before.fetches, cpuSeconds: after.cpuSeconds - before.cpuSeconds}, nil
 }
 
-func r(dedup bool) string {
+func profileName(gateway string, dedup bool) string {
+	mode := "nodedup"
 	if dedup {
-		return "dedup"
+		mode = "dedup"
 	}
-	return "nodedup"
+	return strings.ToLower(strings.ReplaceAll(gateway, " ", "-")) + "-" + mode
+}
+
+// profileSummary is the top of `go tool pprof -top` for a profiled run.
+type profileSummary struct {
+	gateway     string
+	dedup       bool
+	cpu, allocs string
+	cpuPath     string
+	allocsPath  string
+}
+
+func summarize(o options, gateway string, dedup bool) profileSummary {
+	base := filepath.Join(o.profile, profileName(gateway, dedup))
+	s := profileSummary{gateway: gateway, dedup: dedup, cpuPath: base + ".cpu.pprof", allocsPath: base + ".allocs.pprof"}
+	top := func(args ...string) string {
+		args = append([]string{"tool", "pprof", "-top", "-nodecount=15"}, args...)
+		out, err := exec.Command("go", args...).Output()
+		if err != nil {
+			return "go tool pprof: " + err.Error()
+		}
+		// Keep the header's totals line and the table; drop file and build lines.
+		var keep []string
+		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			if strings.HasPrefix(line, "File:") || strings.HasPrefix(line, "Build ID:") || strings.HasPrefix(line, "Time:") || strings.HasPrefix(line, "Dropped") {
+				continue
+			}
+			keep = append(keep, line)
+		}
+		return strings.Join(keep, "\n")
+	}
+	s.cpu = top(o.shopgraphPprof, s.cpuPath)
+	s.ours = top("-cum", "-show=shopgraph/shopgraph/gateway", o.shopgraphPprof, s.cpuPath)
+	s.allocs = top("-sample_index=alloc_space", o.shopgraphPprof, s.allocsPath)
+	return s
 }
 
 const pprofAddr = "127.0.0.1:18299"

@@ -41,6 +41,7 @@ type report struct {
 	ceilings              []ceiling
 	rows                  []row
 	pinned                bool
+	profiles              []profileSummary
 }
 
 func (rep report) table() string {
@@ -163,6 +164,11 @@ func (rep report) section() string {
 	}
 	b.WriteString("\n" + rep.table())
 	b.WriteString(strings.ReplaceAll(rep.ratios(), "\nShopGraph", "\n- ShopGraph"))
+	for _, r := range rep.rows {
+		if r.err == nil && r.res.PeakCPU < 85 {
+			fmt.Fprintf(&b, "- %s (%s) peaked at %.0f %% of its core: the gateway was not the bottleneck; CPU 0 (load generator and subgraphs) was.\n", r.gateway, r.mode(), r.res.PeakCPU)
+		}
+	}
 	b.WriteString("\n![Gateways side by side](benchmarks-gateways.png)\n\n")
 	b.WriteString("Modes: **dedup** is each gateway's in-flight deduplication as shipped and as the public\n" +
 		"benchmark runs it; **no dedup** executes every client request and every subgraph fetch.\n")
@@ -180,6 +186,14 @@ func (rep report) section() string {
 		"(measured over each run's window from /proc). The subgraphs' figure is the ceiling no gateway\n" +
 		"can pass: with a core to themselves they could serve at most 1 s ÷ that many requests a second.\n\n")
 	b.WriteString(rep.cpuComparison())
+	for _, p := range rep.profiles {
+		mode := row{dedup: p.dedup}.mode()
+		fmt.Fprintf(&b, "\n### Where ShopGraph's time goes (%s)\n\n", mode)
+		fmt.Fprintf(&b, "A separate run of the same load on `bench/cmd/gateway-pprof` (the same gateway with\n"+
+			"net/http/pprof), not counted in the table. `go tool pprof -top %s`:\n\n```\n%s\n```\n\n", p.cpuPath, p.cpu)
+		fmt.Fprintf(&b, "The gateway's own functions by cumulative time, `go tool pprof -top -cum -show=shopgraph/shopgraph/gateway`:\n\n```\n%s\n```\n\n", p.ours)
+		fmt.Fprintf(&b, "Allocations, `go tool pprof -top -sample_index=alloc_space %s`:\n\n```\n%s\n```\n", p.allocsPath, p.allocs)
+	}
 	return b.String()
 }
 
