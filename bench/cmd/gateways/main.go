@@ -246,11 +246,12 @@ func profileName(gateway string, dedup bool) string {
 
 // profileSummary is the top of `go tool pprof -top` for a profiled run.
 type profileSummary struct {
-	gateway     string
-	dedup       bool
-	cpu, allocs string
-	cpuPath     string
-	allocsPath  string
+	gateway    string
+	dedup      bool
+	cpu, ours  string
+	allocs     string
+	cpuPath    string
+	allocsPath string
 }
 
 func summarize(o options, gateway string, dedup bool) profileSummary {
