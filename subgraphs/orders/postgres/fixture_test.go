@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -129,21 +130,29 @@ type item struct {
 // cartOf fills a new customer's cart and returns its id.
 func (f *fixture) cartOf(t testing.TB, customerID string, items ...item) string {
 	t.Helper()
-	ctx := context.Background()
+	id, err := f.newCart(context.Background(), customerID, items...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// newCart is cartOf for goroutines other than the test's.
+func (f *fixture) newCart(ctx context.Context, customerID string, items ...item) (string, error) {
 	owner := cart.NewOwner(customerID, "")
 	c, err := f.carts.CartOf(ctx, owner)
 	if err != nil {
-		t.Fatal(err)
+		return "", err
 	}
 	version := c.Version
 	for _, it := range items {
 		got, err := f.carts.AddToCart(ctx, owner, cart.AddToCart{CartID: c.ID, Version: version, SKU: it.sku, Quantity: it.qty})
 		if err != nil {
-			t.Fatalf("add %s to cart: %v", it.sku, err)
+			return "", fmt.Errorf("add %s to cart: %w", it.sku, err)
 		}
 		version = got.Version
 	}
-	return c.ID
+	return c.ID, nil
 }
 
 var berlin = orders.Address{Name: "Ada Lovelace", Line1: "Unter den Linden 1", City: "Berlin", PostalCode: "10117", Country: "DE", Latitude: 52.52, Longitude: 13.40}

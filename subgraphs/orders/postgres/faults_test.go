@@ -1,0 +1,135 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/shopgraph/shopgraph/subgraphs/orders"
+	"github.com/shopgraph/shopgraph/subgraphs/payments"
+	"github.com/shopgraph/shopgraph/subgraphs/payments/provider"
+)
+
+// The provider acts and the answer is lost, once or more often than checkout retries within
+// the request. Retries reuse the idempotency key, so the customer is charged once; the order
+// ends either paid (captured once, never refunded) or failed (voided), never both.
+func TestProviderTimeoutAfterCharging(t *testing.T) {
+	ctx := context.Background()
+	cases := []struct {
+		name     string
+		op       payments.Operation
+		times    int
+		wantCode string // the final outcome; "" is a paid order
+		pending  bool   // whether the first answer is CHECKOUT_PENDING
+		ledger   map[payments.Operation]int
+	}{
+		{"authorize retried within the request", payments.OpAuthorize, 2, "", false,
+			map[payments.Operation]int{payments.OpAuthorize: 1, payments.OpCapture: 1}},
+		{"capture retried within the request", payments.OpCapture, 2, "", false,
+			map[payments.Operation]int{payments.OpAuthorize: 1, payments.OpCapture: 1}},
+		{"authorize keeps timing out: voided", payments.OpAuthorize, 7, orders.CodeCheckoutFailed, false,
+			map[payments.Operation]int{payments.OpAuthorize: 1, payments.OpVoid: 1}},
+		{"capture keeps timing out: finished by recovery", payments.OpCapture, 7, "", true,
+			map[payments.Operation]int{payments.OpAuthorize: 1, payments.OpCapture: 1}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.stock(t, "SKU-T", 5, 1200)
+			who := customer()
+			req := request(f.cartOf(t, who, item{"SKU-T", 1}), "k", provider.CardVisa)
+			f.provider.Inject(provider.Fault{Operation: tc.op, Kind: provider.TimeoutAfterCharging, Times: tc.times})
+
+			out, err := f.service.Checkout(ctx, orders.CartOwner{CustomerID: who}, req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.pending {
+				if failureCode(out) != orders.CodeCheckoutPending {
+					t.Fatalf("first answer = %+v, want CHECKOUT_PENDING", out.Failure)
+				}
+				recovery := f.newService(orders.WithClock(func() time.Time { return time.Now().Add(time.Hour) }))
+				for range 3 { // each run retries the step five times
+					if _, err := recovery.RecoverOnce(ctx, 10); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if out, err = f.service.Checkout(ctx, orders.CartOwner{CustomerID: who}, req); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if failureCode(out) != tc.wantCode {
+				t.Fatalf("outcome = %+v (failure %+v), want %q", out, out.Failure, tc.wantCode)
+			}
+			id := sagaID(t, f, "k")
+			if l := f.ledger(t, id); !sameCounts(l, tc.ledger) {
+				t.Errorf("ledger = %v, want %v", l, tc.ledger)
+			}
+			charges := f.provider.Charges()
+			if len(charges) != 1 {
+				t.Fatalf("provider made %d charges, want 1", len(charges))
+			}
+			c := charges[0]
+			paid := c.Captured > 0 && c.Refunded == 0
+			released := c.Voided || (c.Captured > 0 && c.Refunded == c.Captured)
+			if paid == released || paid != (tc.wantCode == "") {
+				t.Errorf("provider's charge = %+v: want paid %v, exactly one of paid and released", c, tc.wantCode == "")
+			}
+			if n := f.provider.Executed(tc.op); n != 1 {
+				t.Errorf("provider ran %s %d times, want 1", tc.op, n)
+			}
+			assertSettled(t, f, id)
+		})
+	}
+}
+
+func sagaID(t testing.TB, f *fixture, key string) string {
+	t.Helper()
+	var id string
+	if err := f.pool.QueryRow(context.Background(), `SELECT id FROM orders.saga WHERE idempotency_key = $1 ORDER BY created_at DESC LIMIT 1`, key).Scan(&id); err != nil {
+		t.Fatalf("saga of key %s: %v", key, err)
+	}
+	return id
+}
+
+// assertSettled checks the invariants of a saga that should have ended: terminal, no active
+// holds, a paid order has its capture and confirmed holds, a failed one kept no money.
+func assertSettled(t testing.TB, f *fixture, id string) {
+	t.Helper()
+	saga, err := f.store.Saga(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !saga.Status.Terminal() {
+		t.Fatalf("saga %s is %s at %s (last error %q), want terminal", id, saga.Status, saga.Step, saga.LastError)
+	}
+	if saga.PaymentMethod != "" {
+		t.Errorf("saga %s still keeps the payment method", id)
+	}
+	if n := f.count(t, `SELECT count(*) FROM inventory.hold WHERE order_id = $1 AND status = 'ACTIVE'`, id); n != 0 {
+		t.Errorf("saga %s left %d active holds", id, n)
+	}
+	l := f.ledger(t, id)
+	status := ""
+	_ = f.pool.QueryRow(context.Background(), `SELECT status FROM orders."order" WHERE id = $1`, id).Scan(&status)
+	confirmed := f.count(t, `SELECT count(*) FROM inventory.hold WHERE order_id = $1 AND status = 'CONFIRMED'`, id)
+	switch saga.Status {
+	case orders.SagaCompleted:
+		if status != string(orders.StatusPaid) || l[payments.OpCapture] != 1 || l[payments.OpRefund] != 0 || confirmed == 0 {
+			t.Errorf("completed saga %s: order %q, ledger %v, %d confirmed holds", id, status, l, confirmed)
+		}
+		if n := f.count(t, `SELECT count(*) FROM orders.outbox WHERE key = $1 AND type = 'OrderPlaced'`, id); n != 1 {
+			t.Errorf("completed saga %s: %d OrderPlaced events, want 1", id, n)
+		}
+	case orders.SagaFailed:
+		if status != "" && status != string(orders.StatusCancelled) {
+			t.Errorf("failed saga %s: order is %s", id, status)
+		}
+		if l[payments.OpCapture] != l[payments.OpRefund] || (l[payments.OpAuthorize] == 1 && l[payments.OpCapture] == 0 && l[payments.OpVoid] != 1) {
+			t.Errorf("failed saga %s kept money: ledger %v", id, l)
+		}
+		if n := f.count(t, `SELECT count(*) FROM orders.outbox WHERE key = $1 AND type = 'OrderPlaced'`, id); n != 0 {
+			t.Errorf("failed saga %s announced the order", id)
+		}
+	}
+}
