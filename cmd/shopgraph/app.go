@@ -9,6 +9,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/shopgraph/shopgraph/subgraphs/inventory"
+	"github.com/shopgraph/shopgraph/subgraphs/trust"
 	inventorypg "github.com/shopgraph/shopgraph/subgraphs/inventory/postgres"
 	inventoryredis "github.com/shopgraph/shopgraph/subgraphs/inventory/redis"
 )
@@ -20,16 +21,23 @@ type app struct {
 	rdb          *redis.Client
 	flash        *inventoryredis.Flash
 	reservations *inventory.Reservations
+	secrets      trust.Secrets
+	tokens       *trust.Tokens
 	workers      []func(context.Context)
 }
 
 func newApp(pool *pgxpool.Pool, rdb *redis.Client) (*app, error) {
+	secrets, err := trust.SecretsFromEnv()
+	if err != nil {
+		return nil, err
+	}
 	flash, err := inventoryredis.New(rdb)
 	if err != nil {
 		return nil, fmt.Errorf("flash-sale path: %w", err)
 	}
 	reservations := inventory.NewReservations(inventorypg.NewStore(pool), inventory.WithFlashSale(flash))
-	a := &app{pool: pool, rdb: rdb, flash: flash, reservations: reservations}
+	a := &app{pool: pool, rdb: rdb, flash: flash, reservations: reservations,
+		secrets: secrets, tokens: trust.NewTokens(secrets.Token)}
 	a.workers = append(a.workers,
 		(&inventory.Sweeper{Reservations: reservations}).Run, // expired holds back to stock
 		(&inventory.Flusher{Reservations: reservations}).Run, // flash-sale changes to Postgres

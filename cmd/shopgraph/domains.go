@@ -3,11 +3,15 @@ package main
 import (
 	"net/http"
 
+	cartresolvers "github.com/shopgraph/shopgraph/resolvers/cart"
 	catalogresolvers "github.com/shopgraph/shopgraph/resolvers/catalog"
+	identityresolvers "github.com/shopgraph/shopgraph/resolvers/identity"
 	inventoryresolvers "github.com/shopgraph/shopgraph/resolvers/inventory"
 	paymentsresolvers "github.com/shopgraph/shopgraph/resolvers/payments"
 	"github.com/shopgraph/shopgraph/subgraphs"
+	cart "github.com/shopgraph/shopgraph/subgraphs/cart/postgres"
 	catalog "github.com/shopgraph/shopgraph/subgraphs/catalog/postgres"
+	identity "github.com/shopgraph/shopgraph/subgraphs/identity/postgres"
 	inventory "github.com/shopgraph/shopgraph/subgraphs/inventory/postgres"
 	payments "github.com/shopgraph/shopgraph/subgraphs/payments/postgres"
 )
@@ -29,6 +33,13 @@ func allSubgraphs() []subgraph {
 		}},
 		{payments.Domain, func(a *app) http.Handler {
 			return paymentsresolvers.NewHandler(payments.NewStore(a.pool))
+		}},
+		{identity.Domain, func(a *app) http.Handler {
+			return identityresolvers.NewHandler(identity.NewStore(a.pool), a.tokens, a.secrets.Gateway)
+		}},
+		{cart.Domain, func(a *app) http.Handler {
+			prices := catalogPrices{catalog.NewStore(a.pool)}
+			return cartresolvers.NewHandler(cart.NewStore(a.pool), prices, a.secrets.Gateway)
 		}},
 	}
 }

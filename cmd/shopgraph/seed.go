@@ -13,6 +13,7 @@ import (
 	"golang.org/x/term"
 
 	catalog "github.com/shopgraph/shopgraph/subgraphs/catalog/postgres"
+	identity "github.com/shopgraph/shopgraph/subgraphs/identity/postgres"
 	inventory "github.com/shopgraph/shopgraph/subgraphs/inventory/postgres"
 )
 
@@ -21,6 +22,7 @@ func runSeed(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
 	cfg.register(fs, false)
 	products := fs.Int("products", 10_000, "number of products to generate")
+	customers := fs.Int("customers", 100, "number of demo customers (customerN@example.com, password shopgraph)")
 	ifEmpty := fs.Bool("if-empty", false, "do nothing when the store already holds products")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -34,6 +36,10 @@ func runSeed(ctx context.Context, args []string) error {
 	}
 	defer pool.Close()
 
+	// Customers seed idempotently, so a store seeded before they existed gains them too.
+	if err := identity.Seed(ctx, pool, *customers); err != nil {
+		return fmt.Errorf("seed customers: %w", err)
+	}
 	seeded, err := catalog.IsSeeded(ctx, pool)
 	if err != nil {
 		return err

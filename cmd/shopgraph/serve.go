@@ -13,7 +13,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/shopgraph/shopgraph/gateway/identity"
 	"github.com/shopgraph/shopgraph/gateway/server"
+	"github.com/shopgraph/shopgraph/subgraphs/trust"
 )
 
 func runServe(ctx context.Context, args []string) error {
@@ -75,6 +77,10 @@ func newMux(a *app, gw server.Config) (*http.ServeMux, error) {
 	}
 	gw.SupergraphSDL = sdl
 	gw.InProcess = inProcess
+	// The gateway turns a customer's bearer token into headers the subgraphs can verify, and
+	// passes on a guest's cart token.
+	gw.SubgraphHeaders = identity.New(a.tokens, trust.NewSigner(a.secrets.Gateway)).SubgraphHeaders
+	gw.ForwardHeaders = append(gw.ForwardHeaders, trust.HeaderCartToken)
 	g, err := server.New(gw)
 	if err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)

@@ -37,6 +37,9 @@ type Config struct {
 	ListenAddr    string
 	Limits        operation.Limits
 	PlanCacheSize int
+	// ForwardHeaders names client headers passed on to subgraphs besides Authorization and
+	// the trace context.
+	ForwardHeaders []string
 	// DisableDedupe turns off in-flight dedupe: of identical subgraph queries, and of
 	// identical client queries from the same caller.
 	DisableDedupe   bool
@@ -70,6 +73,7 @@ type Gateway struct {
 	label   func(ctx context.Context, label string) bool
 	extra   func(r *http.Request) (http.Header, error)
 	inbound *inbound // nil when dedupe is off
+	forward []string
 	// timeout bounds each client request.
 	timeout time.Duration
 }
@@ -123,7 +127,7 @@ func New(cfg Config) (*Gateway, error) {
 	if label == nil {
 		label = percentLabel
 	}
-	return &Gateway{sg: sg, exec: exec, plans: plan.NewCache[*prepared](cfg.PlanCacheSize), docs: plan.NewCache[*parsedDoc](cfg.PlanCacheSize), limits: cfg.Limits, log: log, label: label, extra: cfg.SubgraphHeaders, timeout: timeout, inbound: newInbound(!cfg.DisableDedupe)}, nil
+	return &Gateway{sg: sg, exec: exec, plans: plan.NewCache[*prepared](cfg.PlanCacheSize), docs: plan.NewCache[*parsedDoc](cfg.PlanCacheSize), limits: cfg.Limits, log: log, label: label, extra: cfg.SubgraphHeaders, timeout: timeout, inbound: newInbound(!cfg.DisableDedupe), forward: cfg.ForwardHeaders}, nil
 }
 
 // NewHandler returns the gateway's HTTP handler (/graphql and /health).

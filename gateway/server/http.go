@@ -78,7 +78,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), g.timeout)
 	defer cancel()
-	ctx = transport.WithHeaders(ctx, r.Header)
+	ctx = transport.WithHeaders(ctx, r.Header, g.forward...)
 	if g.extra != nil {
 		extra, err := g.extra(r)
 		if err != nil {

@@ -20,10 +20,11 @@ var Forwarded = []string{"Authorization", "Traceparent", "Tracestate"}
 
 type headersKey struct{}
 
-// WithHeaders stores the client headers to forward in ctx.
-func WithHeaders(ctx context.Context, h http.Header) context.Context {
+// WithHeaders stores the client headers to forward in ctx: Forwarded, plus the names the
+// gateway was configured to pass on.
+func WithHeaders(ctx context.Context, h http.Header, also ...string) context.Context {
 	fwd := http.Header{}
-	for _, name := range Forwarded {
+	for _, name := range append(Forwarded[:len(Forwarded):len(Forwarded)], also...) {
 		if v := h.Values(name); len(v) > 0 {
 			fwd[http.CanonicalHeaderKey(name)] = v
 		}

@@ -1,0 +1,24 @@
+package main
+
+import (
+	"context"
+
+	"github.com/shopgraph/shopgraph/subgraphs/cart"
+	catalogpg "github.com/shopgraph/shopgraph/subgraphs/catalog/postgres"
+)
+
+// catalogPrices gives the cart the catalog's current prices, in process. Domains never read
+// each other's tables; the binary joins them through their own interfaces.
+type catalogPrices struct{ store *catalogpg.Store }
+
+func (p catalogPrices) PriceOf(ctx context.Context, skus []string) (map[string]cart.Money, error) {
+	variants, err := p.store.VariantsBySKU(ctx, skus)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]cart.Money, len(variants))
+	for _, v := range variants {
+		out[v.SKU] = cart.Money{Amount: v.Price.Amount, Currency: v.Price.Currency}
+	}
+	return out, nil
+}
