@@ -52,7 +52,7 @@ export NODE_OPTIONS="--require $DATA/promise-polyfill.cjs ${NODE_OPTIONS:-}"
 
 GW="$AUDIT/gateways/shopgraph"
 mkdir -p "$GW"
-(cd "$ROOT" && go build -o "$GW/gateway" ./gateway/cmd/audit-gateway)
+(cd "$ROOT" && go build -o "$GW/shopgraph" ./cmd/shopgraph)
 
 cat > "$GW/gateway.json" <<JSON
 {
@@ -72,7 +72,7 @@ for i in 1 2 3 4 5 6 7 8 9 10; do
   sleep 0.5
 done
 [ -s ./supergraph.graphql ] || { echo "no supergraph for \$1" >&2; exit 1; }
-exec ./gateway --supergraph ./supergraph.graphql --listen 127.0.0.1:$PORT
+exec ./shopgraph gateway --supergraph ./supergraph.graphql --listen 127.0.0.1:$PORT
 SH
 export GATEWAY_TIMEOUT="${GATEWAY_TIMEOUT:-20000}"
 
