@@ -33,7 +33,7 @@ fi
 
 if ! listening; then
   log "starting on $url"
-  nohup "$bin-$version" -http-addr "127.0.0.1:$port" >"$data/stripe-mock.log" 2>&1 &
+  nohup "$bin-$version" -http-addr "127.0.0.1:$port" -https-addr "127.0.0.1:$((port + 1))" >"$data/stripe-mock.log" 2>&1 &
   echo $! >"$pidfile"
   for _ in $(seq 100); do
     listening && break
