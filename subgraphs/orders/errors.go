@@ -3,6 +3,7 @@ package orders
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Codes of the expected outcomes checkout reports in userErrors, and of refused requests.
@@ -50,7 +51,7 @@ func (e *RequestError) UserErrorCode() string { return e.Code }
 // NotFound is what a caller gets for an order or cart that is not theirs, whether or not it
 // exists.
 func NotFound(what, id string) *RequestError {
-	return &RequestError{Code: CodeNotFound, Message: fmt.Sprintf("%s %s not found", what, id)}
+	return &RequestError{Code: CodeNotFound, Message: strings.TrimSpace(fmt.Sprintf("%s %s", what, id)) + " not found"}
 }
 
 // UnavailableLine is a line inventory cannot serve.

@@ -2,6 +2,8 @@ package orders
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -65,9 +67,9 @@ func (s *Service) Checkout(ctx context.Context, owner CartOwner, req CheckoutReq
 	if err := req.Validate(); err != nil {
 		return Outcome{}, err
 	}
-	scope := "cart:" + req.CartID
-	if owner.CustomerID != "" {
-		scope = "customer:" + owner.CustomerID
+	scope, err := idempotencyScope(owner)
+	if err != nil {
+		return Outcome{}, err
 	}
 	saga := Saga{
 		ID: NewID(), Scope: scope, IdempotencyKey: req.IdempotencyKey,
@@ -86,6 +88,20 @@ func (s *Service) Checkout(ctx context.Context, owner CartOwner, req CheckoutReq
 	}
 	// The buyer may go away; the saga must still reach a terminal state or be parked.
 	return s.run(context.WithoutCancel(ctx), claim.Saga, owner)
+}
+
+// idempotencyScope is whose keys a checkout's key is among: the customer's, or for a guest
+// those of whoever holds the cart token (by its hash; the token is never stored).
+func idempotencyScope(owner CartOwner) (string, error) {
+	switch {
+	case owner.CustomerID != "":
+		return "customer:" + owner.CustomerID, nil
+	case owner.GuestToken != "":
+		h := sha256.Sum256([]byte(owner.GuestToken))
+		return "guest:" + hex.EncodeToString(h[:]), nil
+	}
+	// A guest without a cart token has no cart to check out.
+	return "", NotFound("cart", "")
 }
 
 // replay answers a duplicate request with the first one's outcome, waiting (bounded) while

@@ -105,3 +105,18 @@ func (s *Store) HistoryByOrder(ctx context.Context, ids []string) (map[string][]
 	}
 	return out, nil
 }
+
+// OrderByID returns an order whoever placed it, for the checkout that placed it (a guest's
+// order has no customer to check); nil when there is none.
+func (s *Store) OrderByID(ctx context.Context, id string) (*orders.Order, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+orderColumns+` FROM orders."order" o WHERE o.id = $1`, id)
+	if err != nil {
+		return nil, fmt.Errorf("read order %s: %w", id, err)
+	}
+	got, err := pgx.CollectRows(rows, pgx.RowToStructByName[orderRow])
+	if err != nil || len(got) == 0 {
+		return nil, err
+	}
+	o := got[0].order()
+	return &o, nil
+}
