@@ -68,7 +68,7 @@ func main() {
 // pin is the taskset prefix putting a process on one CPU, or nothing when taskset or a
 // second CPU is missing.
 func pin(cpu int, argv ...string) []string {
-	if _, err := exec.LookPath("taskset"); err != nil || runtime.NumCPU() < 2 {
+	if !pinned() {
 		return argv
 	}
 	return append([]string{"taskset", "-c", fmt.Sprint(cpu)}, argv...)
@@ -76,7 +76,26 @@ func pin(cpu int, argv ...string) []string {
 
 func pinned() bool {
 	_, err := exec.LookPath("taskset")
-	return err == nil && runtime.NumCPU() >= 2
+	return err == nil && onlineCPUs() >= 2
+}
+
+// onlineCPUs counts the machine's CPUs, not this process's: make runs this command pinned
+// to CPU 0, which runtime.NumCPU would report as one.
+func onlineCPUs() int {
+	b, err := os.ReadFile("/sys/devices/system/cpu/online")
+	if err != nil {
+		return runtime.NumCPU()
+	}
+	n := 0
+	for _, part := range strings.Split(strings.TrimSpace(string(b)), ",") {
+		var lo, hi int
+		if c, _ := fmt.Sscanf(part, "%d-%d", &lo, &hi); c == 2 {
+			n += hi - lo + 1
+		} else if c == 1 {
+			n++
+		}
+	}
+	return max(n, 1)
 }
 
 func run(ctx context.Context, o options) error {

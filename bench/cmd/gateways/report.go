@@ -147,7 +147,7 @@ func (rep report) section() string {
 		"first one equal to the expected JSON built from the data, every later one the same length.\n\n")
 	fmt.Fprintf(&b, "- Command: `make bench-gateways` (flags through `BENCH_FLAGS`, e.g. `BENCH_FLAGS='-d 5s -only ShopGraph'`)\n")
 	fmt.Fprintf(&b, "- Date: %s to %s UTC\n", rep.started.Format("2006-01-02 15:04"), rep.finished.Format("15:04"))
-	fmt.Fprintf(&b, "- Machine: %s, %d CPUs, %s; %s\n", cpuModel(), runtime.NumCPU(), memTotal(), goAndNode())
+	fmt.Fprintf(&b, "- Machine: %s, %d CPUs, %s; %s\n", cpuModel(), onlineCPUs(), memTotal(), goAndNode())
 	fmt.Fprintf(&b, "- Load average (1, 5, 15 min) before: %s, after: %s. The machine is shared with other\n  engineers' test runs, so the numbers are noisy; compare ratios rather than absolutes.\n", rep.loadBefore, rep.loadAfter)
 	pin := "gateway pinned to CPU 1, subgraphs and load generator to CPU 0 (`taskset`)"
 	if !rep.pinned {
@@ -166,7 +166,7 @@ func (rep report) section() string {
 	b.WriteString(strings.ReplaceAll(rep.ratios(), "\nShopGraph", "\n- ShopGraph"))
 	for _, r := range rep.rows {
 		if r.err == nil && r.res.PeakCPU < 85 {
-			fmt.Fprintf(&b, "- %s (%s) peaked at %.0f %% of its core: the gateway was not the bottleneck; CPU 0 (load generator and subgraphs) was.\n", r.gateway, r.mode(), r.res.PeakCPU)
+			fmt.Fprintf(&b, "- %s (%s) peaked at %.0f %% of its core: not CPU-bound; it waited on something else (CPU 0's load generator and subgraphs, other processes on the shared machine, or in dedup the one shared execution).\n", r.gateway, r.mode(), r.res.PeakCPU)
 		}
 	}
 	b.WriteString("\n![Gateways side by side](benchmarks-gateways.png)\n\n")
