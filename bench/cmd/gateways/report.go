@@ -164,6 +164,7 @@ func (rep report) section() string {
 	}
 	b.WriteString("\n" + rep.table())
 	b.WriteString(strings.ReplaceAll(rep.ratios(), "\nShopGraph", "\n- ShopGraph"))
+	b.WriteString(rep.targets())
 	for _, r := range rep.rows {
 		if r.err == nil && r.res.PeakCPU < 85 {
 			fmt.Fprintf(&b, "- %s (%s) peaked at %.0f %% of its core: not CPU-bound; it waited on something else (CPU 0's load generator and subgraphs, other processes on the shared machine, or in dedup the one shared execution).\n", r.gateway, r.mode(), r.res.PeakCPU)
@@ -186,6 +187,7 @@ func (rep report) section() string {
 		"(measured over each run's window from /proc). The subgraphs' figure is the ceiling no gateway\n" +
 		"can pass: with a core to themselves they could serve at most 1 s ÷ that many requests a second.\n\n")
 	b.WriteString(rep.cpuComparison())
+	b.WriteString("\n" + notesOpen + "\n" + notesClose + "\n")
 	for _, p := range rep.profiles {
 		mode := row{dedup: p.dedup}.mode()
 		fmt.Fprintf(&b, "\n### Where ShopGraph's time goes (%s)\n\n", mode)
@@ -196,6 +198,54 @@ func (rep report) section() string {
 	}
 	return b.String()
 }
+
+// targets checks issue 7's targets for ShopGraph: RPS of 8× Hive Gateway without dedup and 6×
+// with it, a lower p95 than every peer, no errors, peak RSS under 150 MB.
+func (rep report) targets() string {
+	var b strings.Builder
+	b.WriteString("\nTargets (issue 7):\n")
+	check := func(ok bool) string {
+		if ok {
+			return "met"
+		}
+		return "**not met**"
+	}
+	for _, dedup := range []bool{false, true} {
+		ours, ok := rep.find("ShopGraph", dedup)
+		if !ok {
+			continue
+		}
+		want := 8.0
+		if dedup {
+			want = 6.0
+		}
+		if hive, ok := rep.find("Hive Gateway", dedup); ok && hive.res.RPS > 0 {
+			got := ours.res.RPS / hive.res.RPS
+			fmt.Fprintf(&b, "- %s: RPS ≥ %.0f× Hive Gateway: %.1f×, %s\n", ours.mode(), want, got, check(got >= want))
+		}
+		worst := ""
+		for _, r := range rep.rows {
+			if r.gateway != "ShopGraph" && r.dedup == dedup && r.err == nil && r.res.P95 <= ours.res.P95 {
+				worst = r.gateway
+			}
+		}
+		fmt.Fprintf(&b, "- %s: lower p95 than every peer: %s", ours.mode(), check(worst == ""))
+		if worst != "" {
+			fmt.Fprintf(&b, " (%s is as fast or faster)", worst)
+		}
+		fmt.Fprintf(&b, "; no errors: %s; peak RSS under 150 MB: %s (%s)\n",
+			check(ours.res.Errors == 0), check(ours.res.PeakRSS < 150<<20), mb(ours.res.PeakRSS))
+		for _, r := range rep.rows {
+			if r.gateway == "Hive Gateway (Rust planner)" && r.dedup == dedup && r.err == nil && r.res.Requests > 0 && ours.res.Requests > 0 {
+				fmt.Fprintf(&b, "- %s: ShopGraph sends %.1f subgraph fetches per client request, Hive Gateway with the Rust planner %.1f\n",
+					ours.mode(), float64(ours.subgraphs.fetches)/float64(ours.res.Requests), float64(r.subgraphs.fetches)/float64(r.res.Requests))
+			}
+		}
+	}
+	return b.String()
+}
+
+const notesOpen, notesClose = "<!-- notes: kept by make bench-gateways -->", "<!-- /notes -->"
 
 // writeDoc replaces the section in the markdown file, or appends it, leaving the rest as is.
 func (rep report) writeDoc(path string) error {
@@ -209,6 +259,15 @@ func (rep report) writeDoc(path string) error {
 		end := len(doc)
 		if j := strings.Index(doc[i+len(section):], "\n## "); j >= 0 {
 			end = i + len(section) + j + 1
+		}
+		// Notes written by hand between the markers survive the rewrite.
+		old := doc[i:end]
+		if a := strings.Index(old, notesOpen); a >= 0 {
+			if z := strings.Index(old[a:], notesClose); z >= 0 {
+				body = strings.Replace(body, notesOpen+"\n"+notesClose, old[a:a+z+len(notesClose)], 1)
+			}
+		}
+		if end < len(doc) {
 			body += "\n"
 		}
 		doc = doc[:i] + body + doc[end:]
