@@ -110,6 +110,9 @@ type Store interface {
 	// ClaimUnfinished leases up to limit sagas that have not ended and whose lease ran out by
 	// now, skipping sagas another worker is claiming.
 	ClaimUnfinished(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Saga, error)
+	// ClaimSaga leases the saga if it has not ended and its lease ran out by now; it returns
+	// the saga as it stands and whether this caller now holds it.
+	ClaimSaga(ctx context.Context, id string, now time.Time, lease time.Duration) (Saga, bool, error)
 	// Saga reads a saga by id.
 	Saga(ctx context.Context, id string) (Saga, error)
 }

@@ -16,6 +16,7 @@ import (
 	inventorypg "github.com/shopgraph/shopgraph/subgraphs/inventory/postgres"
 	"github.com/shopgraph/shopgraph/subgraphs/orders"
 	"github.com/shopgraph/shopgraph/subgraphs/orders/clients"
+	"github.com/shopgraph/shopgraph/subgraphs/orders/jobs"
 	"github.com/shopgraph/shopgraph/subgraphs/orders/postgres"
 	"github.com/shopgraph/shopgraph/subgraphs/payments"
 	paymentspg "github.com/shopgraph/shopgraph/subgraphs/payments/postgres"
@@ -77,7 +78,7 @@ func (p *priceList) CurrentPrices(_ context.Context, skus []string) (map[string]
 func newFixture(t testing.TB, opts ...orders.Option) *fixture {
 	t.Helper()
 	pool := pgtest.NewPool(t, func(c *pgxpool.Config) { c.MaxConns = 24 },
-		cartpg.Domain, inventorypg.Domain, paymentspg.Domain, postgres.Domain)
+		cartpg.Domain, inventorypg.Domain, paymentspg.Domain, postgres.Domain, jobs.Domain)
 	f := &fixture{pool: pool, store: postgres.NewStore(pool), provider: provider.NewSimulated(0),
 		prices: &priceList{m: map[string]int64{}}, center: ulid.Make().String(), cartStore: cartpg.NewStore(pool)}
 	f.payments = payments.NewService(paymentspg.NewStore(pool), f.provider, payments.WithProviderTimeout(2*time.Second))

@@ -95,6 +95,11 @@ func (s *Store) Claim(ctx context.Context, saga orders.Saga, hash []byte, ttl, l
 		}
 		created := row.saga()
 		claim.Saga = &created
+		if s.jobs != nil {
+			// Due when the lease runs out: by then the request has normally ended the saga,
+			// and the job only confirms it.
+			return s.jobs.ScheduleTx(ctx, tx, saga.ID, lease)
+		}
 		return nil
 	})
 	return claim, err
@@ -318,4 +323,25 @@ func (s *Store) Saga(ctx context.Context, id string) (orders.Saga, error) {
 		return orders.Saga{}, fmt.Errorf("read saga %s: %w", id, err)
 	}
 	return r.saga(), nil
+}
+
+// ClaimSaga implements orders.Store.
+func (s *Store) ClaimSaga(ctx context.Context, id string, now time.Time, lease time.Duration) (orders.Saga, bool, error) {
+	rows, err := s.pool.Query(ctx, `
+		UPDATE orders.saga SET lease_token = gen_random_uuid()::text,
+		       locked_until = now() + $3 * interval '1 millisecond', updated_at = now()
+		WHERE id = $1 AND status IN ('RUNNING', 'COMPENSATING') AND locked_until < $2
+		RETURNING `+sagaColumns, id, now, millis(lease))
+	if err != nil {
+		return orders.Saga{}, false, fmt.Errorf("claim saga %s: %w", id, err)
+	}
+	got, err := pgx.CollectRows(rows, pgx.RowToStructByName[sagaRow])
+	if err != nil {
+		return orders.Saga{}, false, fmt.Errorf("claim saga %s: %w", id, err)
+	}
+	if len(got) == 1 {
+		return got[0].saga(), true, nil
+	}
+	saga, err := s.Saga(ctx, id)
+	return saga, false, err
 }

@@ -49,6 +49,20 @@ const (
 // GraphQL layer batches.
 type Store struct {
 	pool *pgxpool.Pool
+	jobs SagaJobs
+}
+
+// SagaJobs schedules the durable job that looks after a saga (the jobs subpackage, on River).
+// It is scheduled in the transaction that creates the saga, so no saga exists without one.
+type SagaJobs interface {
+	ScheduleTx(ctx context.Context, tx pgx.Tx, sagaID string, after time.Duration) error
+}
+
+// WithSagaJobs makes the store schedule a job with every saga it creates; call it before the
+// store is used. Without jobs, only the recovery sweep (orders.Recovery) finds stopped sagas.
+func (s *Store) WithSagaJobs(j SagaJobs) *Store {
+	s.jobs = j
+	return s
 }
 
 var _ orders.Store = (*Store)(nil)
