@@ -155,13 +155,14 @@ func (s *Service) run(ctx context.Context, saga *Saga, owner CartOwner) (Outcome
 		if saga.Status == SagaCompensating {
 			step = s.compensate
 		}
-		err, storeErr := s.attempt(ctx, saga, owner, step)
+		err := s.attempt(ctx, saga, owner, step)
+		var stopped *storeError
 		switch {
-		case storeErr != nil:
-			if errors.Is(storeErr, ErrLeaseLost) {
+		case errors.As(err, &stopped):
+			if errors.Is(stopped.err, ErrLeaseLost) {
 				return pending(saga.ID), nil
 			}
-			return Outcome{}, fmt.Errorf("checkout %s at %s: %w", saga.ID, saga.Step, storeErr)
+			return Outcome{}, fmt.Errorf("checkout %s at %s: %w", saga.ID, saga.Step, stopped.err)
 		case err == nil:
 			continue
 		case saga.Status == SagaRunning && (permanent(err) || !saga.Step.reached(StepOrderCreated) || saga.Attempts >= s.maxAttempts):
@@ -189,25 +190,41 @@ func (s *Service) run(ctx context.Context, saga *Saga, owner CartOwner) (Outcome
 	}
 }
 
+// storeError is a failed write of the saga's state: the runner stops where it is, and the
+// saga is taken over as after a crash.
+type storeError struct{ err error }
+
+func (e *storeError) Error() string { return e.err.Error() }
+
+// persist marks an error of the store as one.
+func persist(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &storeError{err}
+}
+
 // attempt runs the saga's next step, retrying faults that may pass with backoff. It returns
-// the step's last error and, separately, an error of the store.
-func (s *Service) attempt(ctx context.Context, saga *Saga, owner CartOwner, step func(context.Context, *Saga, CartOwner) (error, error)) (error, error) {
+// the step's last error, or a *storeError at once.
+func (s *Service) attempt(ctx context.Context, saga *Saga, owner CartOwner, step func(context.Context, *Saga, CartOwner) error) error {
 	for try := 1; ; try++ {
-		err, storeErr := step(ctx, saga, owner)
-		if storeErr != nil || err == nil {
-			if err == nil {
-				saga.Attempts, saga.LastError = 0, ""
-			}
-			return err, storeErr
+		err := step(ctx, saga, owner)
+		var stopped *storeError
+		switch {
+		case err == nil:
+			saga.Attempts, saga.LastError = 0, ""
+			return nil
+		case errors.As(err, &stopped):
+			return err
 		}
 		saga.Attempts++
 		saga.LastError = truncate(err.Error(), 500)
 		if permanent(err) || try >= s.tries || saga.Attempts >= s.maxAttempts {
-			return err, nil
+			return err
 		}
 		select {
 		case <-ctx.Done():
-			return err, nil
+			return err
 		case <-time.After(s.pause(try)):
 		}
 	}
@@ -222,42 +239,42 @@ func (s *Service) pause(try int) time.Duration {
 }
 
 // forward runs the step after saga.Step and records it.
-func (s *Service) forward(ctx context.Context, saga *Saga, owner CartOwner) (err, storeErr error) {
+func (s *Service) forward(ctx context.Context, saga *Saga, owner CartOwner) error {
 	p := &saga.Plan
 	amount := Money{Amount: p.Total, Currency: p.Currency}
 	switch saga.Step {
 	case StepClaimed:
 		if err := s.validate(ctx, saga, owner); err != nil {
-			return err, nil
+			return err
 		}
-		return nil, s.advance(ctx, saga, StepValidated)
+		return persist(s.advance(ctx, saga, StepValidated))
 	case StepValidated:
 		if err := s.inventory.Reserve(ctx, saga.ID, p.Lines, p.ShippingAddress); err != nil {
-			return fmt.Errorf("reserve: %w", err), nil
+			return fmt.Errorf("reserve: %w", err)
 		}
-		return nil, s.advance(ctx, saga, StepReserved)
+		return persist(s.advance(ctx, saga, StepReserved))
 	case StepReserved:
 		if err := s.payments.Authorize(ctx, saga.ID, saga.CustomerID, amount, saga.PaymentMethod); err != nil {
-			return fmt.Errorf("authorize: %w", err), nil
+			return fmt.Errorf("authorize: %w", err)
 		}
-		return nil, s.advance(ctx, saga, StepAuthorized)
+		return persist(s.advance(ctx, saga, StepAuthorized))
 	case StepAuthorized:
 		o := Order{ID: saga.ID, CustomerID: saga.CustomerID, CartID: saga.CartID, Status: StatusPlaced,
 			Currency: p.Currency, Lines: p.Lines, Subtotal: p.Subtotal, Shipping: p.Shipping, Total: p.Total,
 			DeliveryOption: p.DeliveryOption, ShippingAddress: p.ShippingAddress}
 		saga.Step = StepOrderCreated
-		return nil, s.store.CreateOrder(ctx, saga, o, s.lease)
+		return persist(s.store.CreateOrder(ctx, saga, o, s.lease))
 	case StepOrderCreated:
 		if err := s.payments.Capture(ctx, saga.ID); err != nil {
-			return fmt.Errorf("capture: %w", err), nil
+			return fmt.Errorf("capture: %w", err)
 		}
 		saga.Step = StepCaptured
-		return nil, s.store.MarkPaid(ctx, saga, s.lease)
+		return persist(s.store.MarkPaid(ctx, saga, s.lease))
 	case StepCaptured:
 		if err := s.inventory.Confirm(ctx, saga.ID); err != nil {
-			return fmt.Errorf("confirm holds: %w", err), nil
+			return fmt.Errorf("confirm holds: %w", err)
 		}
-		return nil, s.advance(ctx, saga, StepConfirmed)
+		return persist(s.advance(ctx, saga, StepConfirmed))
 	case StepConfirmed:
 		if owner.CustomerID != "" || owner.GuestToken != "" {
 			// Emptying the cart is a courtesy to the buyer, not part of the order: a failure is
@@ -267,9 +284,9 @@ func (s *Service) forward(ctx context.Context, saga *Saga, owner CartOwner) (err
 			}
 		}
 		saga.Step, saga.Status = StepCompleted, SagaCompleted
-		return nil, s.store.Complete(ctx, saga, Outcome{OrderID: saga.ID})
+		return persist(s.store.Complete(ctx, saga, Outcome{OrderID: saga.ID}))
 	}
-	return nil, fmt.Errorf("saga %s: no forward step after %s", saga.ID, saga.Step)
+	return persist(fmt.Errorf("saga %s: no forward step after %s", saga.ID, saga.Step))
 }
 
 func (s *Service) advance(ctx context.Context, saga *Saga, to Step) error {
@@ -305,23 +322,23 @@ func (s *Service) validate(ctx context.Context, saga *Saga, owner CartOwner) err
 
 // compensate runs the next compensation: the order was cancelled when compensation started;
 // then the payment is released (void or refund), then the holds, then the saga ends.
-func (s *Service) compensate(ctx context.Context, saga *Saga, _ CartOwner) (err, storeErr error) {
+func (s *Service) compensate(ctx context.Context, saga *Saga, _ CartOwner) error {
 	switch saga.Step {
 	case StepOrderCancelled:
 		if err := s.releasePayment(ctx, saga); err != nil {
-			return fmt.Errorf("release payment: %w", err), nil
+			return fmt.Errorf("release payment: %w", err)
 		}
-		return nil, s.advance(ctx, saga, StepPaymentReleased)
+		return persist(s.advance(ctx, saga, StepPaymentReleased))
 	case StepPaymentReleased:
 		if err := s.inventory.Release(ctx, saga.ID); err != nil {
-			return fmt.Errorf("release holds: %w", err), nil
+			return fmt.Errorf("release holds: %w", err)
 		}
-		return nil, s.advance(ctx, saga, StepHoldsReleased)
+		return persist(s.advance(ctx, saga, StepHoldsReleased))
 	case StepHoldsReleased:
 		saga.Step, saga.Status = StepFailed, SagaFailed
-		return nil, s.store.Fail(ctx, saga, s.outcome(saga))
+		return persist(s.store.Fail(ctx, saga, s.outcome(saga)))
 	}
-	return nil, fmt.Errorf("saga %s: no compensation after %s", saga.ID, saga.Step)
+	return persist(fmt.Errorf("saga %s: no compensation after %s", saga.ID, saga.Step))
 }
 
 // releasePayment returns whatever the order's payment holds or took, settling first an

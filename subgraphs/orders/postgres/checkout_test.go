@@ -2,7 +2,9 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
 	"testing"
+	"time"
 
 	"github.com/oklog/ulid/v2"
 
@@ -161,5 +163,48 @@ func TestCheckoutOfAnotherCustomersCart(t *testing.T) {
 	}
 	if n := f.count(t, `SELECT count(*) FROM inventory.hold`); n != 0 {
 		t.Errorf("%d holds taken", n)
+	}
+}
+
+// A retry while the first request is still in flight (here: its process died after claiming
+// the key, and its lease has not run out) waits, bounded, then answers IDEMPOTENCY_IN_PROGRESS
+// without starting a second checkout.
+func TestRetryWhileInFlight(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.stock(t, "SKU-FLIGHT", 5, 1000)
+	who := customer()
+	req := request(f.cartOf(t, who, item{"SKU-FLIGHT", 1}), "in-flight", provider.CardVisa)
+	crashing := &crashingStore{Store: f.store, at: 3, after: true} // stops after RESERVED
+	if _, err := f.newServiceWith(crashing).Checkout(ctx, orders.CartOwner{CustomerID: who}, req); !errors.Is(err, errCrash) {
+		t.Fatalf("first checkout = %v, want the crash", err)
+	}
+	out, err := f.newService(orders.WithIdempotencyWait(50*time.Millisecond)).Checkout(ctx, orders.CartOwner{CustomerID: who}, req)
+	if err != nil || failureCode(out) != orders.CodeIdempotencyInProgress {
+		t.Fatalf("retry = %+v (failure %+v), %v; want IDEMPOTENCY_IN_PROGRESS", out, out.Failure, err)
+	}
+	if n := f.count(t, `SELECT count(*) FROM orders.saga`); n != 1 {
+		t.Errorf("%d sagas, want 1", n)
+	}
+	if n := f.count(t, `SELECT count(*) FROM inventory.hold`); n != 1 {
+		t.Errorf("%d holds, want the first request's one", n)
+	}
+}
+
+// A key is kept for 24 hours; after that the same key starts a new checkout.
+func TestIdempotencyKeyExpires(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.stock(t, "SKU-OLD", 5, 1000)
+	who := customer()
+	owner := orders.CartOwner{CustomerID: who}
+	first, err := f.service.Checkout(ctx, owner, request(f.cartOf(t, who, item{"SKU-OLD", 1}), "monthly", provider.CardVisa))
+	if err != nil || first.Failure != nil {
+		t.Fatalf("first = %+v, %v", first, err)
+	}
+	f.exec(t, `UPDATE orders.idempotency_key SET expires_at = now() - interval '1 second'`)
+	second, err := f.service.Checkout(ctx, owner, request(f.cartOf(t, who, item{"SKU-OLD", 1}), "monthly", provider.CardVisa))
+	if err != nil || second.Failure != nil || second.OrderID == first.OrderID {
+		t.Fatalf("after expiry = %+v (failure %+v), %v; want a new order", second, second.Failure, err)
 	}
 }
