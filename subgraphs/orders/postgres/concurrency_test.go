@@ -13,16 +13,30 @@ import (
 	"github.com/shopgraph/shopgraph/subgraphs/payments/provider"
 )
 
-// 100 units, 1,000 buyers of one unit each at once: exactly 100 orders, stock 0, the other 900
-// told OUT_OF_STOCK, one capture per order, nothing left held.
+// 100 units, 1,000 buyers of one unit each at once, on the Postgres path and on the Redis
+// flash-sale path: exactly 100 orders, stock 0, the other 900 told OUT_OF_STOCK, one capture
+// per order, nothing left held.
 func TestConcurrentCheckoutsNeverOversell(t *testing.T) {
-	const units, buyers = 100, 1000
 	if testing.Short() {
 		t.Skip("1,000 checkouts")
 	}
+	for _, path := range []string{"postgres", "flash sale"} {
+		t.Run(path, func(t *testing.T) {
+			f := newFixture(t)
+			f.stock(t, "SKU-FLASH", 100, 4999)
+			if path == "flash sale" {
+				f.withFlashSale(t)
+				if err := f.reservations.SetHot(context.Background(), "SKU-FLASH", true); err != nil {
+					t.Fatal(err)
+				}
+			}
+			concurrentCheckouts(t, f, 100, 1000)
+		})
+	}
+}
+
+func concurrentCheckouts(t *testing.T, f *fixture, units, buyers int) {
 	ctx := context.Background()
-	f := newFixture(t)
-	f.stock(t, "SKU-FLASH", units, 4999)
 
 	owners := make([]string, buyers)
 	carts := make([]string, buyers)
@@ -69,6 +83,10 @@ func TestConcurrentCheckoutsNeverOversell(t *testing.T) {
 	}
 	if placed != units || outOfStock != buyers-units {
 		t.Errorf("placed %d, out of stock %d; want %d and %d", placed, outOfStock, units, buyers-units)
+	}
+	// The flash-sale path writes to Postgres asynchronously; flush what it did.
+	if err := f.reservations.FlushOnce(ctx); err != nil {
+		t.Fatal(err)
 	}
 	if n := f.count(t, `SELECT on_hand FROM inventory.stock WHERE sku = 'SKU-FLASH'`); n != 0 {
 		t.Errorf("on hand = %d, want 0", n)

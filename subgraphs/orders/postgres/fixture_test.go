@@ -3,17 +3,20 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/oklog/ulid/v2"
+	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/shopgraph/shopgraph/subgraphs/cart"
 	cartpg "github.com/shopgraph/shopgraph/subgraphs/cart/postgres"
 	"github.com/shopgraph/shopgraph/subgraphs/inventory"
 	inventorypg "github.com/shopgraph/shopgraph/subgraphs/inventory/postgres"
+	inventoryredis "github.com/shopgraph/shopgraph/subgraphs/inventory/redis"
 	"github.com/shopgraph/shopgraph/subgraphs/orders"
 	"github.com/shopgraph/shopgraph/subgraphs/orders/clients"
 	"github.com/shopgraph/shopgraph/subgraphs/orders/jobs"
@@ -87,6 +90,37 @@ func newFixture(t testing.TB, opts ...orders.Option) *fixture {
 	f.exec(t, `INSERT INTO inventory.fulfillment_center (id, code, name, latitude, longitude) VALUES ($1, 'BER', 'Berlin', 52.52, 13.40)`, f.center)
 	f.service = f.newService(opts...)
 	return f
+}
+
+// withFlashSale puts the fixture's inventory on the Redis flash-sale path for hot SKUs (the
+// Redis of the test script, REDIS_URL, under a prefix of the test's own).
+func (f *fixture) withFlashSale(t testing.TB) {
+	t.Helper()
+	u := os.Getenv("REDIS_URL")
+	if u == "" {
+		t.Skip("REDIS_URL is not set: run the tests with `make test`")
+	}
+	opt, err := goredis.ParseURL(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := goredis.NewClient(opt)
+	prefix := "test:orders:" + ulid.Make().String()
+	t.Cleanup(func() {
+		ctx := context.Background()
+		iter := client.Scan(ctx, 0, prefix+":*", 1000).Iterator()
+		for iter.Next(ctx) {
+			client.Del(ctx, iter.Val())
+		}
+		_ = client.Close()
+	})
+	flash, err := inventoryredis.New(client, inventoryredis.WithPrefix(prefix))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = flash.Close() })
+	f.reservations = inventory.NewReservations(inventorypg.NewStore(f.pool), inventory.WithFlashSale(flash))
+	f.service = f.newService()
 }
 
 // newService is a checkout service on the fixture, as another process would run it.
