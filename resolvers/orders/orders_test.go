@@ -1,12 +1,15 @@
 package ordersresolvers_test
 
 import (
+	"context"
 	"encoding/json"
 	"testing"
 
 	"github.com/oklog/ulid/v2"
 
+	"github.com/shopgraph/shopgraph/subgraphs/cart"
 	"github.com/shopgraph/shopgraph/subgraphs/payments"
+	"github.com/shopgraph/shopgraph/subgraphs/trust"
 )
 
 // Checkout over HTTP with the key in the Idempotency-Key header: the order comes back paid with
@@ -156,5 +159,37 @@ func TestOrdersPages(t *testing.T) {
 		if r := f.post(t, alice, nil, q, vars); r.code() != "BAD_USER_INPUT" {
 			t.Errorf("orders(%v) errors = %+v, want BAD_USER_INPUT", vars, r.Errors)
 		}
+	}
+}
+
+// A guest checks out the cart of their X-Cart-Token: the order comes back in the payload, the
+// key's scope is the token's (another guest's same key is their own), and order(id) needs a
+// sign-in.
+func TestGuestCheckout(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	c, token, err := f.carts.CreateGuestCart(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.carts.AddToCart(ctx, cart.NewOwner("", token), cart.AddToCart{CartID: c.ID, Version: c.Version, SKU: "MUG", Quantity: 1}); err != nil {
+		t.Fatal(err)
+	}
+	headers := map[string]string{trust.HeaderCartToken: token, "Idempotency-Key": "guest-1"}
+	d := decode[checkoutData](t, f.post(t, "", headers, checkoutMutation, checkoutInput(c.ID, nil)))
+	if d.Checkout.Order == nil || d.Checkout.Order.Status != "PAID" {
+		t.Fatalf("guest checkout = %+v", d.Checkout)
+	}
+	// Another guest, with a token of their own, cannot replay the first guest's checkout.
+	_, other, err := f.carts.CreateGuestCart(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := f.post(t, "", map[string]string{trust.HeaderCartToken: other, "Idempotency-Key": "guest-1"}, checkoutMutation, checkoutInput(c.ID, nil))
+	if r.code() != "NOT_FOUND" {
+		t.Errorf("other guest's replay = %+v, want NOT_FOUND", r.Errors)
+	}
+	if r := f.post(t, "", headers, orderQuery, map[string]any{"id": d.Checkout.Order.ID}); r.code() != "UNAUTHENTICATED" {
+		t.Errorf("guest order(id) = %+v, want UNAUTHENTICATED", r.Errors)
 	}
 }

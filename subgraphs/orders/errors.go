@@ -112,5 +112,6 @@ func permanent(err error) bool {
 	var oos *OutOfStockError
 	var dec *PaymentDeclinedError
 	var f *Failure
-	return errors.As(err, &oos) || errors.As(err, &dec) || errors.As(err, &f) || errors.Is(err, ErrRefused)
+	var req *RequestError
+	return errors.As(err, &oos) || errors.As(err, &dec) || errors.As(err, &f) || errors.As(err, &req) || errors.Is(err, ErrRefused)
 }

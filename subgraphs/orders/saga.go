@@ -222,6 +222,11 @@ func (s *Service) attempt(ctx context.Context, saga *Saga, owner CartOwner, step
 		if permanent(err) || try >= s.tries || saga.Attempts >= s.maxAttempts {
 			return err
 		}
+		// Record the failure, which also renews the lease: a step retried for longer than
+		// the lease is not taken over while this runner still works on it.
+		if werr := s.store.SaveStep(ctx, saga, s.lease); werr != nil {
+			return persist(werr)
+		}
 		select {
 		case <-ctx.Done():
 			return err

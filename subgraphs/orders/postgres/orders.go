@@ -62,9 +62,14 @@ func (s *Store) OrdersByID(ctx context.Context, customerID string, ids []string)
 // CustomerOrders returns up to limit of the customer's orders, newest first, placed before the
 // order after ("" for the newest).
 func (s *Store) CustomerOrders(ctx context.Context, customerID, after string, limit int) ([]orders.Order, error) {
+	if after == "" {
+		// Sorts after every ULID, so one plain range condition serves the first page too and
+		// the index on (customer_id, id DESC) starts right at the page.
+		after = "ZZZZZZZZZZZZZZZZZZZZZZZZZZ"
+	}
 	rows, err := s.pool.Query(ctx, `
 		SELECT `+orderColumns+` FROM orders."order" o
-		WHERE o.customer_id = $1 AND ($2 = '' OR o.id < $2)
+		WHERE o.customer_id = $1 AND o.id < $2
 		ORDER BY o.id DESC LIMIT $3`, customerID, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list orders: %w", err)
