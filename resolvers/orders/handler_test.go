@@ -6,8 +6,12 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
+	"sync"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/oklog/ulid/v2"
 
 	ordersresolvers "github.com/shopgraph/shopgraph/resolvers/orders"
@@ -56,11 +60,42 @@ type fixture struct {
 	handler http.Handler
 	carts   *cart.Service
 	prov    *provider.Simulated
+	pool    *pgxpool.Pool
+	queries *queryLog
+}
+
+// queryLog counts the statements that read orders tables, by table.
+type queryLog struct {
+	mu     sync.Mutex
+	counts map[string]int
+}
+
+var ordersTable = regexp.MustCompile(`FROM orders\.("order"|order_status)`)
+
+func (l *queryLog) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if m := ordersTable.FindStringSubmatch(d.SQL); m != nil {
+		l.counts[m[1]]++
+	}
+	return ctx
+}
+
+func (l *queryLog) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+func (l *queryLog) reset() map[string]int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	c := l.counts
+	l.counts = map[string]int{}
+	return c
 }
 
 func newFixture(t *testing.T) fixture {
 	t.Helper()
-	pool := pgtest.NewPool(t, nil, cartpg.Domain, inventorypg.Domain, paymentspg.Domain, postgres.Domain)
+	queries := &queryLog{counts: map[string]int{}}
+	pool := pgtest.NewPool(t, func(c *pgxpool.Config) { c.ConnConfig.Tracer = queries },
+		cartpg.Domain, inventorypg.Domain, paymentspg.Domain, postgres.Domain)
 	ctx := context.Background()
 	center := ulid.Make().String()
 	if _, err := pool.Exec(ctx, `INSERT INTO inventory.fulfillment_center (id, code, name, latitude, longitude) VALUES ($1, 'BER', 'Berlin', 52.52, 13.40)`, center); err != nil {
@@ -76,7 +111,8 @@ func newFixture(t *testing.T) fixture {
 		clients.NewInventory(inventory.NewReservations(inventorypg.NewStore(pool)), 0),
 		clients.NewPayments(payments.NewService(paymentspg.NewStore(pool), prov)),
 		clients.NewCarts(cartStore), prices{})
-	return fixture{handler: ordersresolvers.NewHandler(store, svc, gatewaySecret), carts: cart.NewService(cartStore, prices{}), prov: prov}
+	return fixture{handler: ordersresolvers.NewHandler(store, svc, gatewaySecret), carts: cart.NewService(cartStore, prices{}),
+		prov: prov, pool: pool, queries: queries}
 }
 
 // cartOf fills the customer's cart with units of MUG.

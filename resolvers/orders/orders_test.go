@@ -3,6 +3,7 @@ package ordersresolvers_test
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/oklog/ulid/v2"
@@ -191,5 +192,46 @@ func TestGuestCheckout(t *testing.T) {
 	}
 	if r := f.post(t, "", headers, orderQuery, map[string]any{"id": d.Checkout.Order.ID}); r.code() != "UNAUTHENTICATED" {
 		t.Errorf("guest order(id) = %+v, want UNAUTHENTICATED", r.Errors)
+	}
+}
+
+// The gateway resolves a page of orders in one _entities call: one query for the orders and
+// one for their histories, however many there are.
+func TestOrderEntitiesAreBatched(t *testing.T) {
+	f := newFixture(t)
+	var reps []map[string]any
+	for i := range 4 {
+		d := decode[checkoutData](t, f.post(t, alice, nil, checkoutMutation, checkoutInput(f.cartOf(t, alice, 1), map[string]any{"idempotencyKey": string(rune('p' + i))})))
+		reps = append(reps, map[string]any{"__typename": "Order", "id": d.Checkout.Order.ID})
+	}
+	f.queries.reset()
+	r := f.post(t, alice, nil, `query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { id status statusHistory { status } } } }`, map[string]any{"r": reps})
+	var d struct {
+		Entities []struct {
+			ID            string
+			StatusHistory []struct{ Status string }
+		} `json:"_entities"`
+	}
+	if len(r.Errors) > 0 || json.Unmarshal(r.Data, &d) != nil || len(d.Entities) != 4 || len(d.Entities[3].StatusHistory) != 2 {
+		t.Fatalf("entities = %s, %+v", r.Data, r.Errors)
+	}
+	if got := f.queries.reset(); got[`"order"`] != 1 || got["order_status"] != 1 {
+		t.Errorf("queries = %v, want one for orders and one for histories", got)
+	}
+}
+
+// With the database gone, requests fail with a masked internal error, never a crash or SQL.
+func TestDatabaseOutage(t *testing.T) {
+	f := newFixture(t)
+	cartID := f.cartOf(t, alice, 1)
+	f.pool.Close()
+	for name, r := range map[string]gqlResponse{
+		"checkout": f.post(t, alice, nil, checkoutMutation, checkoutInput(cartID, map[string]any{"idempotencyKey": "down"})),
+		"order":    f.post(t, alice, nil, orderQuery, map[string]any{"id": ulid.Make().String()}),
+		"orders":   f.post(t, alice, nil, `{ orders { edges { node { id } } } }`, nil),
+	} {
+		if r.code() != "INTERNAL_SERVER_ERROR" || strings.Contains(r.Errors[0].Message, "pool") {
+			t.Errorf("%s: errors = %+v, want a masked INTERNAL_SERVER_ERROR", name, r.Errors)
+		}
 	}
 }
