@@ -10,7 +10,6 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/shopgraph/shopgraph/subgraphs/orders"
-	"github.com/shopgraph/shopgraph/subgraphs/outbox"
 )
 
 const sagaColumns = `id, scope, idempotency_key, coalesce(customer_id, '') AS customer_id, cart_id, cart_version,
@@ -52,57 +51,72 @@ func nullable(s string) any {
 	return s
 }
 
+// claimKey inserts the idempotency key and, only when the key was free (or its outcome
+// expired and is taken over), the saga: one statement, so no saga exists without its key.
+const claimKey = `
+	WITH k AS (
+		INSERT INTO orders.idempotency_key AS k (scope, key, request_hash, order_id, expires_at)
+		VALUES ($1, $2, $3, $4, now() + $5 * interval '1 millisecond')
+		ON CONFLICT (scope, key) DO UPDATE
+			SET request_hash = excluded.request_hash, order_id = excluded.order_id, response = NULL,
+			    created_at = now(), expires_at = excluded.expires_at
+			WHERE k.expires_at < now() AND k.response IS NOT NULL
+		RETURNING order_id
+	)
+	INSERT INTO orders.saga (id, scope, idempotency_key, customer_id, cart_id, step, forward_step, status,
+	                         plan, payment_method, lease_token, locked_until)
+	SELECT k.order_id, $1, $2, $6::text, $7::text, $8::text, $8::text, $9::text, $10::jsonb, $11::text, $12::text,
+	       now() + $13::bigint * interval '1 millisecond'
+	FROM k
+	RETURNING ` + sagaColumns
+
 // Claim implements orders.Store. The idempotency row is inserted first: a concurrent request
-// with the same key blocks on it until this transaction ends, then finds it. A key whose
-// outcome has expired is taken over by the new checkout.
+// with the same key blocks on it until this one commits, then finds it. With saga jobs, the
+// job is scheduled in the same transaction.
 func (s *Store) Claim(ctx context.Context, saga orders.Saga, hash []byte, ttl, lease time.Duration) (orders.Claim, error) {
-	var claim orders.Claim
-	err := s.inTx(ctx, "claim idempotency key", func(tx pgx.Tx) error {
-		var orderID string
-		err := tx.QueryRow(ctx, `
-			INSERT INTO orders.idempotency_key AS k (scope, key, request_hash, order_id, expires_at)
-			VALUES ($1, $2, $3, $4, now() + $5 * interval '1 millisecond')
-			ON CONFLICT (scope, key) DO UPDATE
-				SET request_hash = excluded.request_hash, order_id = excluded.order_id, response = NULL,
-				    created_at = now(), expires_at = excluded.expires_at
-				WHERE k.expires_at < now() AND k.response IS NOT NULL
-			RETURNING order_id`,
-			saga.Scope, saga.IdempotencyKey, hash, saga.ID, millis(ttl)).Scan(&orderID)
-		if errors.Is(err, pgx.ErrNoRows) {
-			rec, err := idempotencyRecord(ctx, tx, saga.Scope, saga.IdempotencyKey)
-			if err != nil {
+	claim := func(ctx context.Context, q querier) (orders.Claim, error) {
+		rows, err := q.Query(ctx, claimKey, saga.Scope, saga.IdempotencyKey, hash, saga.ID, millis(ttl),
+			nullable(saga.CustomerID), saga.CartID, saga.Step, saga.Status, saga.Plan, saga.PaymentMethod, saga.LeaseToken, millis(lease))
+		if err != nil {
+			return orders.Claim{}, err
+		}
+		got, err := pgx.CollectRows(rows, pgx.RowToStructByName[sagaRow])
+		if err != nil || len(got) == 0 {
+			return orders.Claim{}, err
+		}
+		created := got[0].saga()
+		return orders.Claim{Saga: &created}, nil
+	}
+	var out orders.Claim
+	var err error
+	if s.jobs == nil {
+		out, err = claim(ctx, s.pool)
+	} else {
+		err = s.inTx(ctx, "claim idempotency key", func(tx pgx.Tx) error {
+			if out, err = claim(ctx, tx); err != nil || out.Saga == nil {
 				return err
 			}
-			claim.Existing = rec
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, `
-			INSERT INTO orders.saga (id, scope, idempotency_key, customer_id, cart_id, step, forward_step, status,
-			                         plan, payment_method, lease_token, locked_until)
-			VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, now() + $11 * interval '1 millisecond')
-			RETURNING `+sagaColumns,
-			saga.ID, saga.Scope, saga.IdempotencyKey, nullable(saga.CustomerID), saga.CartID, saga.Step, saga.Status,
-			saga.Plan, saga.PaymentMethod, saga.LeaseToken, millis(lease))
-		if err != nil {
-			return err
-		}
-		row, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[sagaRow])
-		if err != nil {
-			return err
-		}
-		created := row.saga()
-		claim.Saga = &created
-		if s.jobs != nil {
 			// Due when the lease runs out: by then the request has normally ended the saga,
 			// and the job only confirms it.
 			return s.jobs.ScheduleTx(ctx, tx, saga.ID, lease)
-		}
-		return nil
-	})
-	return claim, err
+		})
+	}
+	if err != nil {
+		return orders.Claim{}, fmt.Errorf("claim idempotency key: %w", err)
+	}
+	if out.Saga != nil {
+		return out, nil
+	}
+	rec, err := idempotencyRecord(ctx, s.pool, saga.Scope, saga.IdempotencyKey)
+	if err != nil {
+		return orders.Claim{}, fmt.Errorf("read idempotency key: %w", err)
+	}
+	if rec == nil {
+		// The key expired and was taken over between the two statements: rare; the caller
+		// may retry.
+		return orders.Claim{}, errors.New("idempotency key changed hands while claimed")
+	}
+	return orders.Claim{Existing: rec}, nil
 }
 
 type idempotencyRow struct {
@@ -143,16 +157,25 @@ func (s *Store) IdempotencyRecord(ctx context.Context, scope, key string) (*orde
 	return rec, nil
 }
 
-// saveSaga writes the saga's state under its lease and extends the lease.
+// updateSaga writes a saga's state under its lease ($1 id, $2 lease token) and renews the
+// lease; sagaArgs gives its eleven parameters. Statements that change more than the saga use
+// it as a data-modifying CTE, so that every change of a step is one atomic statement that does
+// nothing when the lease was lost.
+const updateSaga = `
+	UPDATE orders.saga SET step = $3, forward_step = $4, status = $5, attempts = $6, last_error = $7,
+	       plan = $8, cart_version = $9, failure = $10,
+	       payment_method = CASE WHEN $5 IN ('COMPLETED', 'FAILED') THEN NULL ELSE payment_method END,
+	       locked_until = now() + $11 * interval '1 millisecond', updated_at = now()
+	WHERE id = $1 AND lease_token = $2`
+
+func sagaArgs(saga *orders.Saga, lease time.Duration, more ...any) []any {
+	return append([]any{saga.ID, saga.LeaseToken, saga.Step, saga.ForwardStep, saga.Status, saga.Attempts,
+		nullable(saga.LastError), saga.Plan, saga.CartVersion, saga.Failure, millis(lease)}, more...)
+}
+
+// saveSaga writes the saga's state; ErrLeaseLost when another runner holds it now.
 func saveSaga(ctx context.Context, tx execer, saga *orders.Saga, lease time.Duration) error {
-	tag, err := tx.Exec(ctx, `
-		UPDATE orders.saga SET step = $3, forward_step = $4, status = $5, attempts = $6, last_error = $7,
-		       plan = $8, cart_version = $9, failure = $10,
-		       payment_method = CASE WHEN $5 IN ('COMPLETED', 'FAILED') THEN NULL ELSE payment_method END,
-		       locked_until = now() + $11 * interval '1 millisecond', updated_at = now()
-		WHERE id = $1 AND lease_token = $2`,
-		saga.ID, saga.LeaseToken, saga.Step, saga.ForwardStep, saga.Status, saga.Attempts, nullable(saga.LastError),
-		saga.Plan, saga.CartVersion, saga.Failure, millis(lease))
+	tag, err := tx.Exec(ctx, updateSaga, sagaArgs(saga, lease)...)
 	if err != nil {
 		return fmt.Errorf("save saga %s at %s: %w", saga.ID, saga.Step, err)
 	}
@@ -162,127 +185,26 @@ func saveSaga(ctx context.Context, tx execer, saga *orders.Saga, lease time.Dura
 	return nil
 }
 
+// withSaga runs statement, whose CTE s is updateSaga, and reports ErrLeaseLost when s changed
+// nothing. statement must end with SELECT count(*) FROM s.
+func withSaga(ctx context.Context, q querier, what string, saga *orders.Saga, statement string, args []any) error {
+	rows, err := q.Query(ctx, statement, args...)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	n, err := pgx.CollectExactlyOneRow(rows, pgx.RowTo[int])
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if n == 0 {
+		return orders.ErrLeaseLost
+	}
+	return nil
+}
+
 // SaveStep implements orders.Store.
 func (s *Store) SaveStep(ctx context.Context, saga *orders.Saga, lease time.Duration) error {
 	return saveSaga(ctx, s.pool, saga, lease)
-}
-
-// CreateOrder implements orders.Store.
-func (s *Store) CreateOrder(ctx context.Context, saga *orders.Saga, o orders.Order, lease time.Duration) error {
-	return s.inTx(ctx, "create order "+o.ID, func(tx pgx.Tx) error {
-		if err := saveSaga(ctx, tx, saga, lease); err != nil {
-			return err
-		}
-		skus := make([]string, len(o.Lines))
-		qty := make([]int32, len(o.Lines))
-		prices := make([]int64, len(o.Lines))
-		for i, l := range o.Lines {
-			skus[i], qty[i], prices[i] = l.SKU, int32(l.Quantity), l.UnitPrice
-		}
-		b := &pgx.Batch{}
-		b.Queue(`
-			INSERT INTO orders."order" (id, customer_id, cart_id, status, currency, subtotal, shipping, total,
-			                            delivery_option, shipping_address)
-			VALUES ($1, $2, $3, 'PLACED', $4, $5, $6, $7, $8, $9)`,
-			o.ID, nullable(o.CustomerID), o.CartID, o.Currency, o.Subtotal, o.Shipping, o.Total, o.DeliveryOption, o.ShippingAddress)
-		b.Queue(`
-			INSERT INTO orders.order_line (order_id, position, sku, quantity, unit_price)
-			SELECT $1, l.position, l.sku, l.quantity, l.unit_price
-			FROM unnest($2::text[], $3::int[], $4::bigint[]) WITH ORDINALITY AS l (sku, quantity, unit_price, position)`,
-			o.ID, skus, qty, prices)
-		b.Queue(`INSERT INTO orders.order_status (order_id, seq, status) VALUES ($1, 1, 'PLACED')`, o.ID)
-		return tx.SendBatch(ctx, b).Close()
-	})
-}
-
-// appendStatus moves the order to status, recording it in the history, unless it is there.
-func appendStatus(ctx context.Context, tx pgx.Tx, orderID string, status orders.Status, reason string) (bool, error) {
-	tag, err := tx.Exec(ctx, `UPDATE orders."order" SET status = $2, updated_at = now() WHERE id = $1 AND status <> $2`, orderID, status)
-	if err != nil || tag.RowsAffected() == 0 {
-		return false, err
-	}
-	_, err = tx.Exec(ctx, `
-		INSERT INTO orders.order_status (order_id, seq, status, reason)
-		SELECT $1, coalesce(max(seq), 0) + 1, $2, $3 FROM orders.order_status WHERE order_id = $1`,
-		orderID, status, nullable(reason))
-	return err == nil, err
-}
-
-// MarkPaid implements orders.Store.
-func (s *Store) MarkPaid(ctx context.Context, saga *orders.Saga, lease time.Duration) error {
-	return s.inTx(ctx, "mark order paid "+saga.ID, func(tx pgx.Tx) error {
-		if err := saveSaga(ctx, tx, saga, lease); err != nil {
-			return err
-		}
-		_, err := appendStatus(ctx, tx, saga.ID, orders.StatusPaid, "")
-		return err
-	})
-}
-
-// OrderPlaced is the payload of the OrderPlaced event.
-type OrderPlaced struct {
-	OrderID         string         `json:"orderId"`
-	CustomerID      string         `json:"customerId,omitempty"`
-	Currency        string         `json:"currency"`
-	Total           int64          `json:"total"`
-	Lines           []orders.Line  `json:"lines"`
-	DeliveryOption  string         `json:"deliveryOption"`
-	ShippingAddress orders.Address `json:"shippingAddress"`
-}
-
-// OrderCancelled is the payload of the OrderCancelled event.
-type OrderCancelled struct {
-	OrderID string `json:"orderId"`
-	Reason  string `json:"reason"`
-}
-
-// Complete implements orders.Store.
-func (s *Store) Complete(ctx context.Context, saga *orders.Saga, out orders.Outcome) error {
-	return s.inTx(ctx, "complete checkout "+saga.ID, func(tx pgx.Tx) error {
-		if err := saveSaga(ctx, tx, saga, 0); err != nil {
-			return err
-		}
-		if err := storeOutcome(ctx, tx, saga.ID, out); err != nil {
-			return err
-		}
-		p := saga.Plan
-		return Outbox.Write(ctx, tx, outbox.Event{Type: EventOrderPlaced, Key: saga.ID, Payload: OrderPlaced{
-			OrderID: saga.ID, CustomerID: saga.CustomerID, Currency: p.Currency, Total: p.Total, Lines: p.Lines,
-			DeliveryOption: string(p.DeliveryOption), ShippingAddress: p.ShippingAddress}})
-	})
-}
-
-func storeOutcome(ctx context.Context, tx pgx.Tx, orderID string, out orders.Outcome) error {
-	_, err := tx.Exec(ctx, `UPDATE orders.idempotency_key SET response = $2 WHERE order_id = $1`, orderID, out)
-	return err
-}
-
-// StartCompensation implements orders.Store.
-func (s *Store) StartCompensation(ctx context.Context, saga *orders.Saga, lease time.Duration) error {
-	return s.inTx(ctx, "start compensating "+saga.ID, func(tx pgx.Tx) error {
-		if err := saveSaga(ctx, tx, saga, lease); err != nil {
-			return err
-		}
-		reason := ""
-		if saga.Failure != nil {
-			reason = saga.Failure.Code
-		}
-		cancelled, err := appendStatus(ctx, tx, saga.ID, orders.StatusCancelled, reason)
-		if err != nil || !cancelled {
-			return err // no order yet, or cancelled before
-		}
-		return Outbox.Write(ctx, tx, outbox.Event{Type: EventOrderCancelled, Key: saga.ID, Payload: OrderCancelled{OrderID: saga.ID, Reason: reason}})
-	})
-}
-
-// Fail implements orders.Store.
-func (s *Store) Fail(ctx context.Context, saga *orders.Saga, out orders.Outcome) error {
-	return s.inTx(ctx, "fail checkout "+saga.ID, func(tx pgx.Tx) error {
-		if err := saveSaga(ctx, tx, saga, 0); err != nil {
-			return err
-		}
-		return storeOutcome(ctx, tx, saga.ID, out)
-	})
 }
 
 // ClaimUnfinished implements orders.Store.

@@ -1,0 +1,129 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/shopgraph/shopgraph/subgraphs/orders"
+	"github.com/shopgraph/shopgraph/subgraphs/outbox"
+)
+
+// The saga's steps that change more than the saga. Each is one statement (data-modifying
+// CTEs on updateSaga), or one transaction where an event joins it, so a step is recorded
+// whole or not at all, and not at all when the lease was lost.
+
+// moveOrder moves the order of CTE s to status $12 with reason $13, recording the change in
+// the history, unless the order is there already (or does not exist).
+const moveOrder = `
+	o AS (
+		UPDATE orders."order" SET status = $12, updated_at = now()
+		WHERE id IN (SELECT id FROM s) AND status <> $12
+		RETURNING id
+	),
+	h AS (
+		INSERT INTO orders.order_status (order_id, seq, status, reason)
+		SELECT o.id, coalesce((SELECT max(seq) FROM orders.order_status WHERE order_id = o.id), 0) + 1, $12, $13
+		FROM o
+	)`
+
+// CreateOrder implements orders.Store.
+func (s *Store) CreateOrder(ctx context.Context, saga *orders.Saga, o orders.Order, lease time.Duration) error {
+	skus := make([]string, len(o.Lines))
+	qty := make([]int32, len(o.Lines))
+	prices := make([]int64, len(o.Lines))
+	for i, l := range o.Lines {
+		skus[i], qty[i], prices[i] = l.SKU, int32(l.Quantity), l.UnitPrice
+	}
+	return withSaga(ctx, s.pool, "create order "+o.ID, saga, `
+		WITH s AS (`+updateSaga+` RETURNING id),
+		o AS (
+			INSERT INTO orders."order" (id, customer_id, cart_id, status, currency, subtotal, shipping, total,
+			                            delivery_option, shipping_address)
+			SELECT s.id, $12, $13, 'PLACED', $14, $15, $16, $17, $18, $19 FROM s
+			RETURNING id
+		),
+		l AS (
+			INSERT INTO orders.order_line (order_id, position, sku, quantity, unit_price)
+			SELECT o.id, line.position, line.sku, line.quantity, line.unit_price
+			FROM o, unnest($20::text[], $21::int[], $22::bigint[]) WITH ORDINALITY AS line (sku, quantity, unit_price, position)
+		),
+		h AS (INSERT INTO orders.order_status (order_id, seq, status) SELECT o.id, 1, 'PLACED' FROM o)
+		SELECT count(*) FROM s`,
+		sagaArgs(saga, lease, nullable(o.CustomerID), o.CartID, o.Currency, o.Subtotal, o.Shipping, o.Total,
+			o.DeliveryOption, o.ShippingAddress, skus, qty, prices))
+}
+
+// MarkPaid implements orders.Store.
+func (s *Store) MarkPaid(ctx context.Context, saga *orders.Saga, lease time.Duration) error {
+	return withSaga(ctx, s.pool, "mark order paid "+saga.ID, saga, `
+		WITH s AS (`+updateSaga+` RETURNING id),`+moveOrder+`
+		SELECT count(*) FROM s`,
+		sagaArgs(saga, lease, orders.StatusPaid, nil))
+}
+
+// OrderPlaced is the payload of the OrderPlaced event.
+type OrderPlaced struct {
+	OrderID         string         `json:"orderId"`
+	CustomerID      string         `json:"customerId,omitempty"`
+	Currency        string         `json:"currency"`
+	Total           int64          `json:"total"`
+	Lines           []orders.Line  `json:"lines"`
+	DeliveryOption  string         `json:"deliveryOption"`
+	ShippingAddress orders.Address `json:"shippingAddress"`
+}
+
+// OrderCancelled is the payload of the OrderCancelled event.
+type OrderCancelled struct {
+	OrderID string `json:"orderId"`
+	Reason  string `json:"reason"`
+}
+
+// finishSaga ends the saga of CTE s and stores the outcome under its idempotency key ($12).
+const finishSaga = `
+	WITH s AS (` + updateSaga + ` RETURNING id),
+	k AS (UPDATE orders.idempotency_key SET response = $12 WHERE order_id IN (SELECT id FROM s))
+	SELECT count(*) FROM s`
+
+// Complete implements orders.Store.
+func (s *Store) Complete(ctx context.Context, saga *orders.Saga, out orders.Outcome) error {
+	return s.inTx(ctx, "complete checkout "+saga.ID, func(tx pgx.Tx) error {
+		if err := withSaga(ctx, tx, "complete", saga, finishSaga, sagaArgs(saga, 0, out)); err != nil {
+			return err
+		}
+		p := saga.Plan
+		return Outbox.Write(ctx, tx, outbox.Event{Type: EventOrderPlaced, Key: saga.ID, Payload: OrderPlaced{
+			OrderID: saga.ID, CustomerID: saga.CustomerID, Currency: p.Currency, Total: p.Total, Lines: p.Lines,
+			DeliveryOption: string(p.DeliveryOption), ShippingAddress: p.ShippingAddress}})
+	})
+}
+
+// Fail implements orders.Store.
+func (s *Store) Fail(ctx context.Context, saga *orders.Saga, out orders.Outcome) error {
+	return withSaga(ctx, s.pool, "fail checkout "+saga.ID, saga, finishSaga, sagaArgs(saga, 0, out))
+}
+
+// StartCompensation implements orders.Store.
+func (s *Store) StartCompensation(ctx context.Context, saga *orders.Saga, lease time.Duration) error {
+	reason := ""
+	if saga.Failure != nil {
+		reason = saga.Failure.Code
+	}
+	return s.inTx(ctx, "start compensating "+saga.ID, func(tx pgx.Tx) error {
+		var saved, cancelled int
+		err := tx.QueryRow(ctx, `
+			WITH s AS (`+updateSaga+` RETURNING id),`+moveOrder+`
+			SELECT (SELECT count(*) FROM s), (SELECT count(*) FROM o)`,
+			sagaArgs(saga, lease, orders.StatusCancelled, nullable(reason))...).Scan(&saved, &cancelled)
+		switch {
+		case err != nil:
+			return err
+		case saved == 0:
+			return orders.ErrLeaseLost
+		case cancelled == 0:
+			return nil // no order yet, or cancelled before
+		}
+		return Outbox.Write(ctx, tx, outbox.Event{Type: EventOrderCancelled, Key: saga.ID, Payload: OrderCancelled{OrderID: saga.ID, Reason: reason}})
+	})
+}
