@@ -2,12 +2,14 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/shopgraph/shopgraph/subgraphs/orders"
+	"github.com/shopgraph/shopgraph/subgraphs/outbox"
 )
 
 const orderColumns = `o.id, coalesce(o.customer_id, '') AS customer_id, o.cart_id, o.status, o.currency,
@@ -124,4 +126,46 @@ func (s *Store) OrderByID(ctx context.Context, id string) (*orders.Order, error)
 	}
 	o := got[0].order()
 	return &o, nil
+}
+
+// OrderStatusChanged is the payload of the OrderStatusChanged event.
+type OrderStatusChanged struct {
+	OrderID string `json:"orderId"`
+	From    string `json:"from"`
+	Status  string `json:"status"`
+	Reason  string `json:"reason,omitempty"`
+}
+
+// EventOrderStatusChanged is published when an order moves on after checkout.
+const EventOrderStatusChanged = "OrderStatusChanged"
+
+// MoveOrder moves an order on after checkout (fulfillment's FULFILLING, SHIPPED, DELIVERED, a
+// RETURNED), recording the history and an OrderStatusChanged event in one transaction. Moving
+// it to the status it has is a no-op, so a redelivered event changes nothing; a move its
+// status does not allow is a *orders.TransitionError.
+func (s *Store) MoveOrder(ctx context.Context, orderID string, to orders.Status, reason string) error {
+	return s.inTx(ctx, "move order "+orderID, func(tx pgx.Tx) error {
+		var from string
+		if err := tx.QueryRow(ctx, `SELECT status FROM orders."order" WHERE id = $1 FOR UPDATE`, orderID).Scan(&from); err != nil {
+			if errors.Is(err, pgx.ErrNoRows) {
+				return orders.NotFound("order", orderID)
+			}
+			return err
+		}
+		switch {
+		case orders.Status(from) == to:
+			return nil
+		case !orders.CanMove(orders.Status(from), to):
+			return &orders.TransitionError{OrderID: orderID, From: orders.Status(from), To: to}
+		}
+		if _, err := tx.Exec(ctx, `
+			WITH o AS (UPDATE orders."order" SET status = $2, updated_at = now() WHERE id = $1 RETURNING id)
+			INSERT INTO orders.order_status (order_id, seq, status, reason)
+			SELECT o.id, coalesce((SELECT max(seq) FROM orders.order_status WHERE order_id = o.id), 0) + 1, $2, $3 FROM o`,
+			orderID, to, nullable(reason)); err != nil {
+			return err
+		}
+		return Outbox.Write(ctx, tx, outbox.Event{Type: EventOrderStatusChanged, Key: orderID,
+			Payload: OrderStatusChanged{OrderID: orderID, From: from, Status: string(to), Reason: reason}})
+	})
 }
