@@ -5,6 +5,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -19,6 +20,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -32,7 +34,7 @@ type options struct {
 	doc, png                                string
 	only                                    string
 	profile, shopgraphPprof                 string
-	concurrency                             int
+	concurrency, runs                       int
 	warmup, duration, ceiling               time.Duration
 	port, gatewayPort                       int
 }
@@ -49,6 +51,7 @@ func main() {
 	flag.StringVar(&o.shopgraphPprof, "shopgraph-pprof", ".data/bench/gateway-pprof", "ShopGraph gateway with pprof (go build ./bench/cmd/gateway-pprof)")
 	flag.StringVar(&o.only, "only", "", "comma-separated gateway names to run (default all), e.g. ShopGraph")
 	flag.IntVar(&o.concurrency, "c", 50, "concurrent clients")
+	flag.IntVar(&o.runs, "runs", 1, "runs of each gateway and mode, in rounds; the table shows the median run and the RPS range")
 	flag.DurationVar(&o.warmup, "warmup", 5*time.Second, "warm-up before each measured run")
 	flag.DurationVar(&o.duration, "d", 20*time.Second, "measured duration of each run")
 	flag.DurationVar(&o.ceiling, "ceiling", 5*time.Second, "measured duration of each subgraph's ceiling run")
@@ -144,28 +147,43 @@ func run(ctx context.Context, o options) error {
 
 	body, _ := json.Marshal(map[string]string{"query": subgraphs.Query, "operationName": "TestQuery"})
 	expected := subgraphs.Expected()
-	var rows []row
-	for _, gw := range gateways(o) {
-		if o.only != "" && !contains(strings.Split(o.only, ","), gw.name) {
-			continue
-		}
-		for _, dedup := range []bool{true, false} {
-			r := row{gateway: gw.name, version: gw.version, dedup: dedup, note: gw.note}
-			r.res, r.subgraphs, r.err = runGateway(ctx, o, gw, dedup, false, body, expected, sub)
-			if r.err != nil {
-				log.Printf("%s (%s): SKIPPED: %v", gw.name, r.mode(), r.err)
-			} else {
-				log.Printf("%s (%s): %.0f RPS, p95 %s, %d errors, peak CPU %.0f%%, peak RSS %s",
-					gw.name, r.mode(), r.res.RPS, ms(r.res.P95), r.res.Errors, r.res.PeakCPU, mb(r.res.PeakRSS))
-				if r.res.FirstError != "" {
-					log.Printf("  first error: %s", oneLine(r.res.FirstError, 400))
+	// With -runs above 1, rounds go through every gateway in turn, so a burst of load from
+	// elsewhere on the machine spreads over all of them; each row keeps its median run.
+	runs := map[string][]row{}
+	var order []string
+	for round := range max(o.runs, 1) {
+		for _, gw := range gateways(o) {
+			if o.only != "" && !contains(strings.Split(o.only, ","), gw.name) {
+				continue
+			}
+			for _, dedup := range []bool{true, false} {
+				r := row{gateway: gw.name, version: gw.version, dedup: dedup, note: gw.note}
+				key := gw.name + "/" + r.mode()
+				if round == 0 {
+					order = append(order, key)
+				} else if prev := runs[key]; len(prev) > 0 && prev[0].err != nil {
+					continue // it did not start the first time either
+				}
+				r.res, r.subgraphs, r.err = runGateway(ctx, o, gw, dedup, false, body, expected, sub)
+				if r.err != nil {
+					log.Printf("%s (%s): SKIPPED: %v", gw.name, r.mode(), r.err)
+				} else {
+					log.Printf("%s (%s): %.0f RPS, p95 %s, %d errors, peak CPU %.0f%%, peak RSS %s",
+						gw.name, r.mode(), r.res.RPS, ms(r.res.P95), r.res.Errors, r.res.PeakCPU, mb(r.res.PeakRSS))
+					if r.res.FirstError != "" {
+						log.Printf("  first error: %s", oneLine(r.res.FirstError, 400))
+					}
+				}
+				runs[key] = append(runs[key], r)
+				if ctx.Err() != nil {
+					return ctx.Err()
 				}
 			}
-			rows = append(rows, r)
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
 		}
+	}
+	var rows []row
+	for _, key := range order {
+		rows = append(rows, median(runs[key]))
 	}
 
 	var profiles []profileSummary
@@ -253,6 +271,27 @@ func runGateway(ctx context.Context, o options, gw gateway, dedup, profile bool,
 		log.Printf("%s: %d errors; the gateway's last output: %s", gw.name, res.Errors, oneLine(p.tail(), 1500))
 	}
 	return res, subgraphLoad{fetches: after.fetches - before.fetches, cpuSeconds: after.cpuSeconds - before.cpuSeconds}, nil
+}
+
+// median is the run with the median RPS, carrying the RPS range of all the runs; errors of
+// any run are added up so that none hides behind a good median.
+func median(rs []row) row {
+	var ok []row
+	var errs int64
+	for _, r := range rs {
+		if r.err == nil {
+			ok = append(ok, r)
+			errs += r.res.Errors
+		}
+	}
+	if len(ok) == 0 {
+		return rs[0]
+	}
+	slices.SortFunc(ok, func(a, b row) int { return cmp.Compare(a.res.RPS, b.res.RPS) })
+	m := ok[len(ok)/2]
+	m.runs, m.rpsMin, m.rpsMax = len(ok), ok[0].res.RPS, ok[len(ok)-1].res.RPS
+	m.res.Errors = errs
+	return m
 }
 
 func profileName(gateway string, dedup bool) string {

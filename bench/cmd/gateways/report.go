@@ -25,6 +25,16 @@ type row struct {
 	res                    load.Result
 	subgraphs              subgraphLoad
 	err                    error
+	runs                   int // runs behind this row (the median of them)
+	rpsMin, rpsMax         float64
+}
+
+// rps is the RPS, with the range over the runs when there were several.
+func (r row) rps() string {
+	if r.runs < 2 {
+		return thousands(r.res.RPS)
+	}
+	return fmt.Sprintf("%s (%s–%s)", thousands(r.res.RPS), thousands(r.rpsMin), thousands(r.rpsMax))
 }
 
 func (r row) mode() string {
@@ -55,7 +65,7 @@ func (rep report) table() string {
 		}
 		n := float64(max(r.res.Requests, 1))
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %d | %.0f %% | %s | %s | %.1f | %s |\n",
-			r.gateway, r.mode(), thousands(r.res.RPS), ms(r.res.P50), ms(r.res.P95), ms(r.res.P99),
+			r.gateway, r.mode(), r.rps(), ms(r.res.P50), ms(r.res.P95), ms(r.res.P99),
 			r.res.Errors, r.res.PeakCPU, mb(r.res.PeakRSS), us(r.res.CPUPerRequest()),
 			float64(r.subgraphs.fetches)/n, us(time.Duration(r.subgraphs.cpuSeconds/n*float64(time.Second))))
 	}
@@ -154,6 +164,9 @@ func (rep report) section() string {
 		pin = "no CPU pinning (taskset or a second CPU missing)"
 	}
 	fmt.Fprintf(&b, "- Load: %d concurrent keep-alive clients, %s warm-up, %s measured per run; %s\n", o.concurrency, o.warmup, o.duration, pin)
+	if o.runs > 1 {
+		fmt.Fprintf(&b, "- %d runs of each gateway and mode, in rounds; each row is the median run by RPS, with the RPS range of the runs in brackets and the errors of all runs\n", o.runs)
+	}
 	b.WriteString("- Versions:\n")
 	seen := map[string]bool{}
 	for _, r := range rep.rows {
