@@ -3,30 +3,53 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"os"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 
+	cartpg "github.com/shopgraph/shopgraph/subgraphs/cart/postgres"
+	catalogpg "github.com/shopgraph/shopgraph/subgraphs/catalog/postgres"
 	"github.com/shopgraph/shopgraph/subgraphs/inventory"
-	"github.com/shopgraph/shopgraph/subgraphs/trust"
 	inventorypg "github.com/shopgraph/shopgraph/subgraphs/inventory/postgres"
 	inventoryredis "github.com/shopgraph/shopgraph/subgraphs/inventory/redis"
+	"github.com/shopgraph/shopgraph/subgraphs/orders"
+	"github.com/shopgraph/shopgraph/subgraphs/orders/clients"
+	"github.com/shopgraph/shopgraph/subgraphs/orders/jobs"
+	orderspg "github.com/shopgraph/shopgraph/subgraphs/orders/postgres"
+	"github.com/shopgraph/shopgraph/subgraphs/outbox"
+	"github.com/shopgraph/shopgraph/subgraphs/outbox/jetstream"
+	"github.com/shopgraph/shopgraph/subgraphs/payments"
+	paymentspg "github.com/shopgraph/shopgraph/subgraphs/payments/postgres"
+	"github.com/shopgraph/shopgraph/subgraphs/payments/provider"
+	"github.com/shopgraph/shopgraph/subgraphs/trust"
 )
 
 // app holds what the domains of one process share: connections, the services that cross
-// domains in process (reservations for checkout), and the background workers they need.
+// domains in process (reservations and payments for checkout), and the background workers.
 type app struct {
 	pool         *pgxpool.Pool
 	rdb          *redis.Client
 	flash        *inventoryredis.Flash
 	reservations *inventory.Reservations
+	payments     *payments.Service
+	orders       *orderspg.Store
+	checkout     *orders.Service
+	bus          *jetstream.Bus
 	secrets      trust.Secrets
 	tokens       *trust.Tokens
 	workers      []func(context.Context)
 }
 
-func newApp(pool *pgxpool.Pool, rdb *redis.Client) (*app, error) {
+// appOptions are the process-level settings of the shared services.
+type appOptions struct {
+	natsStoreDir string // embedded NATS streams; empty: a temporary directory
+}
+
+func newApp(ctx context.Context, pool *pgxpool.Pool, rdb *redis.Client, opts appOptions) (*app, error) {
 	secrets, err := trust.SecretsFromEnv()
 	if err != nil {
 		return nil, err
@@ -36,13 +59,53 @@ func newApp(pool *pgxpool.Pool, rdb *redis.Client) (*app, error) {
 		return nil, fmt.Errorf("flash-sale path: %w", err)
 	}
 	reservations := inventory.NewReservations(inventorypg.NewStore(pool), inventory.WithFlashSale(flash))
-	a := &app{pool: pool, rdb: rdb, flash: flash, reservations: reservations,
+	pay := payments.NewService(paymentspg.NewStore(pool), paymentProvider())
+
+	q, err := jobs.New(pool, jobs.Options{})
+	if err != nil {
+		_ = flash.Close()
+		return nil, fmt.Errorf("checkout jobs: %w", err)
+	}
+	store := orderspg.NewStore(pool).WithSagaJobs(q)
+	checkout := orders.NewService(store,
+		clients.NewInventory(reservations, 0),
+		clients.NewPayments(pay),
+		clients.NewCarts(cartpg.NewStore(pool)),
+		clients.NewPrices(catalogpg.NewStore(pool)))
+	q.Serve(checkout)
+
+	cfg := jetstream.ConfigFromEnv()
+	cfg.StoreDir = opts.natsStoreDir
+	bus, err := jetstream.Open(ctx, cfg)
+	if err != nil {
+		_ = flash.Close()
+		return nil, fmt.Errorf("event bus: %w", err)
+	}
+
+	a := &app{pool: pool, rdb: rdb, flash: flash, reservations: reservations, payments: pay,
+		orders: store, checkout: checkout, bus: bus,
 		secrets: secrets, tokens: trust.NewTokens(secrets.Token)}
 	a.workers = append(a.workers,
 		(&inventory.Sweeper{Reservations: reservations}).Run, // expired holds back to stock
 		(&inventory.Flusher{Reservations: reservations}).Run, // flash-sale changes to Postgres
+		func(ctx context.Context) { // one durable job per checkout saga
+			if err := q.Run(ctx); err != nil && ctx.Err() == nil {
+				slog.Error("checkout jobs stopped", "err", err)
+			}
+		},
+		orders.NewRecovery(checkout, 30*time.Second).Run, // sagas their jobs gave up on
+		outbox.NewRelay(pool, orderspg.Outbox, bus).Run,  // order events to the bus
 	)
 	return a, nil
+}
+
+// paymentProvider is Stripe when STRIPE_SECRET_KEY is set (STRIPE_API_URL points it at
+// stripe-mock or a proxy), else the built-in simulated provider.
+func paymentProvider() payments.Provider {
+	if key := os.Getenv("STRIPE_SECRET_KEY"); key != "" {
+		return provider.NewStripe(provider.StripeConfig{SecretKey: key, URL: os.Getenv("STRIPE_API_URL")})
+	}
+	return provider.NewSimulated(0)
 }
 
 // run starts the background workers and returns a function that waits for them to stop
@@ -60,5 +123,6 @@ func (a *app) run(ctx context.Context) (wait func()) {
 }
 
 func (a *app) close() {
+	a.bus.Close()
 	_ = a.flash.Close()
 }

@@ -22,6 +22,8 @@ type config struct {
 	redisURL    string
 	listenAddr  string
 	gateway     server.Config
+	// natsStoreDir keeps the embedded event bus's streams (unused with NATS_URL).
+	natsStoreDir string
 }
 
 func (c *config) register(fs *flag.FlagSet, listen bool) {
@@ -30,6 +32,7 @@ func (c *config) register(fs *flag.FlagSet, listen bool) {
 	if listen {
 		fs.StringVar(&c.listenAddr, "listen", envOr("LISTEN_ADDR", defaultListenAddr), "HTTP listen address (env LISTEN_ADDR)")
 		registerGateway(fs, &c.gateway)
+		fs.StringVar(&c.natsStoreDir, "nats-store", envOr("NATS_STORE_DIR", ".data/nats"), "where the embedded event bus keeps its streams (env NATS_STORE_DIR)")
 	}
 }
 

@@ -7,12 +7,15 @@ import (
 	catalogresolvers "github.com/shopgraph/shopgraph/resolvers/catalog"
 	identityresolvers "github.com/shopgraph/shopgraph/resolvers/identity"
 	inventoryresolvers "github.com/shopgraph/shopgraph/resolvers/inventory"
+	ordersresolvers "github.com/shopgraph/shopgraph/resolvers/orders"
 	paymentsresolvers "github.com/shopgraph/shopgraph/resolvers/payments"
 	"github.com/shopgraph/shopgraph/subgraphs"
 	cart "github.com/shopgraph/shopgraph/subgraphs/cart/postgres"
 	catalog "github.com/shopgraph/shopgraph/subgraphs/catalog/postgres"
 	identity "github.com/shopgraph/shopgraph/subgraphs/identity/postgres"
 	inventory "github.com/shopgraph/shopgraph/subgraphs/inventory/postgres"
+	"github.com/shopgraph/shopgraph/subgraphs/orders/jobs"
+	orders "github.com/shopgraph/shopgraph/subgraphs/orders/postgres"
 	payments "github.com/shopgraph/shopgraph/subgraphs/payments/postgres"
 )
 
@@ -41,13 +44,17 @@ func allSubgraphs() []subgraph {
 			prices := catalogPrices{catalog.NewStore(a.pool)}
 			return cartresolvers.NewHandler(cart.NewStore(a.pool), prices, a.secrets.Gateway)
 		}},
+		{orders.Domain, func(a *app) http.Handler {
+			return ordersresolvers.NewHandler(a.orders, a.checkout, a.secrets.Gateway)
+		}},
 	}
 }
 
+// allDomains lists every schema to migrate: the subgraphs', then the job queue's.
 func allDomains() []subgraphs.Domain {
 	var ds []subgraphs.Domain
 	for _, s := range allSubgraphs() {
 		ds = append(ds, s.domain)
 	}
-	return ds
+	return append(ds, jobs.Domain)
 }

@@ -48,7 +48,7 @@ func TestGatewayBatchesAPageOfProducts(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rdb.Close()
-	a, err := newApp(pool, rdb)
+	a, err := newApp(context.Background(), pool, rdb, appOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

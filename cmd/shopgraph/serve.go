@@ -37,7 +37,7 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	defer rdb.Close()
 
-	a, err := newApp(pool, rdb)
+	a, err := newApp(ctx, pool, rdb, appOptions{natsStoreDir: cfg.natsStoreDir})
 	if err != nil {
 		return err
 	}
@@ -80,7 +80,7 @@ func newMux(a *app, gw server.Config) (*http.ServeMux, error) {
 	// The gateway turns a customer's bearer token into headers the subgraphs can verify, and
 	// passes on a guest's cart token.
 	gw.SubgraphHeaders = identity.New(a.tokens, trust.NewSigner(a.secrets.Gateway)).SubgraphHeaders
-	gw.ForwardHeaders = append(gw.ForwardHeaders, trust.HeaderCartToken)
+	gw.ForwardHeaders = append(gw.ForwardHeaders, trust.HeaderCartToken, "Idempotency-Key")
 	g, err := server.New(gw)
 	if err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -25,7 +26,7 @@ func TestServeRoutes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rdb.Close()
-	a, err := newApp(pool, rdb)
+	a, err := newApp(context.Background(), pool, rdb, appOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
