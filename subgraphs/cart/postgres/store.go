@@ -5,7 +5,6 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -23,15 +22,7 @@ var migrations embed.FS
 var Domain = subgraphs.Domain{
 	Name:       "cart",
 	Schema:     "cart",
-	Migrations: mustSub(migrations, "migrations"),
-}
-
-func mustSub(fsys fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(fsys, dir)
-	if err != nil {
-		panic(err) // dir is a constant that go:embed has already checked
-	}
-	return sub
+	Migrations: subgraphs.EmbeddedMigrations(migrations, "migrations"),
 }
 
 // Store keeps carts in Postgres. It implements cart.Store.

@@ -8,7 +8,6 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -25,15 +24,7 @@ var migrations embed.FS
 var Domain = subgraphs.Domain{
 	Name:       "catalog",
 	Schema:     "catalog",
-	Migrations: mustSub(migrations, "migrations"),
-}
-
-func mustSub(fsys fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(fsys, dir)
-	if err != nil {
-		panic(err) // dir is a constant that go:embed has already checked
-	}
-	return sub
+	Migrations: subgraphs.EmbeddedMigrations(migrations, "migrations"),
 }
 
 // Store reads the catalog from Postgres.

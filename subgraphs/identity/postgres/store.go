@@ -6,7 +6,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -23,15 +22,7 @@ var migrations embed.FS
 var Domain = subgraphs.Domain{
 	Name:       "identity",
 	Schema:     "identity",
-	Migrations: mustSub(migrations, "migrations"),
-}
-
-func mustSub(fsys fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(fsys, dir)
-	if err != nil {
-		panic(err) // dir is a constant that go:embed has already checked
-	}
-	return sub
+	Migrations: subgraphs.EmbeddedMigrations(migrations, "migrations"),
 }
 
 // Store keeps customers in Postgres. It implements identity.Store.

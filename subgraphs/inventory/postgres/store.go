@@ -6,7 +6,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -24,15 +23,7 @@ var migrations embed.FS
 var Domain = subgraphs.Domain{
 	Name:       "inventory",
 	Schema:     "inventory",
-	Migrations: mustSub(migrations, "migrations"),
-}
-
-func mustSub(fsys fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(fsys, dir)
-	if err != nil {
-		panic(err) // dir is a constant that go:embed has already checked
-	}
-	return sub
+	Migrations: subgraphs.EmbeddedMigrations(migrations, "migrations"),
 }
 
 // Store reads and changes inventory in Postgres.

@@ -10,7 +10,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io/fs"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -28,15 +27,7 @@ var migrations embed.FS
 var Domain = subgraphs.Domain{
 	Name:       "payments",
 	Schema:     "payments",
-	Migrations: mustSub(migrations, "migrations"),
-}
-
-func mustSub(fsys fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(fsys, dir)
-	if err != nil {
-		panic(err) // dir is a constant that go:embed has already checked
-	}
-	return sub
+	Migrations: subgraphs.EmbeddedMigrations(migrations, "migrations"),
 }
 
 // Store keeps payments in Postgres. It implements payments.Store.
