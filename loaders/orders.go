@@ -2,7 +2,6 @@ package loaders
 
 import (
 	"context"
-	"time"
 
 	"github.com/graph-gophers/dataloader/v7"
 
@@ -24,11 +23,6 @@ type Orders struct {
 	History   *dataloader.Loader[string, []orders.StatusChange]
 }
 
-const (
-	ordersWait     = 2 * time.Millisecond
-	ordersBatchCap = 1000
-)
-
 // NewOrders returns fresh loaders for one request of customerID ("" for a guest, who sees no
 // orders).
 func NewOrders(r OrdersReader, customerID string) *Orders {
@@ -36,36 +30,8 @@ func NewOrders(r OrdersReader, customerID string) *Orders {
 		return r.OrdersByID(ctx, customerID, ids)
 	}
 	return &Orders{
-		OrderByID: dataloader.NewBatchedLoader(ordersBatch(byID, func(o orders.Order, ok bool) *orders.Order {
-			if !ok {
-				return nil
-			}
-			return &o
-		}),
-			dataloader.WithWait[string, *orders.Order](ordersWait),
-			dataloader.WithBatchCapacity[string, *orders.Order](ordersBatchCap)),
-		History: dataloader.NewBatchedLoader(ordersBatch(r.HistoryByOrder, func(h []orders.StatusChange, _ bool) []orders.StatusChange {
-			return h
-		}),
-			dataloader.WithWait[string, []orders.StatusChange](ordersWait),
-			dataloader.WithBatchCapacity[string, []orders.StatusChange](ordersBatchCap)),
-	}
-}
-
-// ordersBatch answers each key from one fetch of the whole batch.
-func ordersBatch[V, R any](fetch func(context.Context, []string) (map[string]V, error), pick func(V, bool) R) dataloader.BatchFunc[string, R] {
-	return func(ctx context.Context, keys []string) []*dataloader.Result[R] {
-		found, err := fetch(ctx, keys)
-		results := make([]*dataloader.Result[R], len(keys))
-		for i, k := range keys {
-			if err != nil {
-				results[i] = &dataloader.Result[R]{Error: err}
-				continue
-			}
-			v, ok := found[k]
-			results[i] = &dataloader.Result[R]{Data: pick(v, ok)}
-		}
-		return results
+		OrderByID: mapLoader(byID, pointerOrNil[orders.Order]),
+		History:   mapLoader(r.HistoryByOrder, valueOrZero[[]orders.StatusChange]),
 	}
 }
 

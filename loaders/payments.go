@@ -2,7 +2,6 @@ package loaders
 
 import (
 	"context"
-	"time"
 
 	"github.com/graph-gophers/dataloader/v7"
 
@@ -24,48 +23,11 @@ type Payments struct {
 	Ledger        *dataloader.Loader[string, []payments.LedgerEntry] // by intent id
 }
 
-const (
-	// paymentsWait is how long a batch stays open: long enough for the resolvers of one
-	// _entities call, which gqlgen starts together, to join it.
-	paymentsWait = 2 * time.Millisecond
-	// paymentsBatchCap bounds the keys of one query.
-	paymentsBatchCap = 1000
-)
-
 // NewPayments returns fresh loaders for one request.
 func NewPayments(r PaymentsReader) *Payments {
 	return &Payments{
-		IntentByOrder: dataloader.NewBatchedLoader(paymentsBatch(r.IntentsByOrder, func(i payments.Intent, ok bool) *payments.Intent {
-			if !ok {
-				return nil
-			}
-			return &i
-		}),
-			dataloader.WithWait[string, *payments.Intent](paymentsWait),
-			dataloader.WithBatchCapacity[string, *payments.Intent](paymentsBatchCap)),
-		Ledger: dataloader.NewBatchedLoader(paymentsBatch(r.LedgerByIntent, func(es []payments.LedgerEntry, _ bool) []payments.LedgerEntry {
-			return es
-		}),
-			dataloader.WithWait[string, []payments.LedgerEntry](paymentsWait),
-			dataloader.WithBatchCapacity[string, []payments.LedgerEntry](paymentsBatchCap)),
-	}
-}
-
-// paymentsBatch answers each key from one fetch of the whole batch; pick turns the map's
-// answer for a key (present or not) into the loader's value.
-func paymentsBatch[V, R any](fetch func(context.Context, []string) (map[string]V, error), pick func(V, bool) R) dataloader.BatchFunc[string, R] {
-	return func(ctx context.Context, keys []string) []*dataloader.Result[R] {
-		found, err := fetch(ctx, keys)
-		results := make([]*dataloader.Result[R], len(keys))
-		for i, k := range keys {
-			if err != nil {
-				results[i] = &dataloader.Result[R]{Error: err}
-				continue
-			}
-			v, ok := found[k]
-			results[i] = &dataloader.Result[R]{Data: pick(v, ok)}
-		}
-		return results
+		IntentByOrder: mapLoader(r.IntentsByOrder, pointerOrNil[payments.Intent]),
+		Ledger:        mapLoader(r.LedgerByIntent, valueOrZero[[]payments.LedgerEntry]),
 	}
 }
 
