@@ -7,6 +7,7 @@ ENV := . .data/env
 
 .PHONY: run test deps build migrate seed generate compose bench audit fuzz clean
 .PHONY: bench-gateways
+.PHONY: bench-checkout
 
 ## run: start Postgres and Redis, migrate, seed the demo store if empty, serve everything
 run: deps build
@@ -70,3 +71,13 @@ bench-gateways:
 	$(GO) build -o .data/bench/gateway-pprof ./bench/cmd/gateway-pprof
 	bash bench/peers/install.sh || echo "bench: the peer gateways did not install; they will be skipped"
 	$$(command -v taskset >/dev/null && echo taskset -c 0) .data/bench/gateways $(BENCH_FLAGS)
+
+## bench-checkout: checkouts, then a flash sale, through the gateway of a running store (`make run`)
+## and its in-process subgraphs, Postgres and Redis. Bigger runs:
+## make bench-checkout CHECKOUT_FLAGS='-n 2000 -c 64' FLASH_FLAGS='-units 200 -attempts 5000'
+CHECKOUT_URL ?= http://127.0.0.1:4000/graphql
+CHECKOUT_FLAGS ?= -n 1000 -c 32
+FLASH_FLAGS ?= -units 100 -attempts 2000 -c 64
+bench-checkout:
+	$(GO) run ./bench/checkout -url $(CHECKOUT_URL) $(CHECKOUT_FLAGS)
+	$(GO) run ./bench/checkout -url $(CHECKOUT_URL) -flash $(FLASH_FLAGS)
