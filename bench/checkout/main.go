@@ -148,8 +148,11 @@ func runLoad(ctx context.Context, o options) error {
 	}
 	setup := time.Since(setupStart)
 
+	probe := newCPUProbe(o.url)
+	before := probe.snapshot()
 	runID := strconv.FormatInt(time.Now().UnixNano(), 36)
 	outs, took := runCheckouts(ctx, c, carts, o.c, o.budget, runID)
+	after := probe.snapshot()
 	s := summarize(outs)
 	v := verifyOrders(ctx, c, carts, outs, o.verify, o.seed)
 
@@ -163,6 +166,7 @@ func runLoad(ctx context.Context, o options) error {
 	fmt.Printf("| %d | %d | %s | %.0f | %s | %s | %s | %s | %d | %s |\n", o.n, o.c, took.Round(time.Millisecond),
 		float64(s.attempted)/took.Seconds(), ms(s.p50), ms(s.p95), ms(s.p99), ms(s.max), s.paid, formatCodes(s.codes))
 	fmt.Println()
+	probe.print(before, after, took, s.attempted)
 	fmt.Printf("invariants: %d PAID answers, %d without a CAPTURED payment; %d orders re-read through the gateway, %d violations\n",
 		s.paid, s.paidNotCaptured, v.checked, len(v.violations))
 	for _, msg := range v.violations[:min(10, len(v.violations))] {
@@ -209,8 +213,11 @@ func runFlash(ctx context.Context, o options) error {
 		return err
 	}
 
+	probe := newCPUProbe(o.url)
+	before := probe.snapshot()
 	runID := strconv.FormatInt(time.Now().UnixNano(), 36)
 	outs, took := runCheckouts(ctx, c, carts, o.c, o.budget, runID)
+	cpuAfter := probe.snapshot()
 	s := summarize(outs)
 	after, err := available(ctx, c, hot)
 	if err != nil {
@@ -230,6 +237,7 @@ func runFlash(ctx context.Context, o options) error {
 	fmt.Printf("| %d | %d | %s | %.0f | %s | %s | %s | %d | %d | %s | %d |\n", s.attempted, o.c, took.Round(time.Millisecond),
 		float64(s.attempted)/took.Seconds(), ms(s.p50), ms(s.p95), ms(s.p99), s.paid, oos, formatCodes(other), after)
 	fmt.Println()
+	probe.print(before, cpuAfter, took, s.attempted)
 
 	var problems []string
 	// Exactly min(stock, attempts) must sell; a checkout failing for another reason (a
