@@ -41,7 +41,9 @@ func main() {
 		if err != nil {
 			log.Fatalf("listen %s: %v", addr, err)
 		}
-		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		// Generous timeouts: on a loaded machine a slow client must not see a hang-up that the
+		// gateway under test would then report as its own error.
+		srv := &http.Server{Handler: mux, ReadHeaderTimeout: time.Minute, IdleTimeout: 10 * time.Minute}
 		servers = append(servers, srv)
 		go func() { _ = srv.Serve(ln) }()
 		log.Printf("%s subgraph at http://%s/graphql", name, addr)
