@@ -174,8 +174,15 @@ func engineCounts(r search.Result) map[string]int {
 
 func ptr[T any](v T) *T { return &v }
 
-func TestFacetCountsEqualSQL(t *testing.T) {
+// TestSeededStore runs the read-only checks on one seeded, indexed store.
+func TestSeededStore(t *testing.T) {
 	s := newStore(t)
+	t.Run("FacetCountsEqualSQL", func(t *testing.T) { testFacetCountsEqualSQL(t, s) })
+	t.Run("TypoFindsSeededProduct", func(t *testing.T) { testTypoFindsSeededProduct(t, s) })
+	t.Run("PaginationIsStable", func(t *testing.T) { testPaginationIsStable(t, s) })
+}
+
+func testFacetCountsEqualSQL(t *testing.T, s store) {
 	root := s.scalar(t, `SELECT id FROM catalog.category WHERE parent_id IS NULL ORDER BY position LIMIT 1`)
 	leaf := s.scalar(t, `SELECT id FROM catalog.category c WHERE NOT EXISTS (SELECT 1 FROM catalog.category k WHERE k.parent_id = c.id) ORDER BY id LIMIT 1`)
 	brand := s.scalar(t, `SELECT brand_id FROM catalog.product WHERE brand_id IS NOT NULL GROUP BY brand_id ORDER BY count(*) DESC, brand_id LIMIT 1`)
@@ -214,8 +221,7 @@ func TestFacetCountsEqualSQL(t *testing.T) {
 	}
 }
 
-func TestTypoFindsSeededProduct(t *testing.T) {
-	s := newStore(t)
+func testTypoFindsSeededProduct(t *testing.T, s store) {
 	id := s.scalar(t, `SELECT id FROM catalog.product ORDER BY id LIMIT 1 OFFSET 7`)
 	title := s.scalar(t, `SELECT title FROM catalog.product WHERE id = $1`, id)
 	// The longest word of the title, with its second letter dropped.
@@ -239,8 +245,7 @@ func TestTypoFindsSeededProduct(t *testing.T) {
 	}
 }
 
-func TestPaginationIsStable(t *testing.T) {
-	s := newStore(t)
+func testPaginationIsStable(t *testing.T, s store) {
 	for _, sort := range []search.Sort{search.SortRelevance, search.SortPriceAsc, search.SortRating, search.SortNewest} {
 		t.Run(string(sort), func(t *testing.T) {
 			q := search.Query{Sort: sort, Filter: search.Filter{PriceMax: ptr[int64](30000)}, First: 37}
