@@ -52,13 +52,13 @@ func Write(w io.Writer, title string, groups []Group) error {
 		width += max(len(g.Bars), 1)*(barW+barGap) + panelPad
 	}
 	width = max(width, len(title)*charW+2*panelPad)
-	height := 2*lineH + 2*lineH + plotH + labelLines*lineH + 2*panelPad
+	height := 2*lineH + 3*lineH + plotH + labelLines*lineH + 2*panelPad
 	img := image.NewRGBA(image.Rect(0, 0, width, height))
 	draw.Draw(img, img.Bounds(), &image.Uniform{background}, image.Point{}, draw.Src)
 	text(img, panelPad, panelPad/2, title, ink)
 
 	x := panelPad
-	top := panelPad/2 + 4*lineH
+	top := panelPad/2 + 5*lineH
 	base := top + lineH + plotH
 	for _, g := range groups {
 		pw := max(len(g.Bars), 1) * (barW + barGap)
