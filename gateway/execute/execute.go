@@ -5,6 +5,7 @@ package execute
 
 import (
 	"context"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"sync"
@@ -306,8 +307,16 @@ func (e *Executor) send(ctx context.Context, f *plan.Fetch, body []byte) ([]byte
 	if e.opts.DedupeKey != nil {
 		key += "\x00" + e.opts.DedupeKey(ctx)
 	}
-	return e.inflight.do(key, func() ([]byte, error) {
-		return e.subgraphs.Fetch(ctx, f.Subgraph, body)
+	// The shared fetch outlives a caller that goes away (its waiters still need the answer);
+	// it keeps the first caller's deadline.
+	shared := context.WithoutCancel(ctx)
+	if deadline, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		shared, cancel = context.WithDeadline(shared, deadline)
+		defer cancel()
+	}
+	return e.inflight.do(ctx, key, func() ([]byte, error) {
+		return e.subgraphs.Fetch(shared, f.Subgraph, body)
 	})
 }
 
@@ -318,25 +327,48 @@ type inflight struct {
 }
 
 type call struct {
-	done chan struct{}
-	body []byte
-	err  error
+	done    chan struct{}
+	body    []byte
+	err     error
+	waiting int // callers sharing this call besides the first
 }
 
-func (s *inflight) do(key string, fn func() ([]byte, error)) ([]byte, error) {
+// do runs fn once for concurrent callers with the same key. A waiter whose own context ends
+// stops waiting; a panic in fn still releases the waiters, with an error.
+func (s *inflight) do(ctx context.Context, key string, fn func() ([]byte, error)) ([]byte, error) {
 	s.mu.Lock()
 	if c, ok := s.calls[key]; ok {
+		c.waiting++
 		s.mu.Unlock()
-		<-c.done
-		return c.body, c.err
+		select {
+		case <-c.done:
+			return c.body, c.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
-	c := &call{done: make(chan struct{})}
+	c := &call{done: make(chan struct{}), err: errSharedFetchFailed}
 	s.calls[key] = c
 	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.calls, key)
+		s.mu.Unlock()
+		close(c.done)
+	}()
 	c.body, c.err = fn()
-	s.mu.Lock()
-	delete(s.calls, key)
-	s.mu.Unlock()
-	close(c.done)
 	return c.body, c.err
+}
+
+var errSharedFetchFailed = errors.New("shared subgraph fetch failed")
+
+// waiters counts the callers sharing calls now in flight.
+func (s *inflight) waiters() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, c := range s.calls {
+		n += c.waiting
+	}
+	return n
 }

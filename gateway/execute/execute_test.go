@@ -243,16 +243,15 @@ func TestEntityErrorPathsAreRewritten(t *testing.T) {
 func TestInflightDedupe(t *testing.T) {
 	var calls atomic.Int32
 	s := &inflight{calls: map[string]*call{}}
-	start := make(chan struct{})
+	release := make(chan struct{})
 	var wg sync.WaitGroup
 	for i := 0; i < 8; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			<-start
-			b, _ := s.do("k", func() ([]byte, error) {
+			b, _ := s.do(context.Background(), "k", func() ([]byte, error) {
 				calls.Add(1)
-				time.Sleep(20 * time.Millisecond)
+				<-release
 				return []byte("ok"), nil
 			})
 			if string(b) != "ok" {
@@ -260,10 +259,73 @@ func TestInflightDedupe(t *testing.T) {
 			}
 		}()
 	}
-	close(start)
+	waitFor(t, func() bool { return s.waiters() == 7 })
+	close(release)
 	wg.Wait()
 	if n := calls.Load(); n != 1 {
 		t.Errorf("fn ran %d times, want 1", n)
+	}
+}
+
+// TestSharedFetchOutlivesItsFirstCaller: the caller that started a shared fetch goes away;
+// the caller waiting on it still gets the answer, and a waiter that gives up is let go.
+func TestSharedFetchOutlivesItsFirstCaller(t *testing.T) {
+	gate := &gatedFetch{release: make(chan struct{}), started: make(chan struct{}, 1)}
+	e := &Executor{subgraphs: gate, inflight: &inflight{calls: map[string]*call{}}}
+	f := &plan.Fetch{Subgraph: "catalog"}
+
+	first, cancelFirst := context.WithCancel(context.Background())
+	firstErr := make(chan error, 1)
+	go func() { _, err := e.send(first, f, []byte("q")); firstErr <- err }()
+	<-gate.started
+
+	second := make(chan []byte, 1)
+	go func() { b, _ := e.send(context.Background(), f, []byte("q")); second <- b }()
+	impatient, giveUp := context.WithCancel(context.Background())
+	impatientErr := make(chan error, 1)
+	go func() { _, err := e.send(impatient, f, []byte("q")); impatientErr <- err }()
+	waitFor(t, func() bool { return e.inflight.waiters() == 2 })
+
+	giveUp()
+	if err := <-impatientErr; !errors.Is(err, context.Canceled) {
+		t.Fatalf("a waiter that gives up gets %v, want context.Canceled", err)
+	}
+	cancelFirst()
+	close(gate.release)
+	if b := <-second; string(b) != "answer" {
+		t.Fatalf("waiter got %q after the first caller left, want the answer", b)
+	}
+	<-firstErr
+	if n := gate.calls.Load(); n != 1 {
+		t.Fatalf("subgraph called %d times, want 1", n)
+	}
+}
+
+type gatedFetch struct {
+	calls   atomic.Int32
+	started chan struct{}
+	release chan struct{}
+}
+
+func (g *gatedFetch) Fetch(ctx context.Context, _ string, _ []byte) ([]byte, error) {
+	g.calls.Add(1)
+	g.started <- struct{}{}
+	<-g.release
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return []byte("answer"), nil
+}
+
+// waitFor polls cond for up to five seconds; the bound only limits a failing test.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 5s")
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
 
