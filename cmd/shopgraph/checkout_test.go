@@ -1,0 +1,173 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/shopgraph/shopgraph/gateway/server"
+	catalog "github.com/shopgraph/shopgraph/subgraphs/catalog/postgres"
+	identity "github.com/shopgraph/shopgraph/subgraphs/identity/postgres"
+	inventory "github.com/shopgraph/shopgraph/subgraphs/inventory/postgres"
+	"github.com/shopgraph/shopgraph/subgraphs/pgtest"
+)
+
+// graphClient posts operations to the store's /graphql as one caller.
+type graphClient struct {
+	t     *testing.T
+	url   string
+	token string
+}
+
+func (c graphClient) do(query string, vars map[string]any, headers map[string]string) map[string]any {
+	c.t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req, _ := http.NewRequest(http.MethodPost, c.url, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		c.t.Fatal(err)
+	}
+	return out
+}
+
+// at walks a decoded response: at(r, "data", "cart", "id").
+func at(v any, path ...any) any {
+	for _, p := range path {
+		switch k := p.(type) {
+		case string:
+			m, _ := v.(map[string]any)
+			v = m[k]
+		case int:
+			l, _ := v.([]any)
+			if k >= len(l) {
+				return nil
+			}
+			v = l[k]
+		}
+	}
+	return v
+}
+
+func errorCode(r map[string]any) string {
+	code, _ := at(r, "errors", 0, "extensions", "code").(string)
+	return code
+}
+
+// TestCheckoutThroughTheGateway signs two customers in through /graphql; one fills a cart and
+// checks out (holds, payment, order, capture), a retry with the same key returns the same order,
+// and the other customer can see neither that cart nor that order.
+func TestCheckoutThroughTheGateway(t *testing.T) {
+	pool := pgtest.NewPool(t, nil, allDomains()...)
+	ctx := context.Background()
+	skus, err := catalog.Seed(ctx, pool, 30, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := inventory.Seed(ctx, pool, skus, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := identity.Seed(ctx, pool, 2); err != nil {
+		t.Fatal(err)
+	}
+	rdb, err := openRedis(envOr("REDIS_URL", defaultRedisURL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdb.Close()
+	a, err := newApp(ctx, pool, rdb, appOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.close()
+	mux, err := newMux(a, server.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	url := srv.URL + "/graphql"
+
+	login := func(i int) graphClient {
+		r := graphClient{t: t, url: url}.do(`mutation($e: String!) { login(input: {email: $e, password: "shopgraph"}) { token } }`,
+			map[string]any{"e": identity.SeedEmail(i)}, nil)
+		token, _ := at(r, "data", "login", "token").(string)
+		if token == "" {
+			t.Fatalf("login customer %d: %v", i, r)
+		}
+		return graphClient{t: t, url: url, token: token}
+	}
+	alice, bob := login(1), login(2)
+
+	// An in-stock SKU, restocked so the test does not depend on the seed's stock.
+	sku := skus[0]
+	r := alice.do(`{ fulfillmentCenters { id } }`, nil, nil)
+	center, _ := at(r, "data", "fulfillmentCenters", 0, "id").(string)
+	r = alice.do(`mutation($s: String!, $c: ID!) { restock(input: {sku: $s, fulfillmentCenterId: $c, quantity: 5}) { userErrors { code } } }`,
+		map[string]any{"s": sku, "c": center}, nil)
+	if at(r, "errors") != nil {
+		t.Fatalf("restock: %v", r)
+	}
+
+	r = alice.do(`{ cart { id version } }`, nil, nil)
+	cartID, _ := at(r, "data", "cart", "id").(string)
+	version := at(r, "data", "cart", "version")
+	r = alice.do(`mutation($c: ID!, $v: Int!, $s: String!) { addToCart(input: {cartId: $c, version: $v, sku: $s, quantity: 2, clientMutationId: "t1"}) { cart { lines { sku quantity variant { sku inStock } } } userErrors { code } } }`,
+		map[string]any{"c": cartID, "v": version, "s": sku}, nil)
+	if inStock := at(r, "data", "addToCart", "cart", "lines", 0, "variant", "inStock"); inStock != true {
+		t.Fatalf("cart line does not join the variant's stock through the gateway: %v", r)
+	}
+
+	if r := bob.do(`query($c: ID) { cart(id: $c) { id } }`, map[string]any{"c": cartID}, nil); errorCode(r) != "NOT_FOUND" {
+		t.Fatalf("another customer's cart: %v, want NOT_FOUND", r)
+	}
+
+	checkout := `mutation($c: ID!) { checkout(input: {cartId: $c,
+		shippingAddress: {name: "Ada", line1: "Dam 1", city: "Amsterdam", postalCode: "1012", country: "NL", latitude: 52.37, longitude: 4.89},
+		paymentMethod: {cardNumber: "4242424242424242"}}) {
+		order { id status payment { status capturedAmount { amount } } total { amount } } userErrors { code message } } }`
+	key := map[string]string{"Idempotency-Key": fmt.Sprintf("checkout-test-%s", cartID)}
+	first := alice.do(checkout, map[string]any{"c": cartID}, key)
+	orderID, _ := at(first, "data", "checkout", "order", "id").(string)
+	if orderID == "" || at(first, "data", "checkout", "order", "status") != "PAID" ||
+		at(first, "data", "checkout", "order", "payment", "status") != "CAPTURED" {
+		t.Fatalf("checkout: %v", first)
+	}
+	if captured, total := at(first, "data", "checkout", "order", "payment", "capturedAmount", "amount"), at(first, "data", "checkout", "order", "total", "amount"); captured != total {
+		t.Fatalf("captured %v, order total %v", captured, total)
+	}
+
+	retry := alice.do(checkout, map[string]any{"c": cartID}, key)
+	if at(retry, "data", "checkout", "order", "id") != orderID {
+		t.Fatalf("a retry with the same key gave %v, want order %s", retry, orderID)
+	}
+	var captures int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM payments.ledger_entry WHERE operation = 'CAPTURE'`).Scan(&captures); err != nil {
+		t.Fatal(err)
+	}
+	if captures != 1 {
+		t.Fatalf("ledger holds %d captures after a retried checkout, want 1", captures)
+	}
+
+	if r := bob.do(`query($o: ID!) { order(id: $o) { id } }`, map[string]any{"o": orderID}, nil); errorCode(r) != "NOT_FOUND" || at(r, "data", "order") != nil {
+		t.Fatalf("another customer's order: %v, want NOT_FOUND", r)
+	}
+	if r := alice.do(`{ orders(first: 5) { edges { node { id status } } } }`, nil, nil); at(r, "data", "orders", "edges", 0, "node", "id") != orderID {
+		t.Fatalf("orders of the customer: %v", r)
+	}
+}
