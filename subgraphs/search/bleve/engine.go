@@ -16,6 +16,8 @@ import (
 	"sync"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/index/scorch/mergeplan"
 	"github.com/oklog/ulid/v2"
 
 	"github.com/shopgraph/shopgraph/subgraphs/search"
@@ -203,6 +205,10 @@ func (b *build) Commit(ctx context.Context) error {
 		_ = b.Abort()
 		return err
 	}
+	if err := compact(ctx, b.idx); err != nil {
+		_ = b.Abort()
+		return err
+	}
 	e := b.engine
 	if err := e.setCurrent(b.name); err != nil {
 		_ = b.Abort()
@@ -219,6 +225,23 @@ func (b *build) Commit(ctx context.Context) error {
 	}
 	if err := os.RemoveAll(filepath.Join(e.dir, oldName)); err != nil {
 		return fmt.Errorf("remove replaced search index: %w", err)
+	}
+	return nil
+}
+
+// compact merges a freshly built index into one segment before it serves: a bulk load leaves
+// many small segments, and every query visits each of them.
+func compact(ctx context.Context, idx bleve.Index) error {
+	adv, err := idx.Advanced()
+	if err != nil {
+		return fmt.Errorf("compact search index: %w", err)
+	}
+	s, ok := adv.(*scorch.Scorch)
+	if !ok {
+		return nil
+	}
+	if err := s.ForceMerge(ctx, &mergeplan.SingleSegmentMergePlanOptions); err != nil {
+		return fmt.Errorf("compact search index: %w", err)
 	}
 	return nil
 }
