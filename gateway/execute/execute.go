@@ -138,38 +138,51 @@ func decodeResponse(raw []byte) (*subgraphResponse, error) {
 	return resp, nil
 }
 
+// partItems are the objects one _entities field of an entity fetch reads.
+type partItems struct {
+	items []item
+	repOf []int  // item index -> representation index
+	reps  []byte // the representations, comma-separated
+	n     int    // representations
+}
+
 func (r *run) fetch(ctx context.Context, f *plan.Fetch) {
-	var items []item
-	var repOf []int // item index -> representation index
-	var reps []byte // the representations, comma-separated
+	var parts []partItems
 	if f.Entity {
+		parts = make([]partItems, len(f.Parts))
+		total := 0
 		r.mu.Lock()
-		seen := map[string]int{}
 		var scratch []byte
-		for _, t := range f.Targets {
-			for _, it := range collect(r.data, t.Path) {
-				idx := -1
-				var ok bool
-				if scratch, ok = appendRepresentation(scratch[:0], t.Reps, it.obj); ok {
-					if idx, ok = seen[string(scratch)]; !ok {
-						idx = len(seen)
-						seen[string(scratch)] = idx
-						if idx > 0 {
-							reps = append(reps, ',')
+		for pi, pt := range f.Parts {
+			p := &parts[pi]
+			seen := map[string]int{}
+			for _, t := range pt.Targets {
+				for _, it := range collect(r.data, t.Path) {
+					idx := -1
+					var ok bool
+					if scratch, ok = appendRepresentation(scratch[:0], t.Reps, it.obj); ok {
+						if idx, ok = seen[string(scratch)]; !ok {
+							idx = len(seen)
+							seen[string(scratch)] = idx
+							if idx > 0 {
+								p.reps = append(p.reps, ',')
+							}
+							p.reps = append(p.reps, scratch...)
 						}
-						reps = append(reps, scratch...)
 					}
+					p.items = append(p.items, it)
+					p.repOf = append(p.repOf, idx)
 				}
-				items = append(items, it)
-				repOf = append(repOf, idx)
 			}
+			p.n = len(seen)
+			total += p.n
 		}
 		r.mu.Unlock()
-		if len(seen) == 0 {
+		if total == 0 {
 			return
 		}
 	}
-	body, err := r.requestBody(f, reps)
+	body, err := r.requestBody(f, parts)
 	if err != nil {
 		r.fail(f, fmt.Errorf("encode request: %w", err))
 		return
@@ -194,41 +207,62 @@ func (r *run) fetch(ctx context.Context, f *plan.Fetch) {
 		}
 		return
 	}
-	entities, _ := resp.Data["_entities"].([]any)
-	for i, it := range items {
-		idx := repOf[i]
-		if idx < 0 || idx >= len(entities) {
-			continue
-		}
-		if ent, ok := entities[idx].(map[string]any); ok {
-			mergeObject(r.e.sg, it.obj, ent)
+	for pi, pt := range f.Parts {
+		p := &parts[pi]
+		entities, _ := resp.Data[pt.Key].([]any)
+		for i, it := range p.items {
+			idx := p.repOf[i]
+			if idx < 0 || idx >= len(entities) {
+				continue
+			}
+			if ent, ok := entities[idx].(map[string]any); ok {
+				mergeObject(r.e.sg, it.obj, ent)
+			}
 		}
 	}
 	for _, e := range resp.Errors {
-		if len(e.Path) >= 2 && e.Path[0] == "_entities" {
-			idx, ok := pathIndex(e.Path[1])
-			if ok {
-				mapped := false
-				for i, it := range items {
-					if repOf[i] == idx {
-						path := append(it.path.slice(), e.Path[2:]...)
-						r.errs = append(r.errs, subgraphError(f, e, path))
-						mapped = true
-					}
-				}
-				if mapped {
-					continue
-				}
+		if len(e.Path) >= 2 {
+			if key, ok := e.Path[0].(string); ok && r.entityError(f, parts, key, e) {
+				continue
 			}
 		}
 		r.errs = append(r.errs, subgraphError(f, e, nil))
 	}
 }
 
+// entityError records an error under _entities (or an aliased _entities of
+// another part) at the paths of the objects it is about.
+func (r *run) entityError(f *plan.Fetch, parts []partItems, key string, e *Error) bool {
+	for pi, pt := range f.Parts {
+		if pt.Key != key {
+			continue
+		}
+		idx, ok := pathIndex(e.Path[1])
+		if !ok {
+			return false
+		}
+		mapped := false
+		p := &parts[pi]
+		for i, it := range p.items {
+			if p.repOf[i] == idx {
+				path := append(it.path.slice(), e.Path[2:]...)
+				r.errs = append(r.errs, subgraphError(f, e, path))
+				mapped = true
+			}
+		}
+		return mapped
+	}
+	return false
+}
+
 // requestBody writes the subgraph request: the query, the client variables
 // it uses and, for entity fetches, the representations.
-func (r *run) requestBody(f *plan.Fetch, reps []byte) ([]byte, error) {
-	b := make([]byte, 0, len(f.Query)+len(reps)+64)
+func (r *run) requestBody(f *plan.Fetch, parts []partItems) ([]byte, error) {
+	size := len(f.Query) + 64
+	for i := range parts {
+		size += len(parts[i].reps) + 32
+	}
+	b := make([]byte, 0, size)
 	b = append(b, `{"query":`...)
 	b = appendString(b, f.Query)
 	first := true
@@ -242,10 +276,10 @@ func (r *run) requestBody(f *plan.Fetch, reps []byte) ([]byte, error) {
 		b = appendString(b, name)
 		b = append(b, ':')
 	}
-	if f.Entity {
-		field("representations")
+	for i, pt := range f.Parts {
+		field(pt.Var)
 		b = append(b, '[')
-		b = append(b, reps...)
+		b = append(b, parts[i].reps...)
 		b = append(b, ']')
 	}
 	for _, name := range f.Variables {

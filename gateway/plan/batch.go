@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 )
 
@@ -13,20 +14,33 @@ type Target struct {
 	Reps map[string]*Representation
 }
 
-// batch merges entity fetches that go to the same subgraph once the same
-// fetches are done, so each step sends one _entities request per subgraph
-// for the objects of every path it covers. Fetch ids are renumbered.
+// Part is one _entities field of an entity fetch: the objects it reads and
+// the selection it asks of them.
+type Part struct {
+	// Key is the response key of the _entities field and Var the variable
+	// holding its representations.
+	Key, Var string
+	Targets  []Target
+
+	sel     *subSel
+	renames bool
+}
+
+// batch merges entity fetches to one subgraph into one request, in two passes.
+// First, fetches that wait for the same fetches. Then, fetches at the same
+// level of the fetch DAG (their dependencies are all done by the same wave),
+// and fetches nothing waits for into a later fetch to the same subgraph: the
+// plan keeps its number of waves. Within a request, fetches whose selections
+// and targets can be combined share one _entities field; the others get an
+// aliased _entities field each. Fetch ids are renumbered.
 func batch(fetches []*Fetch) []*Fetch {
 	for _, f := range fetches {
 		if f.Entity {
-			f.Targets = []Target{{Path: f.Path, Reps: f.Reps}}
+			f.Parts = []*Part{{Targets: []Target{{Path: f.Path, Reps: f.Reps}}, sel: f.sel}}
 		}
 	}
-	into := make([]int, len(fetches)) // fetch id -> id of the fetch it merged into
-	for i := range into {
-		into[i] = i
-	}
-	hosts := map[string][]*Fetch{}
+	into := identity(len(fetches)) // fetch id -> id of the fetch it merged into
+	hosts := map[string]*Fetch{}
 	for _, f := range fetches {
 		if !f.Entity {
 			continue
@@ -37,34 +51,138 @@ func batch(fetches []*Fetch) []*Fetch {
 		}
 		f.DependsOn = uniqueInts(deps)
 		key := fmt.Sprintf("%s|%v", f.Subgraph, f.DependsOn)
-		merged := false
-		for _, h := range hosts[key] {
-			if !compatible(h.sel, f.sel) || overlapping(h.Targets, f.Targets) {
-				continue
-			}
-			mergeSel(h.sel, f.sel)
-			h.Targets = append(h.Targets, f.Targets...)
+		if h := hosts[key]; h != nil {
+			absorb(h, f)
 			into[f.ID] = h.ID
-			merged = true
-			break
-		}
-		if !merged {
-			hosts[key] = append(hosts[key], f)
-		}
-	}
-	var out []*Fetch
-	newID := make([]int, len(fetches))
-	for _, f := range fetches {
-		if into[f.ID] != f.ID {
 			continue
 		}
-		newID[f.ID] = len(out)
-		out = append(out, f)
+		hosts[key] = f
+	}
+	fetches = keep(fetches, into, nil)
+	fetches = batchLevels(fetches)
+	for _, f := range fetches {
+		f.Targets = f.Targets[:0]
+		for i, pt := range f.Parts {
+			pt.Key, pt.Var = "_entities", "representations"
+			if i > 0 {
+				pt.Key, pt.Var = fmt.Sprintf("_entities_%d", i), fmt.Sprintf("representations_%d", i)
+			}
+			f.Targets = append(f.Targets, pt.Targets...)
+		}
+		if f.Entity && len(f.Parts) > 0 {
+			f.sel = f.Parts[0].sel
+		}
+	}
+	return fetches
+}
+
+// batchLevels merges entity fetches to one subgraph at the same level, then
+// moves fetches nothing depends on into the nearest later fetch to their
+// subgraph. Neither changes the level of any fetch.
+func batchLevels(fetches []*Fetch) []*Fetch {
+	level := make([]int, len(fetches))
+	needed := make([]bool, len(fetches)) // some fetch depends on it
+	for _, f := range fetches {
+		for _, d := range f.DependsOn {
+			level[f.ID] = max(level[f.ID], level[d]+1)
+			needed[d] = true
+		}
+	}
+	into := identity(len(fetches))
+	merged := false
+	hosts := map[string]*Fetch{}
+	for _, f := range fetches {
+		if !f.Entity {
+			continue
+		}
+		key := fmt.Sprintf("%s|%d", f.Subgraph, level[f.ID])
+		if h := hosts[key]; h != nil {
+			absorb(h, f)
+			into[f.ID] = h.ID
+			needed[h.ID] = needed[h.ID] || needed[f.ID]
+			merged = true
+			continue
+		}
+		hosts[key] = f
+	}
+	for _, f := range fetches {
+		if !f.Entity || into[f.ID] != f.ID || needed[f.ID] {
+			continue
+		}
+		var later *Fetch
+		for _, g := range fetches {
+			if g.Entity && into[g.ID] == g.ID && g.Subgraph == f.Subgraph && level[g.ID] > level[f.ID] &&
+				(later == nil || level[g.ID] < level[later.ID]) {
+				later = g
+			}
+		}
+		if later != nil {
+			absorb(later, f)
+			into[f.ID] = later.ID
+			merged = true
+		}
+	}
+	if !merged {
+		return fetches
+	}
+	return keep(fetches, into, level)
+}
+
+// absorb merges fetch f into h: each part of f joins a part of h it can share
+// an _entities field with, or becomes a part of its own.
+func absorb(h, f *Fetch) {
+	for _, fp := range f.Parts {
+		joined := false
+		for _, hp := range h.Parts {
+			if compatible(hp.sel, fp.sel) && !overlapping(hp.Targets, fp.Targets) {
+				mergeSel(hp.sel, fp.sel)
+				hp.Targets = append(hp.Targets, fp.Targets...)
+				joined = true
+				break
+			}
+		}
+		if !joined {
+			h.Parts = append(h.Parts, fp)
+		}
+	}
+	h.DependsOn = uniqueInts(append(h.DependsOn, f.DependsOn...))
+}
+
+func identity(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
+
+// keep drops the fetches merged into others, points dependencies at the
+// fetches they merged into and renumbers. With levels, fetches are ordered by
+// level (then as before), so every fetch still comes after what it waits for.
+func keep(fetches []*Fetch, into, level []int) []*Fetch {
+	find := func(id int) int {
+		for into[id] != id {
+			id = into[id]
+		}
+		return id
+	}
+	var out []*Fetch
+	for _, f := range fetches {
+		if find(f.ID) == f.ID {
+			out = append(out, f)
+		}
+	}
+	if level != nil {
+		sort.SliceStable(out, func(i, j int) bool { return level[out[i].ID] < level[out[j].ID] })
+	}
+	newID := make([]int, len(fetches))
+	for i, f := range out {
+		newID[f.ID] = i
 	}
 	for _, f := range out {
 		deps := make([]int, 0, len(f.DependsOn))
 		for _, d := range f.DependsOn {
-			deps = append(deps, newID[into[d]])
+			deps = append(deps, newID[find(d)])
 		}
 		f.DependsOn = uniqueInts(deps)
 	}

@@ -37,9 +37,13 @@ type Fetch struct {
 	// representation to send for it; objects of other types are skipped.
 	Reps      map[string]*Representation
 	DependsOn []int
-	// Targets are the paths an entity fetch serves once entity fetches of
-	// the same step to the same subgraph are batched; the executor reads these.
+	// Targets are the paths an entity fetch serves once entity fetches to
+	// the same subgraph are batched: those of every part.
 	Targets []Target
+	// Parts are the _entities fields of an entity fetch; the executor reads
+	// these. Most fetches have one; batched fetches whose selections or
+	// representations cannot be combined keep one aliased field each.
+	Parts []*Part
 
 	sel     *subSel
 	renames bool
@@ -76,6 +80,14 @@ func BuildWith(sg *supergraph.Supergraph, op *operation.Operation, opts Options)
 		kind := "query"
 		if f.Mutation {
 			kind = "mutation"
+		}
+		if f.Entity {
+			f.Query, f.Variables = renderEntities(f.Parts, op.VarDefs)
+			for _, pt := range f.Parts {
+				pt.renames = pt.sel.hasWire()
+				f.renames = f.renames || pt.renames
+			}
+			continue
 		}
 		f.Query, f.Variables = render(kind, f.Entity, f.sel, op.VarDefs)
 		f.renames = f.sel.hasWire()

@@ -131,26 +131,61 @@ func collectVars(v *ast.Value, vars map[string]bool) {
 
 // render prints a full subgraph operation.
 func render(kind string, entity bool, sel *subSel, varDefs ast.VariableDefinitionList) (string, []string) {
+	if entity {
+		return renderEntities([]*Part{{Key: "_entities", Var: "representations", sel: sel}}, varDefs)
+	}
 	var body strings.Builder
 	vars := map[string]bool{}
-	if entity {
-		body.WriteString("{_entities(representations:$representations)")
-		sel.write(&body, vars)
-		body.WriteString("}")
-	} else {
-		sel.write(&body, vars)
+	sel.write(&body, vars)
+	return opHeader(kind, nil, vars, varDefs) + body.String(), sortedNames(vars)
+}
+
+// renderEntities prints an entity query with one _entities field per part.
+func renderEntities(parts []*Part, varDefs ast.VariableDefinitionList) (string, []string) {
+	var body strings.Builder
+	vars := map[string]bool{}
+	body.WriteByte('{')
+	own := make([]string, len(parts))
+	for i, pt := range parts {
+		if i > 0 {
+			body.WriteByte(' ')
+		}
+		if pt.Key != "_entities" {
+			body.WriteString(pt.Key)
+			body.WriteByte(':')
+		}
+		body.WriteString("_entities(representations:$")
+		body.WriteString(pt.Var)
+		body.WriteByte(')')
+		pt.sel.write(&body, vars)
+		own[i] = pt.Var
 	}
+	body.WriteByte('}')
+	return opHeader("query", own, vars, varDefs) + body.String(), sortedNames(vars)
+}
+
+func sortedNames(vars map[string]bool) []string {
 	names := make([]string, 0, len(vars))
 	for n := range vars {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	return names
+}
+
+// opHeader prints the operation kind and its variable definitions: the
+// representations variables first, then the client variables used.
+func opHeader(kind string, reps []string, vars map[string]bool, varDefs ast.VariableDefinitionList) string {
+	names := sortedNames(vars)
 	var b strings.Builder
 	b.WriteString(kind)
-	if entity || len(names) > 0 {
+	if len(reps) > 0 || len(names) > 0 {
 		b.WriteByte('(')
-		if entity {
-			b.WriteString("$representations:[_Any!]!")
+		for i, r := range reps {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString("$" + r + ":[_Any!]!")
 		}
 		for _, n := range names {
 			if d := varDefs.ForName(n); d != nil {
@@ -165,8 +200,7 @@ func render(kind string, entity bool, sel *subSel, varDefs ast.VariableDefinitio
 		}
 		b.WriteByte(')')
 	}
-	b.WriteString(body.String())
-	return b.String(), names
+	return b.String()
 }
 
 func (s *subSel) setWire(key, wire string) {
@@ -198,9 +232,14 @@ func (f *Fetch) Restore(data map[string]any) {
 		return
 	}
 	if f.Entity {
-		if list, ok := data["_entities"].([]any); ok {
-			for _, e := range list {
-				f.sel.restore(e)
+		for _, pt := range f.Parts {
+			if !pt.renames {
+				continue
+			}
+			if list, ok := data[pt.Key].([]any); ok {
+				for _, e := range list {
+					pt.sel.restore(e)
+				}
 			}
 		}
 		return
