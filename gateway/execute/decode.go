@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // decodeValue parses JSON into map[string]any, []any, string, json.Number,
@@ -29,8 +30,29 @@ func decodeValue(data []byte) (any, error) {
 const maxDecodeDepth = 512
 
 type decoder struct {
-	data []byte
-	pos  int
+	data  []byte
+	pos   int
+	stack []any // elements of the arrays being read
+	slab  []any // where finished arrays are carved from
+}
+
+// list returns a slice of n values holding the top n of the stack.
+func (d *decoder) list(start int) []any {
+	n := len(d.stack) - start
+	var out []any
+	if n > 64 {
+		out = make([]any, n)
+	} else {
+		if cap(d.slab)-len(d.slab) < n {
+			d.slab = make([]any, 0, max(grow(cap(d.slab), 512), n))
+		}
+		out = d.slab[len(d.slab) : len(d.slab)+n : len(d.slab)+n]
+		d.slab = d.slab[:len(d.slab)+n]
+	}
+	copy(out, d.stack[start:])
+	clear(d.stack[start:])
+	d.stack = d.stack[:start]
+	return out
 }
 
 func (d *decoder) errorf(format string, args ...any) error {
@@ -128,19 +150,19 @@ func (d *decoder) object(depth int) (any, error) {
 
 func (d *decoder) array(depth int) (any, error) {
 	d.pos++ // [
-	list := make([]any, 0, 4)
 	d.skipSpace()
 	if d.pos < len(d.data) && d.data[d.pos] == ']' {
 		d.pos++
-		return list, nil
+		return []any{}, nil
 	}
+	start := len(d.stack)
 	for {
 		d.skipSpace()
 		v, err := d.value(depth + 1)
 		if err != nil {
 			return nil, err
 		}
-		list = append(list, v)
+		d.stack = append(d.stack, v)
 		d.skipSpace()
 		if d.pos >= len(d.data) {
 			return nil, d.errorf("unexpected end in array")
@@ -150,7 +172,7 @@ func (d *decoder) array(depth int) (any, error) {
 			d.pos++
 		case ']':
 			d.pos++
-			return list, nil
+			return d.list(start), nil
 		default:
 			return nil, d.errorf("expected ',' or ']'")
 		}
@@ -190,7 +212,7 @@ func (d *decoder) number() (any, error) {
 			return nil, d.errorf("invalid number")
 		}
 	}
-	return json.Number(d.data[start:d.pos]), nil
+	return json.Number(unsafe.String(&d.data[start], d.pos-start)), nil
 }
 
 var errBadString = errors.New("invalid string")
@@ -207,7 +229,11 @@ func (d *decoder) string() (string, error) {
 			if !utf8.Valid(s) {
 				return string([]rune(string(s))), nil
 			}
-			return string(s), nil
+			if len(s) == 0 {
+				return "", nil
+			}
+			// the string shares the response body, which is never changed
+			return unsafe.String(&s[0], len(s)), nil
 		}
 		if c == '\\' {
 			break

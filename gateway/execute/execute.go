@@ -16,7 +16,8 @@ import (
 )
 
 // Subgraphs sends one GraphQL request body to a subgraph and returns the
-// response body.
+// response body. The executor keeps strings that point into the returned
+// body: it must not be changed afterwards.
 type Subgraphs interface {
 	Fetch(ctx context.Context, subgraph string, body []byte) ([]byte, error)
 }
@@ -157,7 +158,9 @@ func (r *run) fetch(ctx context.Context, f *plan.Fetch) {
 			p := &parts[pi]
 			seen := map[string]int{}
 			for _, t := range pt.Targets {
-				for _, it := range collect(r.data, t.Path) {
+				start := len(p.items)
+				p.items = collect(r.data, t.Path, p.items)
+				for _, it := range p.items[start:] {
 					idx := -1
 					var ok bool
 					if scratch, ok = appendRepresentation(scratch[:0], t.Reps, it.obj); ok {
@@ -170,7 +173,6 @@ func (r *run) fetch(ctx context.Context, f *plan.Fetch) {
 							p.reps = append(p.reps, scratch...)
 						}
 					}
-					p.items = append(p.items, it)
 					p.repOf = append(p.repOf, idx)
 				}
 			}

@@ -12,63 +12,64 @@ type item struct {
 	path *respPath
 }
 
-// collect returns the objects found at path, walking into lists at "@".
-func collect(data map[string]any, path []string) []item {
-	cur := []item{{obj: data}}
-	var values []struct {
-		v    any
-		path *respPath
+// collect appends the objects found at path to out, walking into lists at
+// "@", in document order. Their response paths come from one slab of nodes.
+func collect(data map[string]any, path []string, out []item) []item {
+	w := walker{out: out}
+	w.object(data, nil, path)
+	return w.out
+}
+
+type walker struct {
+	out   []item
+	nodes []respPath
+}
+
+func (w *walker) node(parent *respPath, key string, idx int) *respPath {
+	if len(w.nodes) == cap(w.nodes) {
+		w.nodes = make([]respPath, 0, grow(cap(w.nodes), 256))
 	}
-	for i, seg := range path {
-		if seg == "@" {
-			continue
+	w.nodes = append(w.nodes, respPath{parent: parent, key: key, idx: idx})
+	return &w.nodes[len(w.nodes)-1]
+}
+
+func (w *walker) object(obj map[string]any, at *respPath, path []string) {
+	if len(path) == 0 {
+		w.out = append(w.out, item{obj: obj, path: at})
+		return
+	}
+	seg, rest := path[0], path[1:]
+	if seg == "@" {
+		w.object(obj, at, rest)
+		return
+	}
+	v, ok := obj[seg]
+	if !ok || v == nil {
+		return
+	}
+	lists := 0
+	for lists < len(rest) && rest[lists] == "@" {
+		lists++
+	}
+	w.value(v, w.node(at, seg, -1), lists, rest[lists:])
+}
+
+func (w *walker) value(v any, at *respPath, lists int, rest []string) {
+	if lists == 0 {
+		if m, ok := v.(map[string]any); ok {
+			w.object(m, at, rest)
 		}
-		values = values[:0]
-		for _, it := range cur {
-			v, ok := it.obj[seg]
-			if !ok || v == nil {
-				continue
-			}
-			values = append(values, struct {
-				v    any
-				path *respPath
-			}{v, &respPath{parent: it.path, seg: seg}})
-		}
-		// expand the list levels that follow this key
-		lists := 0
-		for j := i + 1; j < len(path) && path[j] == "@"; j++ {
-			lists++
-		}
-		for l := 0; l < lists; l++ {
-			var next []struct {
-				v    any
-				path *respPath
-			}
-			for _, v := range values {
-				arr, ok := v.v.([]any)
-				if !ok {
-					continue
-				}
-				for idx, e := range arr {
-					if e == nil {
-						continue
-					}
-					next = append(next, struct {
-						v    any
-						path *respPath
-					}{e, &respPath{parent: v.path, seg: idx}})
-				}
-			}
-			values = next
-		}
-		cur = cur[:0:0]
-		for _, v := range values {
-			if m, ok := v.v.(map[string]any); ok {
-				cur = append(cur, item{obj: m, path: v.path})
-			}
+		return
+	}
+	arr, ok := v.([]any)
+	if !ok {
+		return
+	}
+	for idx, e := range arr {
+		if e != nil {
+			w.value(e, w.node(at, "", idx), lists-1, rest)
 		}
 	}
-	return cur
 }
 
 // appendRepresentation appends the `_Any` for obj. It reports false, leaving
