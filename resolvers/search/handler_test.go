@@ -188,3 +188,29 @@ func TestEngineFailureIsMasked(t *testing.T) {
 		t.Fatalf("engine failure shown as %+v", r.Errors)
 	}
 }
+
+// recording remembers the queries it was asked.
+type recording struct {
+	search.Engine
+	queries []search.Query
+}
+
+func (r *recording) Search(ctx context.Context, q search.Query) (search.Result, error) {
+	r.queries = append(r.queries, q)
+	return r.Engine.Search(ctx, q)
+}
+
+func TestFacetsCountedOnlyWhenSelected(t *testing.T) {
+	e, err := bleve.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = e.Close() })
+	rec := &recording{Engine: e}
+	h := searchresolvers.NewHandler(rec)
+	post(t, h, `{ search(query: "kettle") { totalCount edges { node { id } } } }`, nil)
+	post(t, h, `{ search(query: "kettle") { facets { inStock } } }`, nil)
+	if len(rec.queries) != 2 || !rec.queries[0].WithoutFacets || rec.queries[1].WithoutFacets {
+		t.Fatalf("WithoutFacets per query: %+v", rec.queries)
+	}
+}

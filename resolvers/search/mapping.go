@@ -1,6 +1,10 @@
 package searchresolvers
 
 import (
+	"context"
+
+	"github.com/99designs/gqlgen/graphql"
+
 	searchql "github.com/shopgraph/shopgraph/graph/search"
 	"github.com/shopgraph/shopgraph/subgraphs/search"
 )
@@ -99,4 +103,14 @@ func intBound(b *float64) *int {
 	}
 	v := int(*b)
 	return &v
+}
+
+// selects reports whether the operation selects the field of the object being resolved.
+func selects(ctx context.Context, field string) bool {
+	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
+		if f.Name == field {
+			return true
+		}
+	}
+	return false
 }

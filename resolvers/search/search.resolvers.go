@@ -14,7 +14,9 @@ import (
 
 // Search is the resolver for the search field.
 func (r *queryResolver) Search(ctx context.Context, query *string, filter *searchql.SearchFilter, sort *searchql.SearchSort, first *int, after *string) (*searchql.SearchConnection, error) {
-	res, err := r.engine.Search(ctx, queryOf(query, filter, sort, first, after))
+	q := queryOf(query, filter, sort, first, after)
+	q.WithoutFacets = !selects(ctx, "facets")
+	res, err := r.engine.Search(ctx, q)
 	if err != nil {
 		return nil, err
 	}

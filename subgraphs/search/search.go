@@ -57,6 +57,9 @@ type Query struct {
 	Sort   Sort
 	First  int
 	After  string // a cursor from a previous page of the same text, filter and sort
+	// WithoutFacets says the caller does not read the facets (a next page of infinite scroll):
+	// counting them costs a read of every match, so the engine may leave Result.Facets empty.
+	WithoutFacets bool
 }
 
 // Result is one page of matches.

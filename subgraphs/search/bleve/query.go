@@ -165,7 +165,9 @@ func (e *Engine) Search(ctx context.Context, q search.Query) (search.Result, err
 		req.Highlight.AddField(fieldTitle)
 		req.Highlight.AddField(fieldDescription)
 	}
-	addFacets(req)
+	if !q.WithoutFacets {
+		addFacets(req)
+	}
 
 	idx, release, err := e.index()
 	if err != nil {

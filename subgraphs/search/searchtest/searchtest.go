@@ -236,6 +236,10 @@ func testFacets(t *testing.T, e search.Engine) {
 	if len(r.Hits) != 1 || r.TotalCount != 6 || !r.HasNextPage {
 		t.Errorf("page of 1: %d hits, total %d, next %v", len(r.Hits), r.TotalCount, r.HasNextPage)
 	}
+	bare := run(t, e, search.Query{Filter: search.Filter{CategoryIDs: []string{catAudio}}, First: 1, WithoutFacets: true})
+	if bare.TotalCount != r.TotalCount || !slices.Equal(ids(bare), ids(r)) || bare.HasNextPage != r.HasNextPage {
+		t.Errorf("without facets the page changed: %v total %d, want %v total %d", ids(bare), bare.TotalCount, ids(r), r.TotalCount)
+	}
 }
 
 func testHighlights(t *testing.T, e search.Engine) {

@@ -39,6 +39,7 @@ func benchMix(root string) []benchQuery {
 	rating, priceMax := 3.0, int64(10_000)
 	return []benchQuery{
 		{name: "words", query: search.Query{Text: "wireless headphones", First: 20}},
+		{name: "words-next-page-without-facets", query: search.Query{Text: "wireless headphones", First: 20, WithoutFacets: true}},
 		{name: "typos", query: search.Query{Text: "wireles hedphones", First: 20}},
 		{name: "browse-category", query: search.Query{Filter: search.Filter{CategoryIDs: []string{root}}, Sort: search.SortNewest, First: 20}},
 		{name: "words-filters-price", query: search.Query{Text: "keyboard", Filter: search.Filter{PriceMax: &priceMax, MinRating: &rating, InStockOnly: true}, Sort: search.SortPriceAsc, First: 20}},

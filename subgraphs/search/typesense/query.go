@@ -135,11 +135,15 @@ func (e *Engine) Search(ctx context.Context, q search.Query) (search.Result, err
 		p.PerPage = ptr(0)
 		searches = append(searches, p)
 	}
-	for _, b := range search.PriceBuckets {
-		count(fieldPrice, b)
-	}
-	for _, b := range search.RatingBuckets {
-		count(fieldRating, b)
+	if q.WithoutFacets {
+		main.FacetBy = nil
+	} else {
+		for _, b := range search.PriceBuckets {
+			count(fieldPrice, b)
+		}
+		for _, b := range search.RatingBuckets {
+			count(fieldRating, b)
+		}
 	}
 	res, err := e.client.MultiSearch.Perform(ctx, &api.MultiSearchParams{}, api.MultiSearchSearchesParameter{Searches: searches})
 	if err != nil {
@@ -150,15 +154,16 @@ func (e *Engine) Search(ctx context.Context, q search.Query) (search.Result, err
 	}
 	page := res.Results[0]
 	out := search.Result{TotalCount: deref(page.Found), Facets: facets(page.FacetCounts)}
-	rest := res.Results[1:]
-	out.Facets.Prices = make([]search.RangeCount, len(search.PriceBuckets))
-	for i, b := range search.PriceBuckets {
-		out.Facets.Prices[i] = search.RangeCount{Bucket: b, Count: deref(rest[i].Found)}
-	}
-	rest = rest[len(search.PriceBuckets):]
-	out.Facets.Ratings = make([]search.RangeCount, len(search.RatingBuckets))
-	for i, b := range search.RatingBuckets {
-		out.Facets.Ratings[i] = search.RangeCount{Bucket: b, Count: deref(rest[i].Found)}
+	if rest := res.Results[1:]; len(rest) > 0 {
+		out.Facets.Prices = make([]search.RangeCount, len(search.PriceBuckets))
+		for i, b := range search.PriceBuckets {
+			out.Facets.Prices[i] = search.RangeCount{Bucket: b, Count: deref(rest[i].Found)}
+		}
+		rest = rest[len(search.PriceBuckets):]
+		out.Facets.Ratings = make([]search.RangeCount, len(search.RatingBuckets))
+		for i, b := range search.RatingBuckets {
+			out.Facets.Ratings[i] = search.RangeCount{Bucket: b, Count: deref(rest[i].Found)}
+		}
 	}
 
 	var hits []api.SearchResultHit
