@@ -8,6 +8,7 @@ import (
 	"errors"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"sync"
 
 	"github.com/shopgraph/shopgraph/gateway/operation"
@@ -145,6 +146,25 @@ type partItems struct {
 	repOf []int  // item index -> representation index
 	reps  []byte // the representations, comma-separated
 	n     int    // representations
+	paths bool   // items carry their response paths
+}
+
+// findPaths gives the items their response paths, walking the targets again;
+// an item that is no longer where it was keeps none.
+func (p *partItems) findPaths(data map[string]any, pt *plan.Part) {
+	p.paths = true
+	var again []item
+	for _, t := range pt.Targets {
+		again = collect(data, t.Path, again, true)
+	}
+	if len(again) != len(p.items) {
+		return
+	}
+	for i := range again {
+		if reflect.ValueOf(again[i].obj).UnsafePointer() == reflect.ValueOf(p.items[i].obj).UnsafePointer() {
+			p.items[i].path = again[i].path
+		}
+	}
 }
 
 func (r *run) fetch(ctx context.Context, f *plan.Fetch) {
@@ -159,7 +179,7 @@ func (r *run) fetch(ctx context.Context, f *plan.Fetch) {
 			seen := map[string]int{}
 			for _, t := range pt.Targets {
 				start := len(p.items)
-				p.items = collect(r.data, t.Path, p.items)
+				p.items = collect(r.data, t.Path, p.items, false)
 				for _, it := range p.items[start:] {
 					idx := -1
 					var ok bool
@@ -245,8 +265,11 @@ func (r *run) entityError(f *plan.Fetch, parts []partItems, key string, e *Error
 		}
 		mapped := false
 		p := &parts[pi]
+		if !p.paths {
+			p.findPaths(r.data, pt)
+		}
 		for i, it := range p.items {
-			if p.repOf[i] == idx {
+			if p.repOf[i] == idx && it.path != nil {
 				path := append(it.path.slice(), e.Path[2:]...)
 				r.errs = append(r.errs, subgraphError(f, e, path))
 				mapped = true

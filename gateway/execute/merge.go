@@ -13,19 +13,24 @@ type item struct {
 }
 
 // collect appends the objects found at path to out, walking into lists at
-// "@", in document order. Their response paths come from one slab of nodes.
-func collect(data map[string]any, path []string, out []item) []item {
-	w := walker{out: out}
+// "@", in document order; with paths, each with its response path (only
+// errors need them).
+func collect(data map[string]any, path []string, out []item, paths bool) []item {
+	w := walker{out: out, paths: paths}
 	w.object(data, nil, path)
 	return w.out
 }
 
 type walker struct {
 	out   []item
+	paths bool
 	nodes []respPath
 }
 
 func (w *walker) node(parent *respPath, key string, idx int) *respPath {
+	if !w.paths {
+		return nil
+	}
 	if len(w.nodes) == cap(w.nodes) {
 		w.nodes = make([]respPath, 0, grow(cap(w.nodes), 256))
 	}

@@ -87,7 +87,11 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		ctx = transport.WithExtraHeaders(ctx, extra)
 	}
-	g.respond(ctx, media, req).write(w)
+	rep := g.respond(ctx, media, req)
+	rep.write(w)
+	if rep.pooled {
+		putBuffer(rep.body)
+	}
 }
 
 func responseMedia(accept string) string {

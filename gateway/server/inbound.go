@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"sync"
+	"sync/atomic"
 
 	"github.com/vektah/gqlparser/v2/ast"
 
@@ -78,6 +79,7 @@ type reply struct {
 	status int
 	media  string
 	body   []byte
+	pooled bool // body goes back to the pool once written
 }
 
 // respond runs the request, or joins an identical one already running.
@@ -96,7 +98,9 @@ func (g *Gateway) respond(ctx context.Context, media string, req wireRequest) re
 		shared, cancel = context.WithDeadline(shared, deadline)
 		defer cancel()
 	}
-	return g.inbound.do(key, func() reply { return g.run(shared, media, req) })
+	rep := g.inbound.do(key, func() reply { return g.run(shared, media, req) })
+	rep.pooled = false // every caller sharing it writes the body
+	return rep
 }
 
 func inboundKey(ctx context.Context, media string, req wireRequest) (string, bool) {
@@ -122,7 +126,32 @@ func (g *Gateway) run(ctx context.Context, media string, req wireRequest) reply 
 		}
 		return reply{status: status, media: media, body: errorBody(oerr.Code, oerr.Message)}
 	}
-	return reply{status: http.StatusOK, media: media, body: resp.AppendJSON(make([]byte, 0, 4096))}
+	body := resp.AppendJSON(getBuffer())
+	lastSize.Store(int64(len(body)))
+	return reply{status: http.StatusOK, media: media, body: body, pooled: true}
+}
+
+// Response bodies are written into pooled buffers; a fresh one is as large
+// as the last response.
+var (
+	buffers  sync.Pool
+	lastSize atomic.Int64
+)
+
+const maxPooledBuffer = 4 << 20
+
+func getBuffer() []byte {
+	if b, ok := buffers.Get().(*[]byte); ok {
+		return (*b)[:0]
+	}
+	return make([]byte, 0, max(4096, lastSize.Load()+lastSize.Load()/8))
+}
+
+func putBuffer(b []byte) {
+	if cap(b) > maxPooledBuffer {
+		return
+	}
+	buffers.Put(&b)
 }
 
 func (r reply) write(w http.ResponseWriter) {
