@@ -24,6 +24,12 @@ const (
 	fieldPopularity  = "popularity"
 	fieldInStock     = "in_stock"
 	fieldCreated     = "created"
+	// fieldQuality holds markers of the popularity and rating signals, as words so that the
+	// relevance boost they give scores like a matched word (a numeric range scores next to
+	// nothing): qualityRated for an average of 4 or more, qualityReviewed for 5 reviews or more.
+	fieldQuality    = "quality"
+	qualityRated    = "rated"
+	qualityReviewed = "reviewed"
 )
 
 // wordsAnalyzer splits and lowercases like search.Terms and keeps stop words: a query term
@@ -74,6 +80,9 @@ func indexMapping() (mapping.IndexMapping, error) {
 	doc.AddFieldMappingsAt(fieldRating, num())
 	doc.AddFieldMappingsAt(fieldPopularity, num())
 	doc.AddFieldMappingsAt(fieldCreated, num())
+	quality := kw()
+	quality.DocValues = false
+	doc.AddFieldMappingsAt(fieldQuality, quality)
 	stock := bleve.NewBooleanFieldMapping()
 	stock.Store = false
 	stock.IncludeInAll = false
@@ -99,6 +108,16 @@ func fields(d search.Document) map[string]any {
 		fieldInStock:     d.InStock,
 		// Milliseconds fit a float64 exactly, which nanoseconds would not.
 		fieldCreated: float64(d.CreatedAt.UnixMilli()),
+	}
+	var quality []string
+	if d.Rating >= 4 {
+		quality = append(quality, qualityRated)
+	}
+	if d.ReviewCount >= 5 {
+		quality = append(quality, qualityReviewed)
+	}
+	if quality != nil {
+		m[fieldQuality] = quality
 	}
 	if d.BrandID != "" {
 		m[fieldBrandID] = d.BrandID

@@ -105,17 +105,20 @@ func filterQueries(f search.Filter) []query.Query {
 // signals nudge the text score towards well-rated, much-reviewed products: optional clauses
 // that add to the score of the documents they match and exclude none.
 func signals() []query.Query {
-	yes := true
-	rated := bleve.NewNumericRangeInclusiveQuery(floatPtr(4), nil, &yes, nil)
-	rated.SetField(fieldRating)
-	rated.SetBoost(0.5)
-	reviewed := bleve.NewNumericRangeInclusiveQuery(floatPtr(5), nil, &yes, nil)
-	reviewed.SetField(fieldPopularity)
-	reviewed.SetBoost(0.5)
-	return []query.Query{rated, reviewed}
+	out := make([]query.Query, 0, 2)
+	for _, marker := range []string{qualityRated, qualityReviewed} {
+		q := bleve.NewTermQuery(marker)
+		q.SetField(fieldQuality)
+		q.SetBoost(signalBoost)
+		out = append(out, q)
+	}
+	return out
 }
 
-func floatPtr(v float64) *float64 { return &v }
+// signalBoost weighs each signal below a word matched in the title (boost 3, twice for an
+// exact word) so that it orders like matches without overturning a better one.
+const signalBoost = 0.5
+
 
 // sortOrders end with the id so every order is total and pages never overlap or skip.
 var sortOrders = map[search.Sort][]string{
