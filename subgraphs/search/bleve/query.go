@@ -119,7 +119,6 @@ func signals() []query.Query {
 // exact word) so that it orders like matches without overturning a better one.
 const signalBoost = 0.5
 
-
 // sortOrders end with the id so every order is total and pages never overlap or skip.
 var sortOrders = map[search.Sort][]string{
 	search.SortRelevance: {"-_score", "-" + fieldPopularity, "_id"},
