@@ -341,3 +341,27 @@ func TestRefreshAndReindexWithoutDowntime(t *testing.T) {
 		t.Fatalf("after the swap: %d products", r.TotalCount)
 	}
 }
+
+func TestIndexIfEmpty(t *testing.T) {
+	ctx := context.Background()
+	pool := pgtest.NewPool(t, nil, catalogpg.Domain, inventorypg.Domain)
+	if _, err := catalogpg.Seed(ctx, pool, 50, nil); err != nil {
+		t.Fatal(err)
+	}
+	engine, err := bleve.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = engine.Close() })
+	ix := search.NewIndexer(engine, sources.NewCatalog(catalogpg.NewStore(pool)), sources.NewStock(inventorypg.NewStore(pool)))
+	for i, want := range []bool{true, false} {
+		did, err := ix.IndexIfEmpty(ctx, nil)
+		if err != nil || did != want {
+			t.Fatalf("call %d: reindexed %v, %v; want %v", i+1, did, err, want)
+		}
+	}
+	r, err := engine.Search(ctx, search.Query{First: 1})
+	if err != nil || r.TotalCount != 50 || r.Facets.OutOfStock != 50 {
+		t.Fatalf("after IndexIfEmpty: %d products, %d out of stock (no stock seeded), %v", r.TotalCount, r.Facets.OutOfStock, err)
+	}
+}
