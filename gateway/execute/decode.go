@@ -221,12 +221,14 @@ func (d *decoder) string() (string, error) {
 	d.pos++ // opening quote
 	start := d.pos
 	// fast path: no escapes, valid UTF-8
+	var high byte // the bits of every byte: below 0x80, the string is ASCII
 	for d.pos < len(d.data) {
 		c := d.data[d.pos]
+		high |= c
 		if c == '"' {
 			s := d.data[start:d.pos]
 			d.pos++
-			if !utf8.Valid(s) {
+			if high >= utf8.RuneSelf && !utf8.Valid(s) {
 				return string([]rune(string(s))), nil
 			}
 			if len(s) == 0 {

@@ -161,6 +161,9 @@ func mergeObject(sg *supergraph.Supergraph, dst, src map[string]any) {
 	for k, v := range src {
 		if k == "__typename" {
 			if cur, ok := dst[k].(string); ok {
+				if s, _ := v.(string); s == cur {
+					continue
+				}
 				if t := sg.Types[cur]; t != nil && t.Kind == "OBJECT" {
 					continue
 				}
