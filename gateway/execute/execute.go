@@ -5,8 +5,8 @@ package execute
 
 import (
 	"context"
-	"errors"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"sync"
