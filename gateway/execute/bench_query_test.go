@@ -100,37 +100,3 @@ func BenchmarkExecuteBenchQuery(b *testing.B) {
 		out = resp.AppendJSON(out[:0])
 	}
 }
-
-// failingPart answers like the benchmark subgraphs, except that inventory
-// reports an error for the first object of its second _entities field.
-type failingPart struct{ *benchSubgraphs }
-
-func (f failingPart) Fetch(ctx context.Context, subgraph string, body []byte) ([]byte, error) {
-	resp, err := f.benchSubgraphs.Fetch(ctx, subgraph, body)
-	if err != nil || subgraph != "inventory" {
-		return resp, err
-	}
-	var m map[string]any
-	if err := json.Unmarshal(resp, &m); err != nil {
-		return nil, err
-	}
-	m["errors"] = []any{map[string]any{"message": "boom", "path": []any{"_entities_1", 0, "inStock"}}}
-	return json.Marshal(m)
-}
-
-func TestAliasedEntitiesErrorPaths(t *testing.T) {
-	sg := loadBench(t)
-	op, pl := prepare(t, sg, subgraphs.Query)
-	resp := New(sg, failingPart{newBenchSubgraphs(t)}, Options{DisableDedupe: true}).Execute(context.Background(), pl, op, nil)
-	if len(resp.Errors) == 0 {
-		t.Fatal("no error")
-	}
-	for _, e := range resp.Errors {
-		if len(e.Path) < 3 || e.Path[len(e.Path)-1] != "inStock" || (e.Path[0] != "users" && e.Path[0] != "topProducts") {
-			t.Errorf("error at %v, want the path of an object of the second _entities field", e.Path)
-		}
-		if e.Message != "boom" || e.Extensions["serviceName"] != "inventory" {
-			t.Errorf("error %+v", e)
-		}
-	}
-}

@@ -398,3 +398,38 @@ func TestBatchedTargetsShareOneRequest(t *testing.T) {
 		}
 	}
 }
+
+// TestAliasedEntitiesParts runs an entity fetch of two parts (aliased
+// _entities fields): each part's answers and errors reach its own objects.
+func TestAliasedEntitiesParts(t *testing.T) {
+	sg := loadStore(t)
+	op, _ := prepare(t, sg, `{ products { id inStock } }`)
+	id := &operation.Field{Name: "id", ResponseKey: "id"}
+	reps := map[string]*plan.Representation{"Product": {Typename: "Product", Fields: []*operation.Field{id}}}
+	pl := &plan.Plan{Kind: op.Kind, Fetches: []*plan.Fetch{
+		{ID: 0, Subgraph: "catalog", Query: "{products{id __typename}}"},
+		{ID: 1, Subgraph: "inventory", Entity: true, DependsOn: []int{0},
+			Query: "query($representations:[_Any!]! $representations_1:[_Any!]!){_entities(representations:$representations){__typename} _entities_1:_entities(representations:$representations_1){__typename ...on Product{inStock}}}",
+			Parts: []*plan.Part{
+				{Key: "_entities", Var: "representations", Targets: []plan.Target{{Path: []string{"nothing", "@"}, Reps: reps}}},
+				{Key: "_entities_1", Var: "representations_1", Targets: []plan.Target{{Path: []string{"products", "@"}, Reps: reps}}},
+			}},
+	}}
+	subs := storeSubgraphs()
+	subs.handlers["inventory"] = func(req subgraphRequest) string {
+		if r, _ := req.Variables["representations"].([]any); len(r) != 0 {
+			return `{"errors":[{"message":"first part not empty"}]}`
+		}
+		if r, _ := req.Variables["representations_1"].([]any); len(r) != 2 {
+			return `{"errors":[{"message":"second part"}]}`
+		}
+		return `{"data":{"_entities":[],"_entities_1":[{"__typename":"Product","inStock":true},{"__typename":"Product","inStock":false}]},
+			"errors":[{"message":"boom","path":["_entities_1",1,"inStock"]}]}`
+	}
+	resp := New(sg, subs, Options{}).Execute(context.Background(), pl, op, nil)
+	got, _ := json.Marshal(resp)
+	want := `{"data":{"products":[{"id":"1","inStock":true},{"id":"2","inStock":false},{"id":"1","inStock":true}]},"errors":[{"message":"boom","path":["products",1,"inStock"],"extensions":{"code":"DOWNSTREAM_SERVICE_ERROR","serviceName":"inventory"}}]}`
+	if string(got) != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}

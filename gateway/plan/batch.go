@@ -2,8 +2,11 @@ package plan
 
 import (
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
+
+	"github.com/shopgraph/shopgraph/gateway/operation"
 )
 
 // Target is one place an entity fetch reads objects from.
@@ -129,14 +132,24 @@ func batchLevels(fetches []*Fetch) []*Fetch {
 }
 
 // absorb merges fetch f into h: each part of f joins a part of h it can share
-// an _entities field with, or becomes a part of its own.
+// an _entities field with, or becomes a part of its own. Parts that read the
+// same objects share a field when one representation can serve both.
 func absorb(h, f *Fetch) {
 	for _, fp := range f.Parts {
 		joined := false
 		for _, hp := range h.Parts {
-			if compatible(hp.sel, fp.sel) && !overlapping(hp.Targets, fp.Targets) {
+			if !compatible(hp.sel, fp.sel) {
+				continue
+			}
+			if !overlapping(hp.Targets, fp.Targets) {
 				mergeSel(hp.sel, fp.sel)
 				hp.Targets = append(hp.Targets, fp.Targets...)
+				joined = true
+				break
+			}
+			if targets, ok := unionTargets(hp.Targets, fp.Targets); ok {
+				mergeSel(hp.sel, fp.sel)
+				hp.Targets = targets
 				joined = true
 				break
 			}
@@ -146,6 +159,68 @@ func absorb(h, f *Fetch) {
 		}
 	}
 	h.DependsOn = uniqueInts(append(h.DependsOn, f.DependsOn...))
+}
+
+// unionTargets combines two target lists that read some of the same objects:
+// an object read by both gets one representation with the fields of both. It
+// fails when the two ask for one field differently (other arguments, or other
+// subselections), as with requirements that differ only in arguments.
+func unionTargets(a, b []Target) ([]Target, bool) {
+	out := make([]Target, len(a))
+	for i, t := range a {
+		out[i] = Target{Path: t.Path, Reps: maps.Clone(t.Reps)}
+	}
+	for _, tb := range b {
+		for typ, rb := range tb.Reps {
+			at, first := -1, -1
+			for i := range out {
+				if samePath(out[i].Path, tb.Path) {
+					if first < 0 {
+						first = i
+					}
+					if out[i].Reps[typ] != nil {
+						at = i
+						break
+					}
+				}
+			}
+			switch {
+			case at >= 0:
+				u, ok := unionRep(out[at].Reps[typ], rb)
+				if !ok {
+					return nil, false
+				}
+				out[at].Reps[typ] = u
+			case first >= 0:
+				out[first].Reps[typ] = rb
+			default:
+				out = append(out, Target{Path: tb.Path, Reps: map[string]*Representation{typ: rb}})
+			}
+		}
+	}
+	return out, true
+}
+
+// unionRep is a representation with the fields of a and b.
+func unionRep(a, b *Representation) (*Representation, bool) {
+	if a == b {
+		return a, true
+	}
+	if a.Typename != b.Typename {
+		return nil, false
+	}
+	fields := append([]*operation.Field(nil), a.Fields...)
+	for _, bf := range b.Fields {
+		af := findField(a.Fields, bf.Name)
+		if af == nil {
+			fields = append(fields, bf)
+			continue
+		}
+		if af != bf && (af.ResponseKey != bf.ResponseKey || af.Selection != nil || bf.Selection != nil) {
+			return nil, false
+		}
+	}
+	return &Representation{Typename: a.Typename, Fields: fields}, true
 }
 
 func identity(n int) []int {
