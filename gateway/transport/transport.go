@@ -159,6 +159,21 @@ func (s *Subgraphs) Fetch(ctx context.Context, subgraph string, body []byte) ([]
 	return out, err
 }
 
+// readBody reads a response in one allocation when the subgraph sends Content-Length (the
+// decoded response keeps pointing into these bytes, so they are not pooled), growing as
+// io.ReadAll does otherwise. It never reads more than limit bytes.
+func readBody(resp *http.Response, limit int64) ([]byte, error) {
+	n := resp.ContentLength
+	if n < 0 || n > limit {
+		return io.ReadAll(io.LimitReader(resp.Body, limit))
+	}
+	out := make([]byte, n)
+	if _, err := io.ReadFull(resp.Body, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (s *Subgraphs) post(ctx context.Context, subgraph, url string, body []byte) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
@@ -170,7 +185,7 @@ func (s *Subgraphs) post(ctx context.Context, subgraph, url string, body []byte)
 		return nil, fmt.Errorf("subgraph %s: %w", subgraph, err)
 	}
 	defer resp.Body.Close()
-	out, err := io.ReadAll(io.LimitReader(resp.Body, s.opts.MaxResponseSize))
+	out, err := readBody(resp, s.opts.MaxResponseSize)
 	if err != nil {
 		return nil, fmt.Errorf("subgraph %s: read: %w", subgraph, err)
 	}
