@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
@@ -24,6 +25,9 @@ import (
 )
 
 const currentFile = "CURRENT"
+
+// lockWait is how long Open waits for an index that another process holds.
+const lockWait = time.Second
 
 // Engine is a Bleve index of products; it implements search.Engine.
 type Engine struct {
@@ -47,9 +51,11 @@ func Open(dir string) (*Engine, error) {
 	switch {
 	case err == nil:
 		e.name = strings.TrimSpace(string(name))
-		e.live, err = bleve.Open(filepath.Join(dir, e.name))
+		// Without a timeout a second process (a reindex beside a running serve) would wait for
+		// the index's file lock forever.
+		e.live, err = bleve.OpenUsing(filepath.Join(dir, e.name), map[string]any{"bolt_timeout": lockWait.String()})
 		if err != nil {
-			return nil, fmt.Errorf("open search index %s: %w", e.name, err)
+			return nil, fmt.Errorf("open search index %s (is another process using %s?): %w", e.name, dir, err)
 		}
 	case errors.Is(err, os.ErrNotExist):
 		e.name, e.live, err = e.create()
