@@ -25,6 +25,10 @@ import (
 	"github.com/shopgraph/shopgraph/subgraphs/payments"
 	paymentspg "github.com/shopgraph/shopgraph/subgraphs/payments/postgres"
 	"github.com/shopgraph/shopgraph/subgraphs/payments/provider"
+	"github.com/shopgraph/shopgraph/subgraphs/search"
+	searchbleve "github.com/shopgraph/shopgraph/subgraphs/search/bleve"
+	"github.com/shopgraph/shopgraph/subgraphs/search/consumer"
+	"github.com/shopgraph/shopgraph/subgraphs/search/sources"
 	"github.com/shopgraph/shopgraph/subgraphs/trust"
 )
 
@@ -39,6 +43,9 @@ type app struct {
 	orders       *orderspg.Store
 	checkout     *orders.Service
 	bus          *jetstream.Bus
+	searchIndex  *searchbleve.Engine
+	tmpDirs      []string      // removed on close
+	search       search.Engine // the index behind a short-lived facet cache
 	secrets      trust.Secrets
 	tokens       *trust.Tokens
 	workers      []func(context.Context)
@@ -47,6 +54,7 @@ type app struct {
 // appOptions are the process-level settings of the shared services.
 type appOptions struct {
 	natsStoreDir string // embedded NATS streams; empty: a temporary directory
+	searchDir    string // the embedded search index; empty: a temporary directory
 }
 
 func newApp(ctx context.Context, pool *pgxpool.Pool, rdb *redis.Client, opts appOptions) (*app, error) {
@@ -82,8 +90,27 @@ func newApp(ctx context.Context, pool *pgxpool.Pool, rdb *redis.Client, opts app
 		return nil, fmt.Errorf("event bus: %w", err)
 	}
 
+	searchDir := opts.searchDir
+	var tmpDirs []string
+	if searchDir == "" {
+		if searchDir, err = os.MkdirTemp("", "shopgraph-search-"); err != nil {
+			bus.Close()
+			_ = flash.Close()
+			return nil, err
+		}
+		tmpDirs = append(tmpDirs, searchDir)
+	}
+	index, err := searchbleve.Open(searchDir)
+	if err != nil {
+		bus.Close()
+		_ = flash.Close()
+		return nil, fmt.Errorf("search index: %w", err)
+	}
+	indexer := search.NewIndexer(index, sources.NewCatalog(catalogpg.NewStore(pool)), sources.NewStock(inventorypg.NewStore(pool)))
+
 	a := &app{pool: pool, rdb: rdb, flash: flash, reservations: reservations, payments: pay,
 		orders: store, checkout: checkout, bus: bus,
+		searchIndex: index, tmpDirs: tmpDirs, search: search.NewFacetCache(index, time.Second, 10_000),
 		secrets: secrets, tokens: trust.NewTokens(secrets.Token)}
 	a.workers = append(a.workers,
 		(&inventory.Sweeper{Reservations: reservations}).Run, // expired holds back to stock
@@ -95,6 +122,16 @@ func newApp(ctx context.Context, pool *pgxpool.Pool, rdb *redis.Client, opts app
 		},
 		orders.NewRecovery(checkout, 30*time.Second).Run, // sagas their jobs gave up on
 		outbox.NewRelay(pool, orderspg.Outbox, bus).Run,  // order events to the bus
+		func(ctx context.Context) { // a first start builds the search index, then events keep it fresh
+			if built, err := indexer.IndexIfEmpty(ctx, nil); err != nil && ctx.Err() == nil {
+				slog.Error("search index build failed", "err", err)
+			} else if built {
+				slog.Info("search index built")
+			}
+			if err := consumer.New(bus.JetStream(), indexer).Run(ctx); err != nil && ctx.Err() == nil {
+				slog.Error("search indexer stopped", "err", err)
+			}
+		},
 	)
 	return a, nil
 }
@@ -123,6 +160,10 @@ func (a *app) run(ctx context.Context) (wait func()) {
 }
 
 func (a *app) close() {
+	_ = a.searchIndex.Close()
+	for _, dir := range a.tmpDirs {
+		_ = os.RemoveAll(dir)
+	}
 	a.bus.Close()
 	_ = a.flash.Close()
 }

@@ -24,6 +24,8 @@ type config struct {
 	gateway     server.Config
 	// natsStoreDir keeps the embedded event bus's streams (unused with NATS_URL).
 	natsStoreDir string
+	// searchDir keeps the embedded search index.
+	searchDir string
 }
 
 func (c *config) register(fs *flag.FlagSet, listen bool) {
@@ -32,6 +34,7 @@ func (c *config) register(fs *flag.FlagSet, listen bool) {
 	if listen {
 		fs.StringVar(&c.listenAddr, "listen", envOr("LISTEN_ADDR", defaultListenAddr), "HTTP listen address (env LISTEN_ADDR)")
 		registerGateway(fs, &c.gateway)
+		fs.StringVar(&c.searchDir, "search-index", envOr("SEARCH_INDEX_DIR", ".data/search"), "where the embedded search index lives (env SEARCH_INDEX_DIR)")
 		fs.StringVar(&c.natsStoreDir, "nats-store", envOr("NATS_STORE_DIR", ".data/nats"), "where the embedded event bus keeps its streams (env NATS_STORE_DIR)")
 	}
 }

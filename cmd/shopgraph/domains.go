@@ -9,6 +9,7 @@ import (
 	inventoryresolvers "github.com/shopgraph/shopgraph/resolvers/inventory"
 	ordersresolvers "github.com/shopgraph/shopgraph/resolvers/orders"
 	paymentsresolvers "github.com/shopgraph/shopgraph/resolvers/payments"
+	searchresolvers "github.com/shopgraph/shopgraph/resolvers/search"
 	"github.com/shopgraph/shopgraph/subgraphs"
 	cart "github.com/shopgraph/shopgraph/subgraphs/cart/postgres"
 	catalog "github.com/shopgraph/shopgraph/subgraphs/catalog/postgres"
@@ -47,6 +48,10 @@ func allSubgraphs() []subgraph {
 		{orders.Domain, func(a *app) http.Handler {
 			return ordersresolvers.NewHandler(a.orders, a.checkout, a.secrets.Gateway)
 		}},
+		// Search keeps no tables: its index is built from the catalog and inventory.
+		{subgraphs.Domain{Name: "search"}, func(a *app) http.Handler {
+			return searchresolvers.NewHandler(a.search)
+		}},
 	}
 }
 
@@ -54,7 +59,9 @@ func allSubgraphs() []subgraph {
 func allDomains() []subgraphs.Domain {
 	var ds []subgraphs.Domain
 	for _, s := range allSubgraphs() {
-		ds = append(ds, s.domain)
+		if s.domain.Migrations != nil {
+			ds = append(ds, s.domain)
+		}
 	}
 	return append(ds, jobs.Domain)
 }

@@ -37,7 +37,7 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	defer rdb.Close()
 
-	a, err := newApp(ctx, pool, rdb, appOptions{natsStoreDir: cfg.natsStoreDir})
+	a, err := newApp(ctx, pool, rdb, appOptions{natsStoreDir: cfg.natsStoreDir, searchDir: cfg.searchDir})
 	if err != nil {
 		return err
 	}
