@@ -14,6 +14,7 @@ import (
 
 	"github.com/shopgraph/shopgraph/subgraphs"
 	"github.com/shopgraph/shopgraph/subgraphs/inventory"
+	"github.com/shopgraph/shopgraph/subgraphs/outbox"
 )
 
 //go:embed migrations/*.sql
@@ -25,6 +26,12 @@ var Domain = subgraphs.Domain{
 	Schema:     "inventory",
 	Migrations: subgraphs.EmbeddedMigrations(migrations, "migrations"),
 }
+
+// Outbox is the inventory domain's event outbox; the binary relays it to the bus.
+var Outbox = outbox.New("inventory")
+
+// EventStockChanged announces that the stock of a SKU changed; its key is the SKU.
+const EventStockChanged = "StockChanged"
 
 // Store reads and changes inventory in Postgres.
 type Store struct {
@@ -140,20 +147,29 @@ func (s *Store) Restock(ctx context.Context, r inventory.Restock) (inventory.Cen
 	if err := r.Validate(); err != nil {
 		return inventory.CenterStock{}, err
 	}
-	rows, _ := s.pool.Query(ctx, `
-		WITH s AS (
-			INSERT INTO inventory.stock AS st (sku, fulfillment_center_id, on_hand, updated_at)
-			VALUES ($1, $2, $3, now())
-			ON CONFLICT (sku, fulfillment_center_id)
-			DO UPDATE SET on_hand = st.on_hand + EXCLUDED.on_hand, updated_at = EXCLUDED.updated_at
-			RETURNING sku, fulfillment_center_id, on_hand, updated_at
-		)
-		SELECT s.sku, s.on_hand, s.updated_at, `+heldUnits+` AS held,
-		       fc.id, fc.code, fc.name, fc.latitude, fc.longitude
-		FROM s
-		JOIN inventory.fulfillment_center fc ON fc.id = s.fulfillment_center_id`,
-		r.SKU, r.FulfillmentCenterID, r.Quantity)
-	row, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[stockRow])
+	var row stockRow
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		rows, _ := tx.Query(ctx, `
+			WITH s AS (
+				INSERT INTO inventory.stock AS st (sku, fulfillment_center_id, on_hand, updated_at)
+				VALUES ($1, $2, $3, now())
+				ON CONFLICT (sku, fulfillment_center_id)
+				DO UPDATE SET on_hand = st.on_hand + EXCLUDED.on_hand, updated_at = EXCLUDED.updated_at
+				RETURNING sku, fulfillment_center_id, on_hand, updated_at
+			)
+			SELECT s.sku, s.on_hand, s.updated_at, `+heldUnits+` AS held,
+			       fc.id, fc.code, fc.name, fc.latitude, fc.longitude
+			FROM s
+			JOIN inventory.fulfillment_center fc ON fc.id = s.fulfillment_center_id`,
+			r.SKU, r.FulfillmentCenterID, r.Quantity)
+		var err error
+		if row, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[stockRow]); err != nil {
+			return err
+		}
+		// Search and caches learn of the new stock from the event, published if this commits.
+		return Outbox.Write(ctx, tx, outbox.Event{Type: EventStockChanged, Key: row.SKU,
+			Payload: map[string]any{"sku": row.SKU, "fulfillmentCenterId": row.ID, "onHand": row.OnHand}})
+	})
 	var pgErr *pgconn.PgError
 	switch {
 	case errors.As(err, &pgErr) && pgErr.Code == "23503" && pgErr.ConstraintName == "stock_fulfillment_center_id_fkey":
