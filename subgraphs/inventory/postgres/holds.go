@@ -10,6 +10,7 @@ import (
 	"github.com/oklog/ulid/v2"
 
 	"github.com/shopgraph/shopgraph/subgraphs/inventory"
+	"github.com/shopgraph/shopgraph/subgraphs/outbox"
 )
 
 // Locking order, the same everywhere, so that reservations never deadlock: the order's advisory
@@ -196,7 +197,7 @@ func (s *Store) ReserveHolds(ctx context.Context, req inventory.ReserveRequest) 
 			return fmt.Errorf("insert holds: %w", err)
 		}
 		out = holds(created)
-		return nil
+		return announceStock(ctx, tx, holdSKUs)
 	})
 	if err != nil {
 		return nil, wrapReservation("reserve", req.OrderID, err)
@@ -338,7 +339,7 @@ func (s *Store) ReleaseHolds(ctx context.Context, orderID string) (inventory.Set
 		if hs, anyHot, err = settleable(ctx, tx, orderID); err != nil {
 			return err
 		}
-		var active []string
+		var active, skus []string
 		for _, h := range hs {
 			switch h.Status {
 			case inventory.HoldConfirmed:
@@ -346,6 +347,7 @@ func (s *Store) ReleaseHolds(ctx context.Context, orderID string) (inventory.Set
 					Message: fmt.Sprintf("the holds of order %s were confirmed; return the units instead", orderID)}
 			case inventory.HoldActive:
 				active = append(active, h.ID)
+				skus = append(skus, h.SKU)
 			}
 			h.Status = inventory.HoldReleased
 			out = append(out, h.Hold)
@@ -353,10 +355,12 @@ func (s *Store) ReleaseHolds(ctx context.Context, orderID string) (inventory.Set
 		if len(active) == 0 {
 			return nil
 		}
-		_, err = tx.Exec(ctx, `
+		if _, err = tx.Exec(ctx, `
 			UPDATE inventory.hold SET status = 'RELEASED', updated_at = now()
-			WHERE id = ANY($1) AND status = 'ACTIVE'`, active)
-		return err
+			WHERE id = ANY($1) AND status = 'ACTIVE'`, active); err != nil {
+			return err
+		}
+		return announceStock(ctx, tx, skus)
 	})
 	if err != nil {
 		return inventory.Settled{}, wrapReservation("release", orderID, err)
@@ -382,22 +386,49 @@ const expireBatch = 1000
 func (s *Store) ExpireHolds(ctx context.Context, asOf time.Time) (int, error) {
 	total := 0
 	for {
-		tag, err := s.pool.Exec(ctx, `
-			UPDATE inventory.hold SET status = 'RELEASED', updated_at = now()
-			WHERE id IN (
-				SELECT id FROM inventory.hold h
-				WHERE status = 'ACTIVE' AND expires_at <= $1
-				  AND NOT EXISTS (SELECT 1 FROM inventory.hot_sku hs WHERE hs.sku = h.sku)
-				ORDER BY expires_at
-				LIMIT $2
-				FOR UPDATE SKIP LOCKED
-			) AND status = 'ACTIVE'`, asOf, expireBatch)
+		var released int
+		err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+			rows, _ := tx.Query(ctx, `
+				UPDATE inventory.hold SET status = 'RELEASED', updated_at = now()
+				WHERE id IN (
+					SELECT id FROM inventory.hold h
+					WHERE status = 'ACTIVE' AND expires_at <= $1
+					  AND NOT EXISTS (SELECT 1 FROM inventory.hot_sku hs WHERE hs.sku = h.sku)
+					ORDER BY expires_at
+					LIMIT $2
+					FOR UPDATE SKIP LOCKED
+				) AND status = 'ACTIVE'
+				RETURNING sku`, asOf, expireBatch)
+			skus, err := pgx.CollectRows(rows, pgx.RowTo[string])
+			if err != nil {
+				return err
+			}
+			released = len(skus)
+			return announceStock(ctx, tx, skus)
+		})
 		if err != nil {
 			return total, fmt.Errorf("release expired holds: %w", err)
 		}
-		total += int(tag.RowsAffected())
-		if tag.RowsAffected() < expireBatch {
+		total += released
+		if released < expireBatch {
 			return total, nil
 		}
 	}
+}
+
+// announceStock writes one StockChanged event per distinct SKU in tx: the units a shopper can
+// buy changed (a hold taken or given back), so search and caches must re-read them.
+func announceStock(ctx context.Context, tx pgx.Tx, skus []string) error {
+	seen := make(map[string]bool, len(skus))
+	for _, sku := range skus {
+		if seen[sku] {
+			continue
+		}
+		seen[sku] = true
+		if err := Outbox.Write(ctx, tx, outbox.Event{Type: EventStockChanged, Key: sku,
+			Payload: map[string]any{"sku": sku}}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
