@@ -97,11 +97,12 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 
 // representationFault recognises the errors gqlgen's federation code raises for a malformed
 // _entities representation (each generated package declares its own sentinels, so they are
-// matched by text). They are the caller's fault, not ours.
+// matched by the start of their text, so an internal error that merely mentions a type is
+// never shown). They are the caller's fault, not ours.
 func representationFault(err error) bool {
 	msg := err.Error()
-	for _, s := range []string{"type not found", "unknown type", "__typename must be", "unmarshalling param"} {
-		if strings.Contains(msg, s) {
+	for _, s := range []string{"finding resolver for Entity", "unmarshalling param", "__typename must be", "unknown type", "type not found"} {
+		if strings.HasPrefix(msg, s) {
 			return true
 		}
 	}
