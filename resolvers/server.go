@@ -100,7 +100,8 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 // matched by the start of their text, so an internal error that merely mentions a type is
 // never shown). They are the caller's fault, not ours.
 func representationFault(err error) bool {
-	msg := err.Error()
+	// gqlgen reports them as "input: _entities <message>".
+	msg := strings.TrimPrefix(strings.TrimPrefix(err.Error(), "input: "), "_entities ")
 	for _, s := range []string{"finding resolver for Entity", "unmarshalling param", "__typename must be", "unknown type", "type not found"} {
 		if strings.HasPrefix(msg, s) {
 			return true

@@ -24,6 +24,7 @@ func TestPresentError(t *testing.T) {
 		{"internal errors are masked", errors.New(`pq: relation "catalog.product" does not exist`), "internal server error", CodeInternal},
 		{"user errors keep message and code", fmt.Errorf("add line: %w", outOfStock{"SKU-1"}), "sku SKU-1 is out of stock", "OUT_OF_STOCK"},
 		{"malformed representations are the caller's fault", fmt.Errorf("%w due to missing Key Field \"sku\" for Variant", errors.New("type not found")), "invalid entity representation: type not found due to missing Key Field \"sku\" for Variant", CodeBadUserInput},
+		{"as gqlgen wraps them", errors.New(`input: _entities unknown type: Warehouse`), "invalid entity representation: input: _entities unknown type: Warehouse", CodeBadUserInput},
 		{"internal errors that mention a type stay masked", errors.New("unable to encode 1 into binary format for unknown type (OID 0)"), "internal server error", CodeInternal},
 		{"coded gql errors pass through", BadUserInput("first must be between 1 and 100"), "first must be between 1 and 100", CodeBadUserInput},
 	}
