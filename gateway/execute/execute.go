@@ -6,11 +6,11 @@ package execute
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"reflect"
 	"sync"
 
+	"github.com/shopgraph/shopgraph/gateway/inflight"
 	"github.com/shopgraph/shopgraph/gateway/operation"
 	"github.com/shopgraph/shopgraph/gateway/plan"
 	"github.com/shopgraph/shopgraph/gateway/supergraph"
@@ -37,14 +37,14 @@ type Executor struct {
 	sg        *supergraph.Supergraph
 	subgraphs Subgraphs
 	opts      Options
-	inflight  *inflight
+	inflight  *inflight.Group[[]byte]
 }
 
 // New returns an Executor.
 func New(sg *supergraph.Supergraph, subgraphs Subgraphs, opts Options) *Executor {
 	e := &Executor{sg: sg, subgraphs: subgraphs, opts: opts}
 	if !opts.DisableDedupe {
-		e.inflight = &inflight{calls: map[string]*call{}}
+		e.inflight = &inflight.Group[[]byte]{}
 	}
 	return e
 }
@@ -366,68 +366,7 @@ func (e *Executor) send(ctx context.Context, f *plan.Fetch, body []byte) ([]byte
 	if e.opts.DedupeKey != nil {
 		key += "\x00" + e.opts.DedupeKey(ctx)
 	}
-	// The shared fetch outlives a caller that goes away (its waiters still need the answer);
-	// it keeps the first caller's deadline.
-	shared := context.WithoutCancel(ctx)
-	if deadline, ok := ctx.Deadline(); ok {
-		var cancel context.CancelFunc
-		shared, cancel = context.WithDeadline(shared, deadline)
-		defer cancel()
-	}
-	return e.inflight.do(ctx, key, func() ([]byte, error) {
-		return e.subgraphs.Fetch(shared, f.Subgraph, body)
+	return e.inflight.Do(ctx, key, func(ctx context.Context) ([]byte, error) {
+		return e.subgraphs.Fetch(ctx, f.Subgraph, body)
 	})
-}
-
-// inflight shares the result of identical concurrent subgraph requests.
-type inflight struct {
-	mu    sync.Mutex
-	calls map[string]*call
-}
-
-type call struct {
-	done    chan struct{}
-	body    []byte
-	err     error
-	waiting int // callers sharing this call besides the first
-}
-
-// do runs fn once for concurrent callers with the same key. A waiter whose own context ends
-// stops waiting; a panic in fn still releases the waiters, with an error.
-func (s *inflight) do(ctx context.Context, key string, fn func() ([]byte, error)) ([]byte, error) {
-	s.mu.Lock()
-	if c, ok := s.calls[key]; ok {
-		c.waiting++
-		s.mu.Unlock()
-		select {
-		case <-c.done:
-			return c.body, c.err
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-	}
-	c := &call{done: make(chan struct{}), err: errSharedFetchFailed}
-	s.calls[key] = c
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		delete(s.calls, key)
-		s.mu.Unlock()
-		close(c.done)
-	}()
-	c.body, c.err = fn()
-	return c.body, c.err
-}
-
-var errSharedFetchFailed = errors.New("shared subgraph fetch failed")
-
-// waiters counts the callers sharing calls now in flight.
-func (s *inflight) waiters() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, c := range s.calls {
-		n += c.waiting
-	}
-	return n
 }

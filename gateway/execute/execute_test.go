@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopgraph/shopgraph/gateway/inflight"
 	"github.com/shopgraph/shopgraph/gateway/operation"
 	"github.com/shopgraph/shopgraph/gateway/plan"
 	"github.com/shopgraph/shopgraph/gateway/supergraph"
@@ -240,38 +241,11 @@ func TestEntityErrorPathsAreRewritten(t *testing.T) {
 	}
 }
 
-func TestInflightDedupe(t *testing.T) {
-	var calls atomic.Int32
-	s := &inflight{calls: map[string]*call{}}
-	release := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := 0; i < 8; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			b, _ := s.do(context.Background(), "k", func() ([]byte, error) {
-				calls.Add(1)
-				<-release
-				return []byte("ok"), nil
-			})
-			if string(b) != "ok" {
-				t.Errorf("got %q", b)
-			}
-		}()
-	}
-	waitFor(t, func() bool { return s.waiters() == 7 })
-	close(release)
-	wg.Wait()
-	if n := calls.Load(); n != 1 {
-		t.Errorf("fn ran %d times, want 1", n)
-	}
-}
-
 // TestSharedFetchOutlivesItsFirstCaller: the caller that started a shared fetch goes away;
 // the caller waiting on it still gets the answer, and a waiter that gives up is let go.
 func TestSharedFetchOutlivesItsFirstCaller(t *testing.T) {
 	gate := &gatedFetch{release: make(chan struct{}), started: make(chan struct{}, 1)}
-	e := &Executor{subgraphs: gate, inflight: &inflight{calls: map[string]*call{}}}
+	e := &Executor{subgraphs: gate, inflight: &inflight.Group[[]byte]{}}
 	f := &plan.Fetch{Subgraph: "catalog"}
 
 	first, cancelFirst := context.WithCancel(context.Background())
@@ -284,7 +258,7 @@ func TestSharedFetchOutlivesItsFirstCaller(t *testing.T) {
 	impatient, giveUp := context.WithCancel(context.Background())
 	impatientErr := make(chan error, 1)
 	go func() { _, err := e.send(impatient, f, []byte("q")); impatientErr <- err }()
-	waitFor(t, func() bool { return e.inflight.waiters() == 2 })
+	waitFor(t, func() bool { return e.inflight.Waiters() == 2 })
 
 	giveUp()
 	if err := <-impatientErr; !errors.Is(err, context.Canceled) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/shopgraph/shopgraph/gateway/inflight"
 	"github.com/shopgraph/shopgraph/gateway/operation"
 	"github.com/shopgraph/shopgraph/gateway/transport"
 )
@@ -17,61 +18,13 @@ import (
 // inbound shares one execution among identical client queries in flight at the same time:
 // same document, operation name, variables, response media type and caller scope (the headers
 // forwarded to subgraphs, which carry the caller's identity). Mutations always run.
-// The group is a small singleflight that can tell how many callers wait on a flight, which
-// tests use to prove sharing without sleeping.
-type inbound struct {
-	mu      sync.Mutex
-	flights map[string]*flight
-}
-
-type flight struct {
-	done    chan struct{}
-	result  reply
-	waiting int
-}
-
-// do runs fn once for all concurrent callers with the same key.
-func (in *inbound) do(key string, fn func() reply) reply {
-	in.mu.Lock()
-	if f, ok := in.flights[key]; ok {
-		f.waiting++
-		in.mu.Unlock()
-		<-f.done
-		return f.result
-	}
-	f := &flight{done: make(chan struct{})}
-	in.flights[key] = f
-	in.mu.Unlock()
-	defer func() {
-		if f.result.status == 0 { // fn panicked: the waiters get an error, the panic goes on
-			f.result = reply{status: http.StatusInternalServerError, media: mediaJSON,
-				body: errorBody("INTERNAL_SERVER_ERROR", "internal server error")}
-		}
-		in.mu.Lock()
-		delete(in.flights, key)
-		in.mu.Unlock()
-		close(f.done)
-	}()
-	f.result = fn()
-	return f.result
-}
-
-// waiters counts the callers sharing flights now in progress.
-func (in *inbound) waiters() int {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	n := 0
-	for _, f := range in.flights {
-		n += f.waiting
-	}
-	return n
-}
+type inbound = inflight.Group[reply]
 
 func newInbound(on bool) *inbound {
 	if !on {
 		return nil
 	}
-	return &inbound{flights: map[string]*flight{}}
+	return &inbound{}
 }
 
 // reply is a finished response, written as is to every client that shared it.
@@ -91,14 +44,14 @@ func (g *Gateway) respond(ctx context.Context, media string, req wireRequest) re
 	if !ok {
 		return g.run(ctx, media, req)
 	}
-	// The shared execution outlives a client that goes away; it keeps the request deadline.
-	shared := context.WithoutCancel(ctx)
-	if deadline, ok := ctx.Deadline(); ok {
-		var cancel context.CancelFunc
-		shared, cancel = context.WithDeadline(shared, deadline)
-		defer cancel()
+	// The shared execution outlives a client that goes away; a client that leaves stops waiting.
+	rep, err := g.inbound.Do(ctx, key, func(ctx context.Context) (reply, error) {
+		return g.run(ctx, media, req), nil
+	})
+	if err != nil { // the execution panicked, or this client went away
+		return reply{status: http.StatusInternalServerError, media: mediaJSON,
+			body: errorBody("INTERNAL_SERVER_ERROR", "internal server error")}
 	}
-	rep := g.inbound.do(key, func() reply { return g.run(shared, media, req) })
 	rep.pooled = false // every caller sharing it writes the body
 	return rep
 }

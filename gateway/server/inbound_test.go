@@ -95,7 +95,7 @@ func TestIdenticalQueriesShareOneExecution(t *testing.T) {
 	var responses []string
 	done := make(chan struct{})
 	go func() { responses = postAll(t, srv.URL+"/graphql", bodies, auths); close(done) }()
-	eventually(t, "nine callers to join the first", func() bool { return g.inbound.waiters() == n-1 })
+	eventually(t, "nine callers to join the first", func() bool { return g.inbound.Waiters() == n-1 })
 	close(subs.release)
 	<-done
 	if got := subs.calls.Load(); got != 1 {
