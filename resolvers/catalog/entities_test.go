@@ -92,7 +92,7 @@ func TestEntitiesRejectMalformedProductID(t *testing.T) {
 		{"__typename": "Product", "id": ids[0]},
 		{"__typename": "Product", "id": "42"},
 	}})
-	if codes := resp.codes(); !slices.Equal(codes, []string{"BAD_USER_INPUT"}) {
+	if codes := resp.Codes(); !slices.Equal(codes, []string{"BAD_USER_INPUT"}) {
 		t.Fatalf("codes = %v (%+v), want one BAD_USER_INPUT", codes, resp.Errors)
 	}
 	if strings.Contains(resp.Errors[0].Message, "SELECT") {
@@ -110,7 +110,7 @@ func TestMalformedRepresentationsAreBadUserInput(t *testing.T) {
 		{"__typename": "Warehouse", "id": "x"},
 	} {
 		resp := do(t, f.handler, entitiesQuery, map[string]any{"reps": []map[string]any{rep}})
-		if codes := resp.codes(); !slices.Equal(codes, []string{"BAD_USER_INPUT"}) {
+		if codes := resp.Codes(); !slices.Equal(codes, []string{"BAD_USER_INPUT"}) {
 			t.Errorf("%v: codes = %v (%+v), want BAD_USER_INPUT", rep, codes, resp.Errors)
 		}
 	}

@@ -1,14 +1,14 @@
 package catalogresolvers_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"sync"
 	"testing"
+
+	"github.com/shopgraph/shopgraph/resolvers/graphqltest"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -94,41 +94,11 @@ func (f *catalogFixture) column(t testing.TB, sql string, args ...any) []string 
 	return vals
 }
 
-type gqlError struct {
-	Message    string         `json:"message"`
-	Path       []any          `json:"path"`
-	Extensions map[string]any `json:"extensions"`
-}
-
-type response struct {
-	Data   json.RawMessage `json:"data"`
-	Errors []gqlError      `json:"errors"`
-}
-
-func (r response) codes() []string {
-	var codes []string
-	for _, e := range r.Errors {
-		code, _ := e.Extensions["code"].(string)
-		codes = append(codes, code)
-	}
-	return codes
-}
+type response = graphqltest.Response
 
 func do(t testing.TB, h http.Handler, query string, variables map[string]any) response {
 	t.Helper()
-	body, err := json.Marshal(map[string]any{"query": query, "variables": variables})
-	if err != nil {
-		t.Fatal(err)
-	}
-	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	var resp response
-	if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
-		t.Fatalf("status %d, body %s: %v", rec.Code, rec.Body.String(), err)
-	}
-	return resp
+	return graphqltest.Post(t, h, query, variables)
 }
 
 // data runs a query that must succeed and decodes its data into out.

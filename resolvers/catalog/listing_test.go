@@ -155,7 +155,7 @@ func TestCursorFromAnotherSortIsRefused(t *testing.T) {
 	var out listingPage
 	data(t, f.handler, listingQuery, map[string]any{"first": 2, "sort": "NEWEST"}, &out)
 	resp := do(t, f.handler, listingQuery, map[string]any{"first": 2, "sort": "TITLE", "after": *out.Products.PageInfo.EndCursor})
-	if codes := resp.codes(); !slices.Equal(codes, []string{"BAD_USER_INPUT"}) {
+	if codes := resp.Codes(); !slices.Equal(codes, []string{"BAD_USER_INPUT"}) {
 		t.Errorf("codes = %v, want BAD_USER_INPUT", codes)
 	}
 }

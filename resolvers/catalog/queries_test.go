@@ -185,7 +185,7 @@ func TestBadInputIsRefusedWithBadUserInput(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			resp := do(t, f.handler, tt.query, nil)
-			if codes := resp.codes(); !slices.Equal(codes, []string{"BAD_USER_INPUT"}) {
+			if codes := resp.Codes(); !slices.Equal(codes, []string{"BAD_USER_INPUT"}) {
 				t.Fatalf("codes = %v (%+v), want BAD_USER_INPUT", codes, resp.Errors)
 			}
 			if msg := resp.Errors[0].Message; strings.Contains(msg, "SELECT") || strings.Contains(msg, "goroutine") {
@@ -218,7 +218,7 @@ func TestDatabaseOutageIsAnInternalError(t *testing.T) {
 	f := newCatalog(t, 3)
 	f.pool.Close()
 	resp := do(t, f.handler, `{ products { edges { node { id } } } }`, nil)
-	if codes := resp.codes(); !slices.Equal(codes, []string{"INTERNAL_SERVER_ERROR"}) {
+	if codes := resp.Codes(); !slices.Equal(codes, []string{"INTERNAL_SERVER_ERROR"}) {
 		t.Fatalf("codes = %v, want INTERNAL_SERVER_ERROR", codes)
 	}
 	if msg := resp.Errors[0].Message; msg != "internal server error" {

@@ -1,14 +1,14 @@
 package inventoryresolvers_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/shopgraph/shopgraph/resolvers/graphqltest"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -57,41 +57,11 @@ func (s *subgraph) exec(t testing.TB, sql string, args ...any) {
 	}
 }
 
-type gqlError struct {
-	Message    string         `json:"message"`
-	Path       []any          `json:"path"`
-	Extensions map[string]any `json:"extensions"`
-}
-
-type response struct {
-	Data   json.RawMessage `json:"data"`
-	Errors []gqlError      `json:"errors"`
-}
-
-func (r response) codes() []string {
-	var codes []string
-	for _, e := range r.Errors {
-		code, _ := e.Extensions["code"].(string)
-		codes = append(codes, code)
-	}
-	return codes
-}
+type response = graphqltest.Response
 
 func do(t testing.TB, h http.Handler, query string, variables map[string]any) response {
 	t.Helper()
-	body, err := json.Marshal(map[string]any{"query": query, "variables": variables})
-	if err != nil {
-		t.Fatal(err)
-	}
-	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	var resp response
-	if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
-		t.Fatalf("status %d, body %q: %v", rec.Code, rec.Body.String(), err)
-	}
-	return resp
+	return graphqltest.Post(t, h, query, variables)
 }
 
 // decode unmarshals the data of a response that must have no errors.

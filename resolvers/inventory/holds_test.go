@@ -81,7 +81,7 @@ func TestHoldsQuery(t *testing.T) {
 		t.Errorf("holds of an unknown order = %+v, want none", data.Holds)
 	}
 	resp := do(t, h, holdsQuery, map[string]any{"orderId": "has space"})
-	if codes := resp.codes(); len(codes) != 1 || codes[0] != "BAD_USER_INPUT" {
+	if codes := resp.Codes(); len(codes) != 1 || codes[0] != "BAD_USER_INPUT" {
 		t.Errorf("malformed order id: %+v, want BAD_USER_INPUT", resp.Errors)
 	}
 }
@@ -95,7 +95,7 @@ func TestSetHotSkuWithoutFlashSale(t *testing.T) {
 		t.Errorf("payload = %+v, want one FLASH_SALE_DISABLED user error", p)
 	}
 	resp := do(t, s.handler, setHotMutation, map[string]any{"input": map[string]any{"sku": "", "hot": true}})
-	if codes := resp.codes(); len(codes) != 1 || codes[0] != "BAD_USER_INPUT" {
+	if codes := resp.Codes(); len(codes) != 1 || codes[0] != "BAD_USER_INPUT" {
 		t.Errorf("empty sku: %+v, want BAD_USER_INPUT", resp.Errors)
 	}
 }

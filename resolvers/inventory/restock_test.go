@@ -78,7 +78,7 @@ func TestRestockRefusals(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			resp := do(t, s.handler, restockMutation, tt.vars)
 			if tt.wantTopLevel != "" {
-				if !slices.Equal(resp.codes(), []string{tt.wantTopLevel}) {
+				if !slices.Equal(resp.Codes(), []string{tt.wantTopLevel}) {
 					t.Fatalf("errors = %+v, want one %s", resp.Errors, tt.wantTopLevel)
 				}
 				if msg := resp.Errors[0].Message; strings.Contains(msg, "inventory.") || strings.Contains(msg, "SQL") {
