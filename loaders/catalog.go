@@ -2,9 +2,7 @@ package loaders
 
 import (
 	"context"
-	"errors"
 	"sync"
-	"time"
 
 	"github.com/graph-gophers/dataloader/v7"
 
@@ -27,11 +25,11 @@ type CatalogReader interface {
 
 // Catalog batches the catalog reads of one request. Lookups by id give nil for an unknown id.
 type Catalog struct {
-	Product         *CatalogLoader[string, *catalog.Product]
-	Variant         *CatalogLoader[string, *catalog.Variant]
-	ProductVariants *CatalogLoader[string, []catalog.Variant] // by product id
-	Brand           *CatalogLoader[string, *catalog.Brand]
-	Reviews         *CatalogLoader[catalog.ReviewPageRequest, catalog.ReviewPage]
+	Product         *Loader[string, *catalog.Product]
+	Variant         *Loader[string, *catalog.Variant]
+	ProductVariants *Loader[string, []catalog.Variant] // by product id
+	Brand           *Loader[string, *catalog.Brand]
+	Reviews         *Loader[catalog.ReviewPageRequest, catalog.ReviewPage]
 
 	reader CatalogReader
 	tree   struct {
@@ -55,24 +53,15 @@ func (c *Catalog) CategoryTree(ctx context.Context) (*catalog.CategoryTree, erro
 	return c.tree.loaded, nil
 }
 
-const (
-	// catalogWait is how long a batch of single Loads stays open: long enough for the
-	// resolvers of sibling objects, which gqlgen starts together, to join it. Batch resolvers
-	// use LoadAll, which does not wait.
-	catalogWait = 2 * time.Millisecond
-	// catalogBatchCap bounds the keys of one query.
-	catalogBatchCap = 1000
-)
-
 // NewCatalog returns fresh loaders for one request.
 func NewCatalog(r CatalogReader) *Catalog {
 	return &Catalog{
-		Product: newCatalogLoader(catalogByKey(r.ProductsByID, func(p *catalog.Product) string { return p.ID })),
-		Variant: newCatalogLoader(catalogByKey(r.VariantsBySKU, func(v *catalog.Variant) string { return v.SKU })),
-		ProductVariants: newCatalogLoader(catalogGrouped(r.VariantsByProductID,
+		Product: newLoader(catalogByKey(r.ProductsByID, func(p *catalog.Product) string { return p.ID })),
+		Variant: newLoader(catalogByKey(r.VariantsBySKU, func(v *catalog.Variant) string { return v.SKU })),
+		ProductVariants: newLoader(catalogGrouped(r.VariantsByProductID,
 			func(v *catalog.Variant) string { return v.ProductID })),
-		Brand: newCatalogLoader(catalogByKey(r.BrandsByID, func(b *catalog.Brand) string { return b.ID })),
-		Reviews: newCatalogLoader(func(ctx context.Context, reqs []catalog.ReviewPageRequest) []*dataloader.Result[catalog.ReviewPage] {
+		Brand: newLoader(catalogByKey(r.BrandsByID, func(b *catalog.Brand) string { return b.ID })),
+		Reviews: newLoader(func(ctx context.Context, reqs []catalog.ReviewPageRequest) []*dataloader.Result[catalog.ReviewPage] {
 			pages, err := r.ReviewPages(ctx, reqs)
 			results := make([]*dataloader.Result[catalog.ReviewPage], len(reqs))
 			for i := range reqs {
@@ -86,93 +75,6 @@ func NewCatalog(r CatalogReader) *Catalog {
 		}),
 		reader: r,
 	}
-}
-
-// CatalogLoader is a dataloader that can also load a known set of keys at once.
-type CatalogLoader[K comparable, V any] struct {
-	*dataloader.Loader[K, V]
-	cache *dataloader.InMemoryCache[K, V]
-	batch dataloader.BatchFunc[K, V]
-	mu    sync.Mutex // makes LoadAll's look-up and claim of missing keys one step
-}
-
-func newCatalogLoader[K comparable, V any](batch dataloader.BatchFunc[K, V]) *CatalogLoader[K, V] {
-	cache := dataloader.NewCache[K, V]()
-	return &CatalogLoader[K, V]{
-		Loader: dataloader.NewBatchedLoader(batch,
-			dataloader.WithCache[K, V](cache),
-			dataloader.WithWait[K, V](catalogWait),
-			dataloader.WithBatchCapacity[K, V](catalogBatchCap)),
-		cache: cache,
-		batch: batch,
-	}
-}
-
-// LoadAll returns the values of keys, in order, fetching the ones not loaded or being loaded
-// yet together and at once (one query per catalogBatchCap keys) instead of after the batch
-// window. A batch resolver, which holds every key of a selection, so gets exactly one query
-// however goroutines are scheduled; a concurrent LoadAll or Load of the same keys waits for
-// that query instead of sending its own.
-func (l *CatalogLoader[K, V]) LoadAll(ctx context.Context, keys []K) ([]V, error) {
-	thunks := make([]dataloader.Thunk[V], len(keys))
-	var missing []K
-	fetched := &fetch[K, V]{done: make(chan struct{}), values: map[K]V{}, errs: map[K]error{}}
-	l.mu.Lock()
-	for i, k := range keys {
-		if thunk, ok := l.cache.Get(ctx, k); ok {
-			thunks[i] = thunk
-			continue
-		}
-		missing = append(missing, k)
-		thunks[i] = fetched.thunk(k)
-		l.cache.Set(ctx, k, thunks[i])
-	}
-	l.mu.Unlock()
-	if len(missing) > 0 {
-		fetched.run(ctx, l.batch, missing)
-	}
-	out := make([]V, len(keys))
-	for i, thunk := range thunks {
-		v, err := thunk()
-		if err != nil {
-			return nil, err
-		}
-		out[i] = v
-	}
-	return out, nil
-}
-
-// fetch is one LoadAll query whose results other callers may be waiting for.
-type fetch[K comparable, V any] struct {
-	done   chan struct{}
-	values map[K]V
-	errs   map[K]error
-	broken bool // the batch function panicked: waiters get an error, not zero values
-}
-
-var errCatalogFetchBroken = errors.New("catalog loader: fetch did not complete")
-
-func (f *fetch[K, V]) thunk(k K) dataloader.Thunk[V] {
-	return func() (V, error) {
-		<-f.done
-		if f.broken {
-			var zero V
-			return zero, errCatalogFetchBroken
-		}
-		return f.values[k], f.errs[k]
-	}
-}
-
-func (f *fetch[K, V]) run(ctx context.Context, batch dataloader.BatchFunc[K, V], keys []K) {
-	f.broken = true
-	defer close(f.done)
-	for start := 0; start < len(keys); start += catalogBatchCap {
-		chunk := keys[start:min(start+catalogBatchCap, len(keys))]
-		for i, res := range batch(ctx, chunk) {
-			f.values[chunk[i]], f.errs[chunk[i]] = res.Data, res.Error
-		}
-	}
-	f.broken = false
 }
 
 // catalogByKey answers each key with the row whose key it is, or nil.

@@ -34,7 +34,7 @@ func TestLoadAllFetchesMissingKeysOnceAndInOrder(t *testing.T) {
 	var calls atomic.Int32
 	var sizes []int
 	var mu sync.Mutex
-	l := newCatalogLoader(countingBatch(&calls, &sizes, &mu))
+	l := newLoader(countingBatch(&calls, &sizes, &mu))
 	ctx := context.Background()
 
 	l.Prime(ctx, "primed", 42)
@@ -61,7 +61,7 @@ func TestLoadAllSharesAFetchBetweenConcurrentCallers(t *testing.T) {
 	var calls atomic.Int32
 	var sizes []int
 	var mu sync.Mutex
-	l := newCatalogLoader(countingBatch(&calls, &sizes, &mu))
+	l := newLoader(countingBatch(&calls, &sizes, &mu))
 	keys := []string{"p1", "p2", "p3", "p4"}
 	var wg sync.WaitGroup
 	for range 8 {
@@ -81,7 +81,7 @@ func TestLoadAllReportsAFailedKey(t *testing.T) {
 	var calls atomic.Int32
 	var sizes []int
 	var mu sync.Mutex
-	l := newCatalogLoader(countingBatch(&calls, &sizes, &mu))
+	l := newLoader(countingBatch(&calls, &sizes, &mu))
 	if _, err := l.LoadAll(context.Background(), []string{"ok", "fail"}); err == nil {
 		t.Error("no error for a key whose fetch failed")
 	}
@@ -91,15 +91,15 @@ func TestLoadAllSplitsAtTheBatchCap(t *testing.T) {
 	var calls atomic.Int32
 	var sizes []int
 	var mu sync.Mutex
-	l := newCatalogLoader(countingBatch(&calls, &sizes, &mu))
-	keys := make([]string, catalogBatchCap+5)
+	l := newLoader(countingBatch(&calls, &sizes, &mu))
+	keys := make([]string, batchCap+5)
 	for i := range keys {
 		keys[i] = string(rune('a'+i%26)) + string(rune(i))
 	}
 	if _, err := l.LoadAll(context.Background(), keys); err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(sizes, []int{catalogBatchCap, 5}) {
-		t.Errorf("fetch sizes = %v, want %d then 5", sizes, catalogBatchCap)
+	if !slices.Equal(sizes, []int{batchCap, 5}) {
+		t.Errorf("fetch sizes = %v, want %d then 5", sizes, batchCap)
 	}
 }

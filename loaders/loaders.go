@@ -12,8 +12,9 @@ import (
 )
 
 const (
-	// batchWait is how long a batch stays open: long enough for the resolvers of one
-	// _entities call, which gqlgen starts together, to join it.
+	// batchWait is how long a batch of single Loads stays open: long enough for the
+	// resolvers of sibling objects, which gqlgen starts together, to join it. Batch
+	// resolvers use LoadAll, which does not wait.
 	batchWait = 2 * time.Millisecond
 	// batchCap bounds the keys of one query.
 	batchCap = 1000
@@ -21,7 +22,7 @@ const (
 
 // mapLoader is a loader whose batch is one fetch of all its keys, answered as a map; pick
 // turns a key's entry (present or not) into the loader's value.
-func mapLoader[V, R any](fetch func(context.Context, []string) (map[string]V, error), pick func(V, bool) R) *dataloader.Loader[string, R] {
+func mapLoader[V, R any](fetch func(context.Context, []string) (map[string]V, error), pick func(V, bool) R) *Loader[string, R] {
 	batch := func(ctx context.Context, keys []string) []*dataloader.Result[R] {
 		found, err := fetch(ctx, keys)
 		results := make([]*dataloader.Result[R], len(keys))
@@ -35,9 +36,7 @@ func mapLoader[V, R any](fetch func(context.Context, []string) (map[string]V, er
 		}
 		return results
 	}
-	return dataloader.NewBatchedLoader(batch,
-		dataloader.WithWait[string, R](batchWait),
-		dataloader.WithBatchCapacity[string, R](batchCap))
+	return newLoader(batch)
 }
 
 // pointerOrNil picks a found entry's address, or nil for a key with no entry.

@@ -3,8 +3,6 @@ package loaders
 import (
 	"context"
 
-	"github.com/graph-gophers/dataloader/v7"
-
 	"github.com/shopgraph/shopgraph/subgraphs/orders"
 )
 
@@ -19,8 +17,8 @@ type OrdersReader interface {
 // Orders batches the order lookups of one request, for the customer it acts for: every
 // Order entity of an _entities call shares one query, every statusHistory another.
 type Orders struct {
-	OrderByID *dataloader.Loader[string, *orders.Order] // nil when not the customer's order
-	History   *dataloader.Loader[string, []orders.StatusChange]
+	OrderByID *Loader[string, *orders.Order] // nil when not the customer's order
+	History   *Loader[string, []orders.StatusChange]
 }
 
 // NewOrders returns fresh loaders for one request of customerID ("" for a guest, who sees no

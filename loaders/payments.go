@@ -3,8 +3,6 @@ package loaders
 import (
 	"context"
 
-	"github.com/graph-gophers/dataloader/v7"
-
 	"github.com/shopgraph/shopgraph/subgraphs/payments"
 )
 
@@ -19,8 +17,8 @@ type PaymentsReader interface {
 // Payments batches the payment lookups of one request: every Order.payment of an _entities
 // call shares one query, and every Payment.events another.
 type Payments struct {
-	IntentByOrder *dataloader.Loader[string, *payments.Intent]       // nil when the order has no payment
-	Ledger        *dataloader.Loader[string, []payments.LedgerEntry] // by intent id
+	IntentByOrder *Loader[string, *payments.Intent]       // nil when the order has no payment
+	Ledger        *Loader[string, []payments.LedgerEntry] // by intent id
 }
 
 // NewPayments returns fresh loaders for one request.

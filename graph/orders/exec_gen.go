@@ -57,7 +57,7 @@ type ComplexityRoot struct {
 	}
 
 	Entity struct {
-		FindOrderByID func(childComplexity int, id string) int
+		FindManyOrderByIDs func(childComplexity int, reps []*OrderByIDsInput) int
 	}
 
 	Money struct {
@@ -153,13 +153,13 @@ type ComplexityRoot struct {
 // region    ************************** generated!.gotpl **************************
 
 type EntityResolver interface {
-	FindOrderByID(ctx context.Context, id string) (*Order, error)
+	FindManyOrderByIDs(ctx context.Context, reps []*OrderByIDsInput) ([]*Order, error)
 }
 type MutationResolver interface {
 	Checkout(ctx context.Context, input CheckoutInput) (*CheckoutPayload, error)
 }
 type OrderResolver interface {
-	StatusHistory(ctx context.Context, obj *Order) ([]OrderStatusChange, error)
+	StatusHistory(ctx context.Context, objs []*Order) ([][]OrderStatusChange, error)
 }
 type QueryResolver interface {
 	Order(ctx context.Context, id string) (*Order, error)
@@ -252,17 +252,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CheckoutPayload.UserErrors(childComplexity), true
 
-	case "Entity.findOrderByID":
-		if e.ComplexityRoot.Entity.FindOrderByID == nil {
+	case "Entity.findManyOrderByIDs":
+		if e.ComplexityRoot.Entity.FindManyOrderByIDs == nil {
 			break
 		}
 
-		args, err := ec.field_Entity_findOrderByID_args(ctx, rawArgs)
+		args, err := ec.field_Entity_findManyOrderByIDs_args(ctx, rawArgs)
 		if err != nil {
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Entity.FindOrderByID(childComplexity, args["id"].(string)), true
+		return e.ComplexityRoot.Entity.FindManyOrderByIDs(childComplexity, args["reps"].([]*OrderByIDsInput)), true
 
 	case "Money.amount":
 		if e.ComplexityRoot.Money.Amount == nil {
@@ -579,6 +579,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AddressInput", ec.unmarshalInputAddressInput),
 			graphql.NewInputUnmarshaler("CheckoutInput", ec.unmarshalInputCheckoutInput),
+			graphql.NewInputUnmarshaler("OrderByIDsInput", ec.unmarshalInputOrderByIDsInput),
 			graphql.NewInputUnmarshaler("PaymentMethodInput", ec.unmarshalInputPaymentMethodInput),
 		)
 	}
@@ -661,6 +662,9 @@ var sources = []*ast.Source{
     url: "https://specs.apollo.dev/federation/v2.7"
     import: ["@key", "@shareable"]
   )
+
+"gqlgen: resolve all representations of the type in one call. Composition ignores it."
+directive @entityResolver(multi: Boolean) on OBJECT
 
 "An RFC 3339 timestamp."
 scalar DateTime
@@ -757,7 +761,7 @@ type PriceChange {
 }
 
 "An order of the store. Payments adds ` + "`" + `payment` + "`" + `."
-type Order @key(fields: "id") {
+type Order @key(fields: "id") @entityResolver(multi: true) {
   id: ID!
   status: OrderStatus!
   "Every status the order went through, oldest first."
@@ -906,9 +910,13 @@ type UserError @shareable {
 # a union of all types that use the @key directive
 union _Entity = Order | Variant
 
+input OrderByIDsInput {
+	ID: ID!
+}
+
 # fake type to build resolver interfaces for users to implement
 type Entity {
-	findOrderByID(id: ID!,): Order!
+	findManyOrderByIDs(reps: [OrderByIDsInput]!): [Order]
 }
 
 type _Service {
@@ -1229,17 +1237,17 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
-func (ec *executionContext) field_Entity_findOrderByID_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+func (ec *executionContext) field_Entity_findManyOrderByIDs_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
-		func(ctx context.Context, v any) (string, error) {
-			return ec.unmarshalNID2string(ctx, v)
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "reps",
+		func(ctx context.Context, v any) ([]*OrderByIDsInput, error) {
+			return ec.unmarshalNOrderByIDsInput2ᚕᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋordersᚐOrderByIDsInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["id"] = arg0
+	args["reps"] = arg0
 	return args, nil
 }
 
@@ -1684,27 +1692,27 @@ func (ec *executionContext) fieldContext_CheckoutPayload_priceChanges(_ context.
 	return fc, nil
 }
 
-func (ec *executionContext) _Entity_findOrderByID(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func (ec *executionContext) _Entity_findManyOrderByIDs(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Entity_findOrderByID(ctx, field)
+			return ec.fieldContext_Entity_findManyOrderByIDs(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Entity().FindOrderByID(ctx, fc.Args["id"].(string))
+			return ec.Resolvers.Entity().FindManyOrderByIDs(ctx, fc.Args["reps"].([]*OrderByIDsInput))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *Order) graphql.Marshaler {
-			return ec.marshalNOrder2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋordersᚐOrder(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*Order) graphql.Marshaler {
+			return ec.marshalOOrder2ᚕᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋordersᚐOrder(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
-func (ec *executionContext) fieldContext_Entity_findOrderByID(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Entity_findManyOrderByIDs(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Entity",
 		Field:      field,
@@ -1721,7 +1729,7 @@ func (ec *executionContext) fieldContext_Entity_findOrderByID(ctx context.Contex
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Entity_findOrderByID_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.field_Entity_findManyOrderByIDs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -1873,7 +1881,7 @@ func (ec *executionContext) _Order_statusHistory(ctx context.Context, field grap
 			return ec.fieldContext_Order_statusHistory(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Order().StatusHistory(ctx, obj)
+			return ec.resolveBatch_Order_statusHistory(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []OrderStatusChange) graphql.Marshaler {
@@ -1894,6 +1902,29 @@ func (ec *executionContext) fieldContext_Order_statusHistory(_ context.Context, 
 		},
 	}
 	return fc, nil
+}
+func (ec *executionContext) resolveBatch_Order_statusHistory(ctx context.Context, field graphql.CollectedField, obj *Order) (any, error) {
+	resolver := ec.Resolvers.Order()
+	if batch, ok := graphql.BatchParentsFor[*Order](ctx, "Order"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.StatusHistory(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[[]OrderStatusChange](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Order.statusHistory",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.StatusHistory(ctx, []*Order{obj})
+	return graphql.ResolveBatchSingleResult[[]OrderStatusChange](
+		ctx,
+		results,
+		err,
+		"Order.statusHistory",
+	)
 }
 
 func (ec *executionContext) _Order_lines(ctx context.Context, field graphql.CollectedField, obj *Order) (ret graphql.Marshaler) {
@@ -4289,6 +4320,48 @@ func UnmarshalCheckoutInput(ctx context.Context, raw any) (CheckoutInput, error)
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputOrderByIDsInput(ctx context.Context, obj any) (OrderByIDsInput, error) {
+	var it OrderByIDsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"ID"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "ID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ID"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOrderByIDsInput unmarshals raw into the OrderByIDsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOrderByIDsInput(ctx context.Context, raw any) (OrderByIDsInput, error) {
+	var out OrderByIDsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OrderByIDsInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputPaymentMethodInput(ctx context.Context, obj any) (PaymentMethodInput, error) {
 	var it PaymentMethodInput
 	if obj == nil {
@@ -4503,11 +4576,11 @@ func (ec *executionContext) _Entity(ctx context.Context, sel ast.SelectionSet) g
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Entity")
-		case "findOrderByID":
+		case "findManyOrderByIDs":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
-					return ec._Entity_findOrderByID(ctx, field)
+					return ec._Entity_findManyOrderByIDs(ctx, field)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -5678,6 +5751,20 @@ func (ec *executionContext) marshalNOrder2ᚖgithubᚗcomᚋshopgraphᚋshopgrap
 	return ec._Order(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNOrderByIDsInput2ᚕᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋordersᚐOrderByIDsInput(ctx context.Context, v any) ([]*OrderByIDsInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*OrderByIDsInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalOOrderByIDsInput2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋordersᚐOrderByIDsInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) marshalNOrderConnection2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋordersᚐOrderConnection(ctx context.Context, sel ast.SelectionSet, v *OrderConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "OrderConnection!")
@@ -5899,6 +5986,23 @@ func (ec *executionContext) marshalN_Any2ᚕmapᚄ(ctx context.Context, sel ast.
 }
 
 func (ec *executionContext) marshalN_Entity2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋpluginᚋfederationᚋfedruntimeᚐEntity(ctx context.Context, sel ast.SelectionSet, v []fedruntime.Entity) graphql.Marshaler {
+	{
+		var batchItemsOrder []*Order
+		batchIdxMapOrder := map[int]int{}
+		for i, item := range v {
+			switch concrete := item.(type) {
+			case Order:
+				batchIdxMapOrder[i] = len(batchItemsOrder)
+				batchItemsOrder = append(batchItemsOrder, &concrete)
+			case *Order:
+				batchIdxMapOrder[i] = len(batchItemsOrder)
+				batchItemsOrder = append(batchItemsOrder, concrete)
+			}
+		}
+		if len(batchItemsOrder) > 0 {
+			ctx = graphql.WithBatchParents(ctx, "Order", batchItemsOrder, batchIdxMapOrder)
+		}
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -6253,11 +6357,33 @@ func (ec *executionContext) marshalOMoney2ᚖgithubᚗcomᚋshopgraphᚋshopgrap
 	return ec._Money(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOOrder2ᚕᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋordersᚐOrder(ctx context.Context, sel ast.SelectionSet, v []*Order) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithBatchParents(ctx, "Order", v, nil)
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOOrder2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋordersᚐOrder(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
 func (ec *executionContext) marshalOOrder2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋordersᚐOrder(ctx context.Context, sel ast.SelectionSet, v *Order) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Order(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOOrderByIDsInput2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋordersᚐOrderByIDsInput(ctx context.Context, v any) (*OrderByIDsInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputOrderByIDsInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {

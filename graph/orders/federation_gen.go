@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/plugin/federation/fedruntime"
 )
 
@@ -134,6 +135,8 @@ func (ec *executionContext) resolveEntityGroup(
 
 func isMulti(typeName string) bool {
 	switch typeName {
+	case "Order":
+		return true
 	default:
 		return false
 	}
@@ -153,25 +156,6 @@ func (ec *executionContext) resolveEntity(
 	}()
 
 	switch typeName {
-	case "Order":
-		resolverName, err := entityResolverNameForOrder(ctx, rep)
-		if err != nil {
-			return nil, fmt.Errorf(`finding resolver for Entity "Order": %w`, err)
-		}
-		switch resolverName {
-
-		case "findOrderByID":
-			id0, err := ec.unmarshalNID2string(ctx, rep["id"])
-			if err != nil {
-				return nil, fmt.Errorf(`unmarshalling param 0 for findOrderByID(): %w`, err)
-			}
-			entity, err := ec.Resolvers.Entity().FindOrderByID(ctx, id0)
-			if err != nil {
-				return nil, fmt.Errorf(`resolving Entity "Order": %w`, err)
-			}
-
-			return entity, nil
-		}
 
 	}
 	return nil, fmt.Errorf("%w: %s", ErrUnknownType, typeName)
@@ -192,6 +176,46 @@ func (ec *executionContext) resolveManyEntities(
 	}()
 
 	switch typeName {
+
+	case "Order":
+		resolverName, err := entityResolverNameForOrder(ctx, reps[0].entity)
+		if err != nil {
+			return fmt.Errorf(`finding resolver for Entity "Order": %w`, err)
+		}
+		switch resolverName {
+
+		case "findManyOrderByIDs":
+			typedReps := make([]*OrderByIDsInput, len(reps))
+
+			for i, rep := range reps {
+				id0, err := ec.unmarshalNID2string(ctx, rep.entity["id"])
+				if err != nil {
+					return errors.New(fmt.Sprintf("Field %s undefined in schema.", "id"))
+				}
+
+				typedReps[i] = &OrderByIDsInput{
+					ID: id0,
+				}
+			}
+
+			entities, err := ec.Resolvers.Entity().FindManyOrderByIDs(ctx, typedReps)
+			entityErrs, err := fedruntime.SplitEntityBatchErrors(err)
+			if err != nil {
+				return err
+			}
+
+			for i, entity := range entities {
+				if i < len(entityErrs) && entityErrs[i] != nil {
+					ec.Error(graphql.WithPathContext(ctx, graphql.NewPathWithIndex(reps[i].index)), entityErrs[i])
+					continue
+				}
+				list[reps[i].index] = entity
+			}
+			return nil
+
+		default:
+			return fmt.Errorf("unknown resolver: %s", resolverName)
+		}
 
 	default:
 		return errors.New("unknown type: " + typeName)
@@ -227,7 +251,7 @@ func entityResolverNameForOrder(ctx context.Context, rep EntityRepresentation) (
 				fmt.Errorf("%w due to all null value KeyFields for Order", ErrTypeNotFound))
 			break
 		}
-		return "findOrderByID", nil
+		return "findManyOrderByIDs", nil
 	}
 	return "", fmt.Errorf("%w for Order due to %v", ErrTypeNotFound,
 		errors.Join(entityResolverErrs...).Error())

@@ -79,6 +79,10 @@ type Order struct {
 
 func (Order) IsEntity() {}
 
+type OrderByIDsInput struct {
+	ID string `json:"ID"`
+}
+
 type OrderConnection struct {
 	Edges    []OrderEdge `json:"edges"`
 	PageInfo *PageInfo   `json:"pageInfo"`

@@ -10,7 +10,7 @@ import (
 // with one object when it cannot group siblings (a product under a connection edge, say):
 // that object's key then waits in the loader's batch window for its siblings' keys. Given
 // the whole group, it loads at once; see loadKeys.
-func loadEach[O, V any](ctx context.Context, loader *loaders.CatalogLoader[string, V], objs []*O, key func(*O) string) ([]V, error) {
+func loadEach[O, V any](ctx context.Context, loader *loaders.Loader[string, V], objs []*O, key func(*O) string) ([]V, error) {
 	if len(objs) == 1 && objs[0] != nil {
 		k := key(objs[0])
 		if k == "" {
@@ -33,7 +33,7 @@ func loadEach[O, V any](ctx context.Context, loader *loaders.CatalogLoader[strin
 
 // loadKeys loads every key with one query at most and returns the values in key order. An
 // empty key (a product without a brand) gets the zero value.
-func loadKeys[V any](ctx context.Context, loader *loaders.CatalogLoader[string, V], keys []string) ([]V, error) {
+func loadKeys[V any](ctx context.Context, loader *loaders.Loader[string, V], keys []string) ([]V, error) {
 	present := make([]string, 0, len(keys))
 	at := make([]int, 0, len(keys))
 	for i, k := range keys {

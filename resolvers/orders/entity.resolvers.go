@@ -8,24 +8,49 @@ package ordersresolvers
 import (
 	"context"
 
+	"github.com/99designs/gqlgen/graphql"
 	ordersql "github.com/shopgraph/shopgraph/graph/orders"
 	"github.com/shopgraph/shopgraph/subgraphs/orders"
 )
 
-// FindOrderByID is the resolver for the findOrderByID field.
-func (r *entityResolver) FindOrderByID(ctx context.Context, id string) (*ordersql.Order, error) {
-	// Only the signed-in customer's orders resolve; any other id is NOT_FOUND.
-	if err := orders.ValidateID("id", id); err != nil {
-		return nil, err
+// FindManyOrderByIDs is the resolver for the findManyOrderByIDs field.
+func (r *entityResolver) FindManyOrderByIDs(ctx context.Context, reps []*ordersql.OrderByIDsInput) ([]*ordersql.Order, error) {
+	// Only the signed-in customer's orders resolve; any other id, or a malformed one, fails its
+	// own entity while the others still resolve, in one query.
+	ids := make([]string, 0, len(reps))
+	for _, rep := range reps {
+		if orders.ValidateID("id", rep.ID) == nil {
+			ids = append(ids, rep.ID)
+		}
 	}
-	o, err := r.loaders(ctx).OrderByID.Load(ctx, id)()
+	found, err := r.loaders(ctx).OrderByID.LoadAll(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
-	if o == nil {
-		return nil, orders.NotFound("order", id)
+	byID := make(map[string]*orders.Order, len(ids))
+	for i, id := range ids {
+		byID[id] = found[i]
 	}
-	return orderModel(*o), nil
+	out := make([]*ordersql.Order, len(reps))
+	var errs graphql.BatchErrorList
+	for i, rep := range reps {
+		err := orders.ValidateID("id", rep.ID)
+		if err == nil {
+			if o := byID[rep.ID]; o != nil {
+				out[i] = orderModel(*o)
+				continue
+			}
+			err = orders.NotFound("order", rep.ID)
+		}
+		if errs == nil {
+			errs = make(graphql.BatchErrorList, len(reps))
+		}
+		errs[i] = err
+	}
+	if errs != nil {
+		return out, errs
+	}
+	return out, nil
 }
 
 // Entity returns ordersql.EntityResolver implementation.

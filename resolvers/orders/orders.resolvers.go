@@ -46,13 +46,23 @@ func (r *mutationResolver) Checkout(ctx context.Context, input ordersql.Checkout
 	return p, nil
 }
 
-// StatusHistory is the resolver for the statusHistory field.
-func (r *orderResolver) StatusHistory(ctx context.Context, obj *ordersql.Order) ([]ordersql.OrderStatusChange, error) {
-	h, err := r.loaders(ctx).History.Load(ctx, obj.ID)()
+// StatusHistory is the batch resolver for the statusHistory field.
+func (r *orderResolver) StatusHistory(ctx context.Context, objs []*ordersql.Order) ([][]ordersql.OrderStatusChange, error) {
+	ids := make([]string, len(objs))
+	for i, o := range objs {
+		if o != nil { // a failed entity among _entities results
+			ids[i] = o.ID
+		}
+	}
+	histories, err := r.loaders(ctx).History.LoadAll(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
-	return historyModel(h), nil
+	out := make([][]ordersql.OrderStatusChange, len(objs))
+	for i, h := range histories {
+		out[i] = historyModel(h)
+	}
+	return out, nil
 }
 
 // Order is the resolver for the order field.

@@ -218,6 +218,19 @@ func TestOrderEntitiesAreBatched(t *testing.T) {
 	if got := f.queries.reset(); got[`"order"`] != 1 || got["order_status"] != 1 {
 		t.Errorf("queries = %v, want one for orders and one for histories", got)
 	}
+
+	// An unknown or malformed id fails its own entity; the others still resolve.
+	mixed := []map[string]any{reps[0], {"__typename": "Order", "id": ulid.Make().String()}, {"__typename": "Order", "id": "nope"}}
+	r = f.post(t, alice, nil, `query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { id statusHistory { status } } } }`, map[string]any{"r": mixed})
+	var m struct {
+		Entities []*struct{ ID string } `json:"_entities"`
+	}
+	if err := json.Unmarshal(r.Data, &m); err != nil || len(m.Entities) != 3 || m.Entities[0] == nil || m.Entities[0].ID != reps[0]["id"] || m.Entities[1] != nil || m.Entities[2] != nil {
+		t.Fatalf("mixed entities = %s", r.Data)
+	}
+	if len(r.Errors) != 2 || r.Errors[0].Extensions["code"] == nil || r.Errors[1].Extensions["code"] == nil {
+		t.Errorf("mixed entity errors = %+v, want one per failed entity, each with a code", r.Errors)
+	}
 }
 
 // With the database gone, requests fail with a masked internal error, never a crash or SQL.
