@@ -3,21 +3,26 @@ package main
 import (
 	"flag"
 	"os"
+	"strconv"
 	"time"
 
+	"github.com/shopgraph/shopgraph/cmd/shopgraph/settings"
 	"github.com/shopgraph/shopgraph/gateway/server"
 )
 
 // Local defaults match scripts/deps.sh, so `shopgraph serve` works after `make deps`.
-const (
-	defaultDatabaseURL = "postgres://postgres@127.0.0.1:54329/shopgraph?sslmode=disable"
-	defaultRedisURL    = "redis://127.0.0.1:63790/0"
-	defaultListenAddr  = "127.0.0.1:4000"
+var (
+	defaultDatabaseURL = settings.Defaults().DatabaseURL
+	defaultRedisURL    = settings.Defaults().RedisURL
+	defaultListenAddr  = settings.Defaults().Listen
 )
 
-// config is what the commands share; every field is a flag whose default comes from the
-// environment, then from the local defaults.
+// config is what the commands share. Its values come from, lowest first: the defaults, the
+// YAML file of --config (env SHOPGRAPH_CONFIG), the environment, then flags given on the
+// command line (see cmd/shopgraph/settings and shopgraph.example.yaml).
 type config struct {
+	configPath  string
+	file        settings.File // the loaded file, for the sections no flag covers
 	databaseURL string
 	redisURL    string
 	listenAddr  string
@@ -29,23 +34,70 @@ type config struct {
 }
 
 func (c *config) register(fs *flag.FlagSet, listen bool) {
-	fs.StringVar(&c.databaseURL, "database-url", envOr("DATABASE_URL", defaultDatabaseURL), "Postgres URL (env DATABASE_URL)")
-	fs.StringVar(&c.redisURL, "redis-url", envOr("REDIS_URL", defaultRedisURL), "Redis URL (env REDIS_URL)")
+	d := settings.Defaults()
+	fs.StringVar(&c.configPath, "config", os.Getenv("SHOPGRAPH_CONFIG"), "YAML configuration file (env SHOPGRAPH_CONFIG; see shopgraph.example.yaml)")
+	fs.StringVar(&c.databaseURL, "database-url", d.DatabaseURL, "Postgres URL (env DATABASE_URL)")
+	fs.StringVar(&c.redisURL, "redis-url", d.RedisURL, "Redis URL (env REDIS_URL)")
 	if listen {
-		fs.StringVar(&c.listenAddr, "listen", envOr("LISTEN_ADDR", defaultListenAddr), "HTTP listen address (env LISTEN_ADDR)")
+		fs.StringVar(&c.listenAddr, "listen", d.Listen, "HTTP listen address (env LISTEN_ADDR)")
 		registerGateway(fs, &c.gateway)
-		fs.StringVar(&c.searchDir, "search-index", envOr("SEARCH_INDEX_DIR", ".data/search"), "where the embedded search index lives (env SEARCH_INDEX_DIR)")
-		fs.StringVar(&c.natsStoreDir, "nats-store", envOr("NATS_STORE_DIR", ".data/nats"), "where the embedded event bus keeps its streams (env NATS_STORE_DIR)")
+		fs.StringVar(&c.searchDir, "search-index", d.Data.SearchIndex, "where the embedded search index lives (env SEARCH_INDEX_DIR)")
+		fs.StringVar(&c.natsStoreDir, "nats-store", d.Data.NATSStore, "where the embedded event bus keeps its streams (env NATS_STORE_DIR)")
 	}
 }
 
 // registerGateway adds the gateway's tuning flags, shared by serve and gateway.
 func registerGateway(fs *flag.FlagSet, g *server.Config) {
-	fs.BoolVar(&g.DisableDedupe, "no-dedupe", false, "send every subgraph fetch, even when an identical one is in flight")
-	fs.DurationVar(&g.SubgraphTimeout, "subgraph-timeout", 30*time.Second, "deadline of one subgraph request")
-	fs.IntVar(&g.Limits.MaxDepth, "max-depth", 15, "deepest selection an operation may have")
-	fs.IntVar(&g.Limits.MaxAliases, "max-aliases", 30, "most aliases an operation may use")
-	fs.IntVar(&g.PlanCacheSize, "plan-cache", 1000, "query plans kept in memory")
+	d := settings.Defaults().Gateway
+	fs.BoolVar(&g.DisableDedupe, "no-dedupe", !d.Dedupe, "send every subgraph fetch, even when an identical one is in flight")
+	fs.DurationVar(&g.SubgraphTimeout, "subgraph-timeout", time.Duration(d.SubgraphTimeout), "deadline of one subgraph request")
+	fs.DurationVar(&g.RequestTimeout, "request-timeout", time.Duration(d.RequestTimeout), "deadline of one whole client request")
+	fs.IntVar(&g.Limits.MaxDepth, "max-depth", d.MaxDepth, "deepest selection an operation may have")
+	fs.IntVar(&g.Limits.MaxAliases, "max-aliases", d.MaxAliases, "most aliases an operation may use")
+	fs.IntVar(&g.PlanCacheSize, "plan-cache", d.PlanCache, "query plans kept in memory")
+}
+
+// parse reads the command line, then fills every flag not given on it from the configuration
+// (file and environment), so a flag given explicitly always wins.
+func (c *config) parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	f, err := settings.Load(c.configPath)
+	if err != nil {
+		return err
+	}
+	c.file = f
+	explicit := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { explicit[fl.Name] = true })
+	for name, value := range flagValues(f) {
+		if fs.Lookup(name) == nil || explicit[name] {
+			continue
+		}
+		if err := fs.Set(name, value); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// flagValues is the configuration as the flags that can override it.
+func flagValues(f settings.File) map[string]string {
+	g := f.Gateway
+	return map[string]string{
+		"database-url":     f.DatabaseURL,
+		"redis-url":        f.RedisURL,
+		"listen":           f.Listen,
+		"search-index":     f.Data.SearchIndex,
+		"nats-store":       f.Data.NATSStore,
+		"supergraph":       g.Supergraph,
+		"no-dedupe":        strconv.FormatBool(!g.Dedupe),
+		"subgraph-timeout": time.Duration(g.SubgraphTimeout).String(),
+		"request-timeout":  time.Duration(g.RequestTimeout).String(),
+		"max-depth":        strconv.Itoa(g.MaxDepth),
+		"max-aliases":      strconv.Itoa(g.MaxAliases),
+		"plan-cache":       strconv.Itoa(g.PlanCache),
+	}
 }
 
 func envOr(key, fallback string) string {

@@ -12,7 +12,7 @@ func runMigrate(ctx context.Context, args []string) error {
 	var cfg config
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
 	cfg.register(fs, false)
-	if err := fs.Parse(args); err != nil {
+	if err := cfg.parse(fs, args); err != nil {
 		return err
 	}
 	if err := migrate.Up(ctx, cfg.databaseURL, allDomains()...); err != nil {

@@ -24,7 +24,7 @@ func runSeed(ctx context.Context, args []string) error {
 	products := fs.Int("products", 10_000, "number of products to generate")
 	customers := fs.Int("customers", 100, "number of demo customers (customerN@example.com, password shopgraph)")
 	ifEmpty := fs.Bool("if-empty", false, "do nothing when the store already holds products")
-	if err := fs.Parse(args); err != nil {
+	if err := cfg.parse(fs, args); err != nil {
 		return err
 	}
 	if *products < 1 {

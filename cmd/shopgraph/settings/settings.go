@@ -1,0 +1,144 @@
+// Package settings reads shopgraph's one configuration file: YAML, every key documented in
+// shopgraph.example.yaml at the repository root, each overridable from the environment.
+//
+// Precedence, lowest first: built-in defaults, the file, SHOPGRAPH_* environment variables,
+// then command-line flags. A file that does not parse, names an unknown key, or holds a value
+// out of range refuses to load with its line and the reason; so does a bad environment value,
+// naming the variable.
+package settings
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"time"
+
+	"github.com/goccy/go-yaml"
+)
+
+// File is the whole configuration.
+type File struct {
+	// DatabaseURL is the Postgres URL (env DATABASE_URL also works, as for every command).
+	DatabaseURL string `yaml:"database_url"`
+	// RedisURL is the Redis URL shared by every replica.
+	RedisURL string `yaml:"redis_url"`
+	// Listen is the HTTP listen address of serve and gateway.
+	Listen string `yaml:"listen"`
+	// Data holds where the embedded stores keep their files.
+	Data Data `yaml:"data"`
+	// Gateway tunes the federation gateway.
+	Gateway Gateway `yaml:"gateway"`
+}
+
+// Data locates the embedded stores of `shopgraph serve`.
+type Data struct {
+	SearchIndex string `yaml:"search_index"`
+	NATSStore   string `yaml:"nats_store"`
+}
+
+// Gateway tunes planning and execution.
+type Gateway struct {
+	// Supergraph is the supergraph SDL file of `shopgraph gateway` (serve composes its own).
+	Supergraph string `yaml:"supergraph"`
+	// SubgraphTimeout bounds one subgraph request.
+	SubgraphTimeout Duration `yaml:"subgraph_timeout"`
+	// RequestTimeout bounds a whole client request.
+	RequestTimeout Duration `yaml:"request_timeout"`
+	// Dedupe shares identical in-flight subgraph fetches and identical client queries.
+	Dedupe bool `yaml:"dedupe"`
+	// PlanCache is how many query plans stay in memory.
+	PlanCache int `yaml:"plan_cache"`
+	// MaxDepth and MaxAliases bound every operation of the storefront endpoint.
+	MaxDepth   int `yaml:"max_depth"`
+	MaxAliases int `yaml:"max_aliases"`
+}
+
+// Duration is a time.Duration written as "30s", "5m".
+type Duration time.Duration
+
+// badDuration marks text that is not a duration; validation reports it with its line, which a
+// decoding error could not carry.
+const badDuration = Duration(math.MinInt64)
+
+// UnmarshalText reads "30s".
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		*d = badDuration
+		return nil
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalText writes "30s".
+func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
+// Defaults is the configuration without a file: the local setup of scripts/deps.sh.
+func Defaults() File {
+	return File{
+		DatabaseURL: "postgres://postgres@127.0.0.1:54329/shopgraph?sslmode=disable",
+		RedisURL:    "redis://127.0.0.1:63790/0",
+		Listen:      "127.0.0.1:4000",
+		Data:        Data{SearchIndex: ".data/search", NATSStore: ".data/nats"},
+		Gateway: Gateway{
+			SubgraphTimeout: Duration(30 * time.Second),
+			RequestTimeout:  Duration(60 * time.Second),
+			Dedupe:          true,
+			PlanCache:       1000,
+			MaxDepth:        15,
+			MaxAliases:      30,
+		},
+	}
+}
+
+// Load reads path over the defaults (no file when path is ""), then the environment, and
+// validates the result.
+func Load(path string) (File, error) {
+	f := Defaults()
+	var src []byte
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return File{}, fmt.Errorf("config: %w", err)
+		}
+		src = b
+		if err := yaml.UnmarshalWithOptions(b, &f, yaml.DisallowUnknownField()); err != nil {
+			return File{}, &Error{Path: path, Line: errorLine(err), Reason: yaml.FormatError(err, false, false)}
+		}
+	}
+	if err := applyEnv(&f, os.LookupEnv); err != nil {
+		return File{}, err
+	}
+	if err := f.validate(); err != nil {
+		var fe *fieldError
+		if errors.As(err, &fe) {
+			return File{}, &Error{Path: path, Line: lineOf(src, fe.path), Key: fe.path, Reason: fe.reason}
+		}
+		return File{}, err
+	}
+	return f, nil
+}
+
+// Error is a configuration that refuses to load.
+type Error struct {
+	Path   string // the file, "" when the value came from defaults or the environment
+	Line   int    // 0 when unknown
+	Key    string // the key, dotted, when known
+	Reason string
+}
+
+func (e *Error) Error() string {
+	where := "config"
+	if e.Path != "" {
+		where = e.Path
+		if e.Line > 0 {
+			where = fmt.Sprintf("%s:%d", e.Path, e.Line)
+		}
+	}
+	if e.Key != "" {
+		return fmt.Sprintf("%s: %s: %s", where, e.Key, e.Reason)
+	}
+	return fmt.Sprintf("%s: %s", where, e.Reason)
+}

@@ -1,0 +1,87 @@
+package settings
+
+import (
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/parser"
+)
+
+// fieldError is a value out of range, at a dotted key.
+type fieldError struct {
+	path   string
+	reason string
+}
+
+func (e *fieldError) Error() string { return e.path + ": " + e.reason }
+
+func (f *File) validate() error {
+	switch {
+	case f.DatabaseURL == "":
+		return &fieldError{"database_url", "must not be empty"}
+	case f.RedisURL == "":
+		return &fieldError{"redis_url", "must not be empty"}
+	case f.Listen == "":
+		return &fieldError{"listen", "must not be empty"}
+	}
+	return f.Gateway.validate()
+}
+
+func (g *Gateway) validate() error {
+	if err := positive("gateway.subgraph_timeout", g.SubgraphTimeout); err != nil {
+		return err
+	}
+	if err := positive("gateway.request_timeout", g.RequestTimeout); err != nil {
+		return err
+	}
+	for key, v := range map[string]int{"gateway.plan_cache": g.PlanCache, "gateway.max_depth": g.MaxDepth, "gateway.max_aliases": g.MaxAliases} {
+		if v < 1 {
+			return &fieldError{key, "must be at least 1"}
+		}
+	}
+	return nil
+}
+
+func positive(key string, d Duration) error {
+	if d == badDuration {
+		return &fieldError{key, "not a duration such as 30s or 5m"}
+	}
+	if time.Duration(d) <= 0 {
+		return &fieldError{key, "must be a positive duration such as 30s"}
+	}
+	return nil
+}
+
+// errorLine is the line a decoding error points at, or 0.
+func errorLine(err error) int {
+	var se yaml.Error
+	if errors.As(err, &se) {
+		if tk := se.GetToken(); tk != nil && tk.Position != nil {
+			return tk.Position.Line
+		}
+	}
+	return 0
+}
+
+// lineOf finds the line of a dotted key in the YAML source, or 0 when it is not there (the
+// value came from a default or the environment).
+func lineOf(src []byte, key string) int {
+	if len(src) == 0 {
+		return 0
+	}
+	file, err := parser.ParseBytes(src, 0)
+	if err != nil {
+		return 0
+	}
+	path, err := yaml.PathString("$." + strings.ReplaceAll(key, ".", "."))
+	if err != nil {
+		return 0
+	}
+	node, err := path.FilterFile(file)
+	if err != nil || node == nil {
+		return 0
+	}
+	return node.GetToken().Position.Line
+}
