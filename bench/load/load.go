@@ -20,7 +20,8 @@ import (
 // Config is one load run.
 type Config struct {
 	URL         string
-	Body        []byte // the POST body, sent unchanged by every client
+	Body        []byte      // the POST body, sent unchanged by every client; nil sends GET URL
+	Header      http.Header // added to every request (API keys, client names)
 	Concurrency int
 	Warmup      time.Duration
 	Duration    time.Duration
@@ -74,7 +75,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	defer client.CloseIdleConnections()
 
 	// The first response is checked in full before any load.
-	first, err := request(ctx, client, cfg.URL, cfg.Body)
+	first, err := request(ctx, client, cfg)
 	if err != nil {
 		return Result{}, fmt.Errorf("first request: %w", err)
 	}
@@ -139,7 +140,7 @@ func phase(ctx context.Context, client *http.Client, cfg Config, d time.Duration
 			lat := make([]time.Duration, 0, 4096)
 			for ctx.Err() == nil && time.Now().Before(deadline) {
 				t := time.Now()
-				body, err := request(ctx, client, cfg.URL, cfg.Body)
+				body, err := request(ctx, client, cfg)
 				if ctx.Err() != nil {
 					break
 				}
@@ -180,12 +181,21 @@ func percentile(sorted []time.Duration, q float64) time.Duration {
 
 var errorsKey = []byte(`"errors"`)
 
-func request(ctx context.Context, client *http.Client, url string, body []byte) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+func request(ctx context.Context, client *http.Client, cfg Config) ([]byte, error) {
+	method, body := http.MethodPost, io.Reader(bytes.NewReader(cfg.Body))
+	if cfg.Body == nil {
+		method, body = http.MethodGet, nil
+	}
+	req, err := http.NewRequestWithContext(ctx, method, cfg.URL, body)
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Content-Type", "application/json")
+	for k, v := range cfg.Header {
+		req.Header[k] = v
+	}
+	if cfg.Body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	req.Header.Set("Accept", "application/graphql-response+json, application/json")
 	resp, err := client.Do(req)
 	if err != nil {
