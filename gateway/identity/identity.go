@@ -1,6 +1,6 @@
 // Package identity is the gateway's edge check of who is calling. It verifies a client's
-// bearer token and tells the subgraphs the customer with headers signed by the gateway
-// secret (subgraphs/trust), so a client cannot name a customer itself.
+// bearer token and tells the subgraphs the customer and their role with headers signed by the
+// gateway secret (subgraphs/trust), so a client cannot name a customer or a role itself.
 package identity
 
 import (
@@ -32,7 +32,8 @@ func New(tokens *trust.Tokens, signer *trust.Signer) *Authenticator {
 	return &Authenticator{tokens: tokens, signer: signer}
 }
 
-// SubgraphHeaders returns the signed customer headers for a request with a valid bearer
+// SubgraphHeaders returns the signed caller headers (customer and role, both taken from the
+// token, never from the client's headers) for a request with a valid bearer
 // token, none for a request without Authorization (a guest), and an error for any other
 // Authorization, so a client with an expired token learns to sign in again instead of
 // silently shopping as a guest. It fits the gateway's server.Config.SubgraphHeaders hook.
@@ -45,12 +46,12 @@ func (a *Authenticator) SubgraphHeaders(r *http.Request) (http.Header, error) {
 	if !ok {
 		return nil, ErrMalformedAuthorization
 	}
-	customerID, err := a.tokens.Verify(token)
+	caller, err := a.tokens.VerifyCaller(token)
 	if err != nil {
 		return nil, ErrInvalidToken
 	}
 	h := http.Header{}
-	a.signer.Sign(h, customerID)
+	a.signer.SignCaller(h, caller)
 	return h, nil
 }
 

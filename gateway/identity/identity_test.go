@@ -101,3 +101,38 @@ func TestMiddleware(t *testing.T) {
 		})
 	}
 }
+
+// TestRoleComesFromTheToken: subgraphs see the role the token was issued with, whatever role
+// header the client sends.
+func TestRoleComesFromTheToken(t *testing.T) {
+	tokens := trust.NewTokens(tokenSecret)
+	staff, _, err := tokens.IssueCaller(trust.Caller{CustomerID: "01JSTAFF00000000000000001", Role: trust.RoleStaff})
+	if err != nil {
+		t.Fatal(err)
+	}
+	customer, _, _ := tokens.Issue("01JCUSTOMER0000000000000001")
+	tests := []struct {
+		name   string
+		header http.Header
+		want   trust.Caller
+	}{
+		{"staff token", http.Header{"Authorization": {"Bearer " + staff}}, trust.Caller{CustomerID: "01JSTAFF00000000000000001", Role: trust.RoleStaff}},
+		{"customer claiming staff", http.Header{"Authorization": {"Bearer " + customer}, trust.HeaderRole: {trust.RoleStaff}},
+			trust.Caller{CustomerID: "01JCUSTOMER0000000000000001", Role: trust.RoleCustomer}},
+		{"guest claiming staff", http.Header{trust.HeaderRole: {trust.RoleStaff}}, trust.Caller{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got trust.Caller
+			next := http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+				got, _ = trust.NewSigner(gatewaySecret).VerifyCaller(r.Header)
+			})
+			req := httptest.NewRequest(http.MethodPost, "/graphql", nil)
+			req.Header = tt.header
+			New(tokens, trust.NewSigner(gatewaySecret)).Middleware(next).ServeHTTP(httptest.NewRecorder(), req)
+			if got != tt.want {
+				t.Fatalf("subgraphs would see %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}

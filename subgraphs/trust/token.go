@@ -20,7 +20,7 @@ const tokenIssuer = "shopgraph"
 var ErrInvalidToken = errors.New("invalid or expired token")
 
 // Tokens issues and checks customers' bearer tokens: JWTs signed with HS256, the customer id
-// as subject, valid for TokenTTL.
+// as subject and the account's role in a "role" claim, valid for TokenTTL.
 type Tokens struct {
 	key    []byte
 	now    func() time.Time
@@ -40,17 +40,31 @@ func NewTokens(secret []byte) *Tokens {
 	return t
 }
 
-// Issue returns a token for the customer and when it expires.
+// claims are a token's: the registered ones and the role.
+type claims struct {
+	jwt.RegisteredClaims
+	Role string `json:"role,omitempty"`
+}
+
+// Issue returns a token for a customer (role RoleCustomer) and when it expires.
 func (t *Tokens) Issue(customerID string) (string, time.Time, error) {
+	return t.IssueCaller(Caller{CustomerID: customerID, Role: RoleCustomer})
+}
+
+// IssueCaller returns a token for the account and its role, and when it expires.
+func (t *Tokens) IssueCaller(c Caller) (string, time.Time, error) {
+	if c.CustomerID == "" || !ValidRole(c.Role) {
+		return "", time.Time{}, fmt.Errorf("issue token: account %q with role %q", c.CustomerID, c.Role)
+	}
 	now := t.now()
 	exp := now.Add(TokenTTL)
-	claims := jwt.RegisteredClaims{
+	cl := claims{RegisteredClaims: jwt.RegisteredClaims{
 		Issuer:    tokenIssuer,
-		Subject:   customerID,
+		Subject:   c.CustomerID,
 		IssuedAt:  jwt.NewNumericDate(now),
 		ExpiresAt: jwt.NewNumericDate(exp),
-	}
-	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(t.key)
+	}, Role: c.Role}
+	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, cl).SignedString(t.key)
 	if err != nil {
 		return "", time.Time{}, fmt.Errorf("sign token: %w", err)
 	}
@@ -59,10 +73,23 @@ func (t *Tokens) Issue(customerID string) (string, time.Time, error) {
 
 // Verify returns the customer id a valid token names, or ErrInvalidToken.
 func (t *Tokens) Verify(token string) (string, error) {
-	var claims jwt.RegisteredClaims
-	_, err := t.parser.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return t.key, nil })
-	if err != nil || claims.Subject == "" {
-		return "", ErrInvalidToken
+	c, err := t.VerifyCaller(token)
+	return c.CustomerID, err
+}
+
+// VerifyCaller returns the account and role a valid token names, or ErrInvalidToken. A token
+// without a role claim is a customer's; one with a role the store does not know is invalid.
+func (t *Tokens) VerifyCaller(token string) (Caller, error) {
+	var c claims
+	_, err := t.parser.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return t.key, nil })
+	if err != nil || c.Subject == "" {
+		return Caller{}, ErrInvalidToken
 	}
-	return claims.Subject, nil
+	if c.Role == "" {
+		c.Role = RoleCustomer
+	}
+	if !ValidRole(c.Role) {
+		return Caller{}, ErrInvalidToken
+	}
+	return Caller{CustomerID: c.Subject, Role: c.Role}, nil
 }

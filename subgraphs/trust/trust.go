@@ -12,20 +12,44 @@ import (
 	"os"
 )
 
-// Caller is who a request acts for: a signed-in customer, or a guest when CustomerID is empty.
+// Roles a signed-in account has. Every account is a customer; staff may also edit the catalog.
+const (
+	RoleCustomer = "customer"
+	RoleStaff    = "staff"
+)
+
+// ValidRole reports whether role is one the store knows.
+func ValidRole(role string) bool { return role == RoleCustomer || role == RoleStaff }
+
+// Caller is who a request acts for: a signed-in account with its role, or a guest when
+// CustomerID is empty.
 type Caller struct {
 	CustomerID string
+	Role       string // RoleCustomer or RoleStaff; empty for a guest
 }
 
 // Guest reports whether the caller is not signed in.
 func (c Caller) Guest() bool { return c.CustomerID == "" }
 
+// Staff reports whether the caller is a signed-in member of staff.
+func (c Caller) Staff() bool { return c.CustomerID != "" && c.Role == RoleStaff }
+
 type callerKey struct{}
 
-// WithCustomer returns ctx acting for the customer. Middleware calls it once the gateway's
-// signature checks out; in-process callers (the checkout saga, tests) call it directly.
+// WithCustomer returns ctx acting for the customer, with the customer role. Middleware calls
+// WithCaller once the gateway's signature checks out; in-process callers (the checkout saga,
+// tests) call either directly.
 func WithCustomer(ctx context.Context, customerID string) context.Context {
-	return context.WithValue(ctx, callerKey{}, Caller{CustomerID: customerID})
+	c := Caller{CustomerID: customerID}
+	if customerID != "" {
+		c.Role = RoleCustomer
+	}
+	return WithCaller(ctx, c)
+}
+
+// WithCaller returns ctx acting for the caller.
+func WithCaller(ctx context.Context, c Caller) context.Context {
+	return context.WithValue(ctx, callerKey{}, c)
 }
 
 // CallerFrom returns who ctx acts for; a context that never went through Middleware or
@@ -37,6 +61,10 @@ func CallerFrom(ctx context.Context) Caller {
 
 // CustomerFrom returns the signed-in customer's id, or "" for a guest.
 func CustomerFrom(ctx context.Context) string { return CallerFrom(ctx).CustomerID }
+
+// IsStaff reports whether ctx acts for a signed-in member of staff, as the gateway's signed
+// headers say.
+func IsStaff(ctx context.Context) bool { return CallerFrom(ctx).Staff() }
 
 // Environment variables that hold the secrets, and the development defaults used when they
 // are unset. The defaults are public, so a deployment must set both.

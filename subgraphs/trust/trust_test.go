@@ -94,7 +94,7 @@ func TestMiddlewarePutsTheCallerInContext(t *testing.T) {
 	for _, r := range []*http.Request{good, forged, preset} {
 		h.ServeHTTP(httptest.NewRecorder(), r)
 	}
-	want := []Caller{{CustomerID: "01JCUSTOMER0000000000000001"}, {}, {}}
+	want := []Caller{{CustomerID: "01JCUSTOMER0000000000000001", Role: RoleCustomer}, {}, {}}
 	for i := range want {
 		if seen[i] != want[i] {
 			t.Errorf("request %d: caller %+v, want %+v", i, seen[i], want[i])
@@ -102,6 +102,118 @@ func TestMiddlewarePutsTheCallerInContext(t *testing.T) {
 	}
 	if !seen[1].Guest() {
 		t.Error("forged headers must make a guest")
+	}
+}
+
+// TestSignerCoversTheRole: the role travels in its own header under the same signature, so a
+// client (or a proxy) that raises it, drops it or doubles it gets a guest.
+func TestSignerCoversTheRole(t *testing.T) {
+	staff := Caller{CustomerID: "01JSTAFF00000000000000001", Role: RoleStaff}
+	signed := http.Header{}
+	signerAt(secret, instant).SignCaller(signed, staff)
+	customer := http.Header{}
+	signerAt(secret, instant).Sign(customer, "01JCUSTOMER0000000000000001")
+
+	tests := []struct {
+		name   string
+		header http.Header
+		want   Caller
+	}{
+		{"staff as signed", signed.Clone(), staff},
+		{"customer as signed", customer.Clone(), Caller{CustomerID: "01JCUSTOMER0000000000000001", Role: RoleCustomer}},
+		{"customer raised to staff", func() http.Header {
+			h := customer.Clone()
+			h.Set(HeaderRole, RoleStaff)
+			return h
+		}(), Caller{}},
+		{"staff lowered", func() http.Header {
+			h := signed.Clone()
+			h.Set(HeaderRole, RoleCustomer)
+			return h
+		}(), Caller{}},
+		{"role dropped", func() http.Header {
+			h := signed.Clone()
+			h.Del(HeaderRole)
+			return h
+		}(), Caller{}},
+		{"role twice", func() http.Header {
+			h := customer.Clone()
+			h.Add(HeaderRole, RoleStaff)
+			return h
+		}(), Caller{}},
+		{"unknown role signed", func() http.Header {
+			h := http.Header{}
+			signerAt(secret, instant).SignCaller(h, Caller{CustomerID: staff.CustomerID, Role: "admin"})
+			return h
+		}(), Caller{}},
+		{"role moved into the id", func() http.Header {
+			h := customer.Clone()
+			h.Set(HeaderCustomer, "01JCUSTOMER0000000000000001|staff")
+			return h
+		}(), Caller{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := signerAt(secret, instant).VerifyCaller(tt.header)
+			if got != tt.want || ok != !tt.want.Guest() {
+				t.Fatalf("VerifyCaller = %+v, %v; want %+v", got, ok, tt.want)
+			}
+		})
+	}
+	var seen Caller
+	h := signerAt(secret, instant).Middleware(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		seen = CallerFrom(r.Context())
+		if !IsStaff(r.Context()) {
+			t.Error("IsStaff = false for signed staff headers")
+		}
+	}))
+	r := httptest.NewRequest(http.MethodPost, "/", nil)
+	r.Header = signed.Clone()
+	h.ServeHTTP(httptest.NewRecorder(), r)
+	if seen != staff {
+		t.Fatalf("middleware caller %+v, want %+v", seen, staff)
+	}
+}
+
+func TestTokensCarryTheRole(t *testing.T) {
+	tokens := tokensAt(secret, instant)
+	staff, _, err := tokens.IssueCaller(Caller{CustomerID: "01JSTAFF00000000000000001", Role: RoleStaff})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err := tokens.VerifyCaller(staff); err != nil || c.Role != RoleStaff || c.CustomerID != "01JSTAFF00000000000000001" {
+		t.Fatalf("staff token: %+v, %v", c, err)
+	}
+	customer, _, _ := tokens.Issue("01JCUSTOMER0000000000000001")
+	if c, err := tokens.VerifyCaller(customer); err != nil || c.Role != RoleCustomer {
+		t.Fatalf("customer token: %+v, %v", c, err)
+	}
+	// A token from before roles existed has no role claim: a customer's.
+	legacy, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.RegisteredClaims{Issuer: tokenIssuer, Subject: "01JCUSTOMER0000000000000001",
+		IssuedAt: jwt.NewNumericDate(instant), ExpiresAt: jwt.NewNumericDate(instant.Add(time.Hour))}).SignedString(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err := tokens.VerifyCaller(legacy); err != nil || c.Role != RoleCustomer {
+		t.Fatalf("token without role: %+v, %v; want a customer", c, err)
+	}
+	// Raising the role inside a customer's token breaks its signature.
+	parts := strings.Split(customer, ".")
+	payload, _ := jwt.NewParser().DecodeSegment(parts[1])
+	parts[1] = base64.RawURLEncoding.EncodeToString([]byte(strings.Replace(string(payload), `"role":"customer"`, `"role":"staff"`, 1)))
+	if _, err := tokens.VerifyCaller(strings.Join(parts, ".")); err == nil {
+		t.Fatal("a customer token edited to staff was accepted")
+	}
+	unknown, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims{RegisteredClaims: jwt.RegisteredClaims{Issuer: tokenIssuer, Subject: "01JCUSTOMER0000000000000001",
+		IssuedAt: jwt.NewNumericDate(instant), ExpiresAt: jwt.NewNumericDate(instant.Add(time.Hour))}, Role: "admin"}).SignedString(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tokens.VerifyCaller(unknown); err == nil {
+		t.Fatal("a token with an unknown role was accepted")
+	}
+	if _, _, err := tokens.IssueCaller(Caller{CustomerID: "01JCUSTOMER0000000000000001", Role: "admin"}); err == nil {
+		t.Fatal("issuing a token for an unknown role must fail")
 	}
 }
 
