@@ -40,6 +40,9 @@ func runSeed(ctx context.Context, args []string) error {
 	if err := identity.Seed(ctx, pool, *customers); err != nil {
 		return fmt.Errorf("seed customers: %w", err)
 	}
+	if err := identity.SeedStaff(ctx, pool); err != nil {
+		return err
+	}
 	seeded, err := catalog.IsSeeded(ctx, pool)
 	if err != nil {
 		return err

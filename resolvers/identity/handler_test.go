@@ -228,3 +228,40 @@ func TestSeedIsDeterministicAndRepeatable(t *testing.T) {
 		t.Fatalf("%d customers, customer5 is %s; want 5 and %s", n, id5, postgres.SeedCustomerID(5))
 	}
 }
+
+// TestLoginIssuesTheAccountsRole: the seeded staff account's token says staff, a customer's
+// says customer, and seeding staff twice keeps one account.
+func TestLoginIssuesTheAccountsRole(t *testing.T) {
+	pool := pgtest.NewPool(t, nil, postgres.Domain)
+	ctx := context.Background()
+	if err := postgres.Seed(ctx, pool, 1); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := postgres.SeedStaff(ctx, pool); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tokens := trust.NewTokens(tokenSecret)
+	h := identityresolvers.NewHandler(postgres.NewStore(pool), tokens, gatewaySecret)
+	for _, tt := range []struct {
+		email, password string
+		want            trust.Caller
+	}{
+		{postgres.StaffEmail, postgres.StaffPassword, trust.Caller{CustomerID: postgres.StaffID(), Role: trust.RoleStaff}},
+		{postgres.SeedEmail(1), postgres.SeedPassword, trust.Caller{CustomerID: postgres.SeedCustomerID(1), Role: trust.RoleCustomer}},
+	} {
+		resp := post(t, h, nil, loginMutation, map[string]any{"email": tt.email, "password": tt.password})
+		var got loginPayload
+		if err := json.Unmarshal(resp.Data, &got); err != nil || got.Login.Token == nil {
+			t.Fatalf("login %s: %s %+v", tt.email, resp.Data, resp.Errors)
+		}
+		if c, err := tokens.VerifyCaller(*got.Login.Token); err != nil || c != tt.want {
+			t.Fatalf("login %s: token names %+v (%v), want %+v", tt.email, c, err, tt.want)
+		}
+	}
+	var staff int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM identity.customer WHERE role = 'staff'`).Scan(&staff); err != nil || staff != 1 {
+		t.Fatalf("%d staff accounts (%v), want 1", staff, err)
+	}
+}

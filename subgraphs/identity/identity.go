@@ -40,6 +40,7 @@ type Customer struct {
 	Email        string // lowercased
 	Name         string
 	PasswordHash []byte
+	Role         string // trust.RoleCustomer or trust.RoleStaff
 	CreatedAt    time.Time
 }
 
@@ -155,7 +156,11 @@ func (s *Service) Login(ctx context.Context, email, password string) (Session, e
 		// A stored hash bcrypt cannot read is our fault, not the shopper's.
 		return Session{}, fmt.Errorf("login %s: compare password: %w", c.ID, err)
 	}
-	token, exp, err := s.tokens.Issue(c.ID)
+	role := c.Role
+	if role == "" {
+		role = trust.RoleCustomer
+	}
+	token, exp, err := s.tokens.IssueCaller(trust.Caller{CustomerID: c.ID, Role: role})
 	if err != nil {
 		return Session{}, err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/oklog/ulid/v2"
 
 	"github.com/shopgraph/shopgraph/subgraphs/identity"
+	"github.com/shopgraph/shopgraph/subgraphs/trust"
 )
 
 // SeedPassword is the password of every seeded customer.
@@ -59,6 +60,38 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, customers int) error {
 		ids, emails, names, hash, seedEpoch)
 	if err != nil {
 		return fmt.Errorf("seed identity: %w", err)
+	}
+	return nil
+}
+
+// The seeded staff account, which may edit the catalog. Its password is public: a deployment
+// must change it or remove the account.
+const (
+	StaffEmail    = "staff@shopgraph.dev"
+	StaffPassword = "shopgraph-staff"
+	staffName     = "Store Staff"
+)
+
+// StaffID is the id of the seeded staff account: the same on every run.
+func StaffID() string {
+	entropy := sha256.Sum256([]byte(StaffEmail))
+	return ulid.MustNew(ulid.Timestamp(seedEpoch), bytes.NewReader(entropy[:])).String()
+}
+
+// SeedStaff adds the staff account StaffEmail with StaffPassword. An account already there is
+// left as it is, so seeding twice is harmless.
+func SeedStaff(ctx context.Context, pool *pgxpool.Pool) error {
+	hash, err := identity.HashPassword(StaffPassword)
+	if err != nil {
+		return fmt.Errorf("seed staff: %w", err)
+	}
+	_, err = pool.Exec(ctx, `
+		INSERT INTO identity.customer (id, email, name, password_hash, role, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT DO NOTHING`,
+		StaffID(), StaffEmail, staffName, hash, trust.RoleStaff, seedEpoch)
+	if err != nil {
+		return fmt.Errorf("seed staff: %w", err)
 	}
 	return nil
 }

@@ -42,14 +42,15 @@ type customerRow struct {
 	Email        string    `db:"email"`
 	Name         string    `db:"name"`
 	PasswordHash []byte    `db:"password_hash"`
+	Role         string    `db:"role"`
 	CreatedAt    time.Time `db:"created_at"`
 }
 
 func (r customerRow) customer() identity.Customer {
-	return identity.Customer{ID: r.ID, Email: r.Email, Name: r.Name, PasswordHash: r.PasswordHash, CreatedAt: r.CreatedAt}
+	return identity.Customer{ID: r.ID, Email: r.Email, Name: r.Name, PasswordHash: r.PasswordHash, Role: r.Role, CreatedAt: r.CreatedAt}
 }
 
-const customerColumns = `id, email, name, password_hash, created_at`
+const customerColumns = `id, email, name, password_hash, role, created_at`
 
 // CustomerByEmail implements identity.Store.
 func (s *Store) CustomerByEmail(ctx context.Context, email string) (*identity.Customer, error) {
