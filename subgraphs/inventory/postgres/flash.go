@@ -20,13 +20,20 @@ func (s *Store) HotSKUs(ctx context.Context) ([]string, error) {
 }
 
 // ApplyFlashEvents writes the flash-sale path's changes to a SKU's holds and stock in one
-// transaction, under the SKU's stock row locks.
+// transaction, under the SKU's stock row locks, with a StockChanged event for the SKU: search
+// and caches learn of flash-sale sales when they reach Postgres.
 func (s *Store) ApplyFlashEvents(ctx context.Context, sku string, events []inventory.FlashEvent) error {
+	if len(events) == 0 {
+		return nil
+	}
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, lockStock, []string{sku}); err != nil {
 			return fmt.Errorf("lock stock of %s: %w", sku, err)
 		}
-		return applyFlashEvents(ctx, tx, events)
+		if err := applyFlashEvents(ctx, tx, events); err != nil {
+			return err
+		}
+		return announceStock(ctx, tx, []string{sku})
 	})
 }
 
@@ -114,7 +121,13 @@ type switchTx struct {
 func (t switchTx) WasHot() bool { return t.wasHot }
 
 func (t switchTx) Apply(ctx context.Context, events []inventory.FlashEvent) error {
-	return applyFlashEvents(ctx, t.tx, events)
+	if len(events) == 0 {
+		return nil
+	}
+	if err := applyFlashEvents(ctx, t.tx, events); err != nil {
+		return err
+	}
+	return announceStock(ctx, t.tx, []string{t.sku})
 }
 
 // Snapshot reads the SKU's stock and active holds; the stock rows are locked, so it is exact.
