@@ -27,7 +27,8 @@ const (
 )
 
 // UserError is an error a domain raises for a caller's mistake; its message is safe to show.
-// Domain packages implement it with their own types (no import needed).
+// Domain packages implement it with their own types (no import needed). One that also has
+// UserErrorField() []string names the input field at fault in extensions.field.
 type UserError interface {
 	error
 	UserErrorCode() string
@@ -77,6 +78,10 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 		e := graphql.DefaultErrorPresenter(ctx, err)
 		e.Message = userErr.Error()
 		e.Extensions = map[string]any{"code": userErr.UserErrorCode()}
+		var fielded interface{ UserErrorField() []string }
+		if errors.As(err, &fielded) && len(fielded.UserErrorField()) > 0 {
+			e.Extensions["field"] = fielded.UserErrorField()
+		}
 		return e
 	}
 	if representationFault(err) {

@@ -48,3 +48,20 @@ func TestRecoverPanicMasks(t *testing.T) {
 		t.Fatalf("panic not masked: %#v", err)
 	}
 }
+
+type badTitle struct{}
+
+func (badTitle) Error() string            { return "input.title must not be blank" }
+func (badTitle) UserErrorCode() string    { return CodeBadUserInput }
+func (badTitle) UserErrorField() []string { return []string{"input", "title"} }
+
+func TestPresentErrorNamesTheField(t *testing.T) {
+	got := presentError(context.Background(), fmt.Errorf("update: %w", badTitle{}))
+	field, _ := got.Extensions["field"].([]string)
+	if got.Extensions["code"] != CodeBadUserInput || len(field) != 2 || field[0] != "input" || field[1] != "title" {
+		t.Fatalf("extensions %v, want BAD_USER_INPUT with field [input title]", got.Extensions)
+	}
+	if _, ok := presentError(context.Background(), outOfStock{"SKU-1"}).Extensions["field"]; ok {
+		t.Fatal("an error without a field must not get one")
+	}
+}

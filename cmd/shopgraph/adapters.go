@@ -5,6 +5,7 @@ import (
 
 	"github.com/shopgraph/shopgraph/subgraphs/cart"
 	catalogpg "github.com/shopgraph/shopgraph/subgraphs/catalog/postgres"
+	identitypg "github.com/shopgraph/shopgraph/subgraphs/identity/postgres"
 )
 
 // catalogPrices gives the cart the catalog's current prices, in process. Domains never read
@@ -21,4 +22,15 @@ func (p catalogPrices) PriceOf(ctx context.Context, skus []string) (map[string]c
 		out[v.SKU] = cart.Money{Amount: v.Price.Amount, Currency: v.Price.Currency}
 	}
 	return out, nil
+}
+
+// identityAuthors names the catalog's reviewers as identity knows them, in process.
+type identityAuthors struct{ store *identitypg.Store }
+
+func (a identityAuthors) AuthorName(ctx context.Context, customerID string) (string, error) {
+	found, err := a.store.CustomersByID(ctx, []string{customerID})
+	if err != nil {
+		return "", err
+	}
+	return found[customerID].Name, nil
 }

@@ -123,6 +123,7 @@ func newApp(ctx context.Context, pool *pgxpool.Pool, rdb *redis.Client, opts app
 		orders.NewRecovery(checkout, 30*time.Second).Run,   // sagas their jobs gave up on
 		outbox.NewRelay(pool, orderspg.Outbox, bus).Run,    // order events to the bus
 		outbox.NewRelay(pool, inventorypg.Outbox, bus).Run, // stock events to the bus
+		outbox.NewRelay(pool, catalogpg.Outbox, bus).Run,   // product events to the bus
 		func(ctx context.Context) { // a first start builds the search index, then events keep it fresh
 			if built, err := indexer.IndexIfEmpty(ctx, nil); err != nil && ctx.Err() == nil {
 				slog.Error("search index build failed", "err", err)

@@ -30,7 +30,9 @@ type subgraph struct {
 func allSubgraphs() []subgraph {
 	return []subgraph{
 		{catalog.Domain, func(a *app) http.Handler {
-			return catalogresolvers.NewHandler(catalog.NewStore(a.pool))
+			return catalogresolvers.NewHandler(catalog.NewStore(a.pool),
+				catalogresolvers.WithGatewaySecret(a.secrets.Gateway),
+				catalogresolvers.WithAuthors(identityAuthors{identity.NewStore(a.pool)}))
 		}},
 		{inventory.Domain, func(a *app) http.Handler {
 			return inventoryresolvers.NewHandlerWith(inventory.NewStore(a.pool), a.reservations)

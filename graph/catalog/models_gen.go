@@ -11,6 +11,31 @@ import (
 	"github.com/shopgraph/shopgraph/subgraphs/catalog"
 )
 
+type AddReviewInput struct {
+	// 1 to 5.
+	Rating int `json:"rating"`
+	// 1 to 200 characters, not blank.
+	Title string `json:"title"`
+	// At most 5,000 characters.
+	Body string `json:"body"`
+	// Shown with the review, 1 to 100 characters; defaults to the customer's name.
+	AuthorName *string `json:"authorName,omitempty"`
+}
+
+type AddReviewPayload struct {
+	Review     *catalog.Review  `json:"review,omitempty"`
+	Product    *catalog.Product `json:"product,omitempty"`
+	UserErrors []UserError      `json:"userErrors"`
+}
+
+type MoneyInput struct {
+	Amount   int    `json:"amount"`
+	Currency string `json:"currency"`
+}
+
+type Mutation struct {
+}
+
 // Relay page information; pagination is forward only (first/after).
 type PageInfo struct {
 	HasNextPage     bool    `json:"hasNextPage"`
@@ -55,6 +80,36 @@ type ReviewConnection struct {
 type ReviewEdge struct {
 	Cursor string          `json:"cursor"`
 	Node   *catalog.Review `json:"node"`
+}
+
+type SetVariantPricePayload struct {
+	Variant    *catalog.Variant `json:"variant,omitempty"`
+	UserErrors []UserError      `json:"userErrors"`
+}
+
+type UpdateProductInput struct {
+	// 1 to 200 characters, not blank.
+	Title *string `json:"title,omitempty"`
+	// At most 10,000 characters.
+	Description *string `json:"description,omitempty"`
+	// An existing brand.
+	BrandID *string `json:"brandId,omitempty"`
+	// An existing category.
+	CategoryID *string `json:"categoryId,omitempty"`
+}
+
+type UpdateProductPayload struct {
+	Product    *catalog.Product `json:"product,omitempty"`
+	UserErrors []UserError      `json:"userErrors"`
+}
+
+// An expected business outcome that refused a mutation; the caller can act on it.
+type UserError struct {
+	// Stable code, such as UNKNOWN_FULFILLMENT_CENTER.
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	// Path to the input field at fault, such as ["input", "fulfillmentCenterId"].
+	Field []string `json:"field,omitempty"`
 }
 
 type VariantBySkusInput struct {

@@ -44,6 +44,60 @@ func (r *categoryResolver) Children(ctx context.Context, objs []*catalog.Categor
 	return out, nil
 }
 
+// UpdateProduct is the resolver for the updateProduct field.
+func (r *mutationResolver) UpdateProduct(ctx context.Context, id string, input catalogql.UpdateProductInput) (*catalogql.UpdateProductPayload, error) {
+	if err := catalog.RequireStaff(ctx); err != nil {
+		return nil, err
+	}
+	u, err := catalog.NewProductUpdate(id, input.Title, input.Description, input.BrandID, input.CategoryID)
+	if err != nil {
+		return nil, err
+	}
+	p, err := r.store.UpdateProduct(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	return &catalogql.UpdateProductPayload{Product: &p, UserErrors: []catalogql.UserError{}}, nil
+}
+
+// SetVariantPrice is the resolver for the setVariantPrice field.
+func (r *mutationResolver) SetVariantPrice(ctx context.Context, sku string, price catalogql.MoneyInput) (*catalogql.SetVariantPricePayload, error) {
+	if err := catalog.RequireStaff(ctx); err != nil {
+		return nil, err
+	}
+	c, err := catalog.NewPriceChange(sku, int64(price.Amount), price.Currency)
+	if err != nil {
+		return nil, err
+	}
+	v, err := r.store.SetVariantPrice(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	return &catalogql.SetVariantPricePayload{Variant: &v, UserErrors: []catalogql.UserError{}}, nil
+}
+
+// AddReview is the resolver for the addReview field.
+func (r *mutationResolver) AddReview(ctx context.Context, productID string, input catalogql.AddReviewInput) (*catalogql.AddReviewPayload, error) {
+	customerID, err := catalog.RequireCustomer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	d, err := catalog.NewReviewDraft(productID, customerID, input.Rating, input.Title, input.Body, input.AuthorName)
+	if err != nil {
+		return nil, err
+	}
+	if d.AuthorName == "" {
+		if d.AuthorName, err = r.authorName(ctx, customerID); err != nil {
+			return nil, err
+		}
+	}
+	review, p, err := r.store.AddReview(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	return &catalogql.AddReviewPayload{Review: &review, Product: &p, UserErrors: []catalogql.UserError{}}, nil
+}
+
 // Brand is the batch resolver for the brand field.
 func (r *productResolver) Brand(ctx context.Context, objs []*catalog.Product) ([]*catalog.Brand, error) {
 	return loadEach(ctx, r.loaders(ctx).Brand, objs, func(p *catalog.Product) string { return p.BrandID })
@@ -205,6 +259,9 @@ func (r *variantResolver) Product(ctx context.Context, objs []*catalog.Variant) 
 // Category returns catalogql.CategoryResolver implementation.
 func (r *Resolver) Category() catalogql.CategoryResolver { return &categoryResolver{r} }
 
+// Mutation returns catalogql.MutationResolver implementation.
+func (r *Resolver) Mutation() catalogql.MutationResolver { return &mutationResolver{r} }
+
 // Product returns catalogql.ProductResolver implementation.
 func (r *Resolver) Product() catalogql.ProductResolver { return &productResolver{r} }
 
@@ -216,6 +273,7 @@ func (r *Resolver) Variant() catalogql.VariantResolver { return &variantResolver
 
 type (
 	categoryResolver struct{ *Resolver }
+	mutationResolver struct{ *Resolver }
 	productResolver  struct{ *Resolver }
 	queryResolver    struct{ *Resolver }
 	variantResolver  struct{ *Resolver }
