@@ -24,6 +24,7 @@ import (
 
 	"github.com/shopgraph/shopgraph/gateway/execute"
 	"github.com/shopgraph/shopgraph/gateway/operation"
+	"github.com/shopgraph/shopgraph/gateway/persisted"
 	"github.com/shopgraph/shopgraph/gateway/plan"
 	"github.com/shopgraph/shopgraph/gateway/supergraph"
 	"github.com/shopgraph/shopgraph/gateway/transport"
@@ -60,6 +61,9 @@ type Config struct {
 	// and extensions.code UNAUTHENTICATED.
 	SubgraphHeaders func(r *http.Request) (http.Header, error)
 	Logger          *slog.Logger
+	// Persisted configures APQ and trusted documents; the zero value keeps
+	// APQ registrations in process and lets every client send query text.
+	Persisted persisted.Options
 }
 
 // Gateway is the federated GraphQL endpoint.
@@ -76,6 +80,8 @@ type Gateway struct {
 	forward []string
 	// timeout bounds each client request.
 	timeout time.Duration
+	// persisted resolves APQ hashes and trusted documents to query text.
+	persisted *persisted.Documents
 }
 
 type prepared struct {
@@ -127,7 +133,20 @@ func New(cfg Config) (*Gateway, error) {
 	if label == nil {
 		label = percentLabel
 	}
-	return &Gateway{sg: sg, exec: exec, plans: plan.NewCache[*prepared](cfg.PlanCacheSize), docs: plan.NewCache[*parsedDoc](cfg.PlanCacheSize), limits: cfg.Limits, log: log, label: label, extra: cfg.SubgraphHeaders, timeout: timeout, inbound: newInbound(!cfg.DisableDedupe), forward: cfg.ForwardHeaders}, nil
+	popts := cfg.Persisted
+	if popts.Logger == nil {
+		popts.Logger = log
+	}
+	docs, err := persisted.New(popts)
+	if err != nil {
+		return nil, err
+	}
+	return &Gateway{sg: sg, exec: exec, plans: plan.NewCache[*prepared](cfg.PlanCacheSize), docs: plan.NewCache[*parsedDoc](cfg.PlanCacheSize), limits: cfg.Limits, log: log, label: label, extra: cfg.SubgraphHeaders, timeout: timeout, inbound: newInbound(!cfg.DisableDedupe), forward: cfg.ForwardHeaders, persisted: docs}, nil
+}
+
+// Close stops the gateway's background work (watching manifests).
+func (g *Gateway) Close() error {
+	return g.persisted.Close()
 }
 
 // NewHandler returns the gateway's HTTP handler (/graphql and /health).
@@ -141,10 +160,12 @@ func NewHandler(cfg Config) (http.Handler, error) {
 
 // Run serves the gateway on cfg.ListenAddr until ctx is done.
 func Run(ctx context.Context, cfg Config) error {
-	h, err := NewHandler(cfg)
+	g, err := New(cfg)
 	if err != nil {
 		return err
 	}
+	defer g.Close()
+	h := g.Routes()
 	addr := cfg.ListenAddr
 	if addr == "" {
 		addr = ":4000"

@@ -3,15 +3,11 @@ package server
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"mime"
 	"net/http"
 	"strings"
 
-	"github.com/vektah/gqlparser/v2/ast"
-
 	"github.com/shopgraph/shopgraph/gateway/execute"
-	"github.com/shopgraph/shopgraph/gateway/operation"
 	"github.com/shopgraph/shopgraph/gateway/transport"
 )
 
@@ -20,13 +16,6 @@ const (
 	mediaGraphQLResponse = "application/graphql-response+json"
 	maxBody              = 8 << 20
 )
-
-type wireRequest struct {
-	Query         string         `json:"query"`
-	OperationName string         `json:"operationName"`
-	Variables     map[string]any `json:"variables"`
-	Extensions    map[string]any `json:"extensions"`
-}
 
 // ServeHTTP implements GraphQL over HTTP.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -37,43 +26,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeErrors(w, media, http.StatusInternalServerError, "INTERNAL_SERVER_ERROR", "internal server error")
 		}
 	}()
-	var req wireRequest
-	switch r.Method {
-	case http.MethodPost:
-		ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-		body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
-		if err != nil {
-			writeErrors(w, media, http.StatusBadRequest, "BAD_REQUEST", "could not read request body")
-			return
-		}
-		if ct == "application/graphql" {
-			req.Query = string(body)
-		} else if err := json.Unmarshal(body, &req); err != nil {
-			writeErrors(w, media, http.StatusBadRequest, "BAD_REQUEST", "request body is not valid JSON")
-			return
-		}
-	case http.MethodGet:
-		q := r.URL.Query()
-		req.Query = q.Get("query")
-		req.OperationName = q.Get("operationName")
-		if v := q.Get("variables"); v != "" {
-			if err := json.Unmarshal([]byte(v), &req.Variables); err != nil {
-				writeErrors(w, media, http.StatusBadRequest, "BAD_REQUEST", "variables are not valid JSON")
-				return
-			}
-		}
-	default:
-		w.Header().Set("Allow", "GET, POST")
-		writeErrors(w, media, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "use GET or POST")
-		return
-	}
-	if strings.TrimSpace(req.Query) == "" {
-		writeErrors(w, media, http.StatusBadRequest, "BAD_REQUEST", "missing query")
-		return
-	}
-	if r.Method == http.MethodGet && operation.Kind(req.Query, req.OperationName) == ast.Mutation {
-		w.Header().Set("Allow", "POST")
-		writeErrors(w, media, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "mutations must use POST")
+	req, rerr := g.readRequest(r, media)
+	if rerr != nil {
+		rerr.write(w, media)
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), g.timeout)
@@ -87,7 +42,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		ctx = transport.WithExtraHeaders(ctx, extra)
 	}
-	rep := g.respond(ctx, media, req)
+	rep := g.respond(ctx, media, req.wireRequest)
 	rep.write(w)
 	if rep.pooled {
 		putBuffer(rep.body)

@@ -1,0 +1,106 @@
+package server
+
+import (
+	"encoding/json"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/shopgraph/shopgraph/gateway/operation"
+	"github.com/shopgraph/shopgraph/gateway/persisted"
+)
+
+type wireRequest struct {
+	Query         string         `json:"query"`
+	OperationName string         `json:"operationName"`
+	Variables     map[string]any `json:"variables"`
+	Extensions    map[string]any `json:"extensions"`
+	// DocumentID names a persisted document (GraphQL over HTTP).
+	DocumentID string `json:"documentId"`
+}
+
+// clientRequest is a request ready to run: its query text resolved from
+// whatever the client sent, and who sent it.
+type clientRequest struct {
+	wireRequest
+	Client persisted.Client
+	// Trusted is set when the query is a trusted document.
+	Trusted bool
+}
+
+// requestError refuses a request before it runs.
+type requestError struct {
+	status        int
+	code, message string
+	allow         string // the Allow header, for 405
+}
+
+func (e *requestError) write(w http.ResponseWriter, media string) {
+	if e.allow != "" {
+		w.Header().Set("Allow", e.allow)
+	}
+	writeErrors(w, media, e.status, e.code, e.message)
+}
+
+// readRequest turns an HTTP request into the operation to run: it decodes
+// POST and GET, resolves APQ hashes and trusted documents, names the client,
+// and refuses what may not run (no query, a mutation over GET).
+func (g *Gateway) readRequest(r *http.Request, media string) (clientRequest, *requestError) {
+	req := clientRequest{Client: persisted.ClientOf(r.Header)}
+	if rerr := decode(r, &req.wireRequest); rerr != nil {
+		return req, rerr
+	}
+	res, perr := g.persisted.Resolve(r.Context(), persisted.Request{
+		Query: req.Query, DocumentID: req.DocumentID, Extensions: req.Extensions, Client: req.Client,
+	})
+	if perr != nil {
+		return req, &requestError{status: perr.HTTPStatus(media == mediaGraphQLResponse), code: perr.Code, message: perr.Message}
+	}
+	req.Query, req.Trusted = res.Query, res.Trusted
+	if strings.TrimSpace(req.Query) == "" {
+		return req, &requestError{status: http.StatusBadRequest, code: "BAD_REQUEST", message: "missing query"}
+	}
+	if r.Method == http.MethodGet && operation.Kind(req.Query, req.OperationName) == ast.Mutation {
+		return req, &requestError{status: http.StatusMethodNotAllowed, code: "METHOD_NOT_ALLOWED", message: "mutations must use POST", allow: "POST"}
+	}
+	return req, nil
+}
+
+// decode reads GraphQL over HTTP: a JSON or application/graphql POST body, or
+// GET parameters (variables and extensions as JSON).
+func decode(r *http.Request, req *wireRequest) *requestError {
+	switch r.Method {
+	case http.MethodPost:
+		ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
+		if err != nil {
+			return &requestError{status: http.StatusBadRequest, code: "BAD_REQUEST", message: "could not read request body"}
+		}
+		if ct == "application/graphql" {
+			req.Query = string(body)
+		} else if err := json.Unmarshal(body, req); err != nil {
+			return &requestError{status: http.StatusBadRequest, code: "BAD_REQUEST", message: "request body is not valid JSON"}
+		}
+	case http.MethodGet:
+		q := r.URL.Query()
+		req.Query = q.Get("query")
+		req.OperationName = q.Get("operationName")
+		req.DocumentID = q.Get("documentId")
+		for _, p := range []struct {
+			name string
+			into *map[string]any
+		}{{"variables", &req.Variables}, {"extensions", &req.Extensions}} {
+			if v := q.Get(p.name); v != "" {
+				if err := json.Unmarshal([]byte(v), p.into); err != nil {
+					return &requestError{status: http.StatusBadRequest, code: "BAD_REQUEST", message: p.name + " are not valid JSON"}
+				}
+			}
+		}
+	default:
+		return &requestError{status: http.StatusMethodNotAllowed, code: "METHOD_NOT_ALLOWED", message: "use GET or POST", allow: "GET, POST"}
+	}
+	return nil
+}
