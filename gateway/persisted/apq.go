@@ -23,6 +23,16 @@ type apqStore struct {
 	maxSize int
 	log     *slog.Logger
 	down    atomic.Bool
+	// retryAt (unix nanoseconds) is when Redis is tried again after a
+	// failure; until then requests do not wait on it.
+	retryAt atomic.Int64
+}
+
+// redisRetry is how long the store works from the LRU alone after Redis fails.
+const redisRetry = time.Second
+
+func (s *apqStore) useRedis() bool {
+	return s.rdb != nil && (!s.down.Load() || time.Now().UnixNano() >= s.retryAt.Load())
 }
 
 func newAPQStore(o Options) *apqStore {
@@ -39,7 +49,7 @@ func (s *apqStore) get(ctx context.Context, hash string) (string, bool) {
 	if q, ok := s.lru.Get(hash); ok {
 		return q, true
 	}
-	if s.rdb == nil {
+	if !s.useRedis() {
 		return "", false
 	}
 	rctx, cancel := context.WithTimeout(ctx, s.timeout)
@@ -72,7 +82,7 @@ func (s *apqStore) put(ctx context.Context, hash, query string) {
 		return
 	}
 	s.lru.Add(hash, query)
-	if s.rdb == nil {
+	if !s.useRedis() {
 		return
 	}
 	rctx, cancel := context.WithTimeout(ctx, s.timeout)
@@ -84,12 +94,13 @@ func (s *apqStore) put(ctx context.Context, hash, query string) {
 	s.reachable()
 }
 
-// failed logs the first failure of a run of them; the client's own
-// cancellation is not a Redis failure.
+// failed sets Redis aside for redisRetry and logs the first failure of a run
+// of them; the client's own cancellation is not a Redis failure.
 func (s *apqStore) failed(ctx context.Context, op string, err error) {
 	if ctx.Err() != nil {
 		return
 	}
+	s.retryAt.Store(time.Now().Add(redisRetry).UnixNano())
 	if s.down.CompareAndSwap(false, true) {
 		s.log.Warn("APQ Redis unavailable; registrations stay in this process until it is back", "op", op, "err", err)
 	}
