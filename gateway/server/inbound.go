@@ -37,7 +37,7 @@ type reply struct {
 
 // respond runs the request, or joins an identical one already running.
 func (g *Gateway) respond(ctx context.Context, media string, req wireRequest) reply {
-	if g.inbound == nil || operation.Kind(req.Query, req.OperationName) != ast.Query {
+	if g.inbound == nil || g.kind(req) != ast.Query {
 		return g.run(ctx, media, req)
 	}
 	key, ok := inboundKey(ctx, media, req)

@@ -63,7 +63,7 @@ func (g *Gateway) readRequest(r *http.Request, media string) (clientRequest, *re
 	if strings.TrimSpace(req.Query) == "" {
 		return req, &requestError{status: http.StatusBadRequest, code: "BAD_REQUEST", message: "missing query"}
 	}
-	if r.Method == http.MethodGet && operation.Kind(req.Query, req.OperationName) == ast.Mutation {
+	if r.Method == http.MethodGet && g.kind(req.wireRequest) == ast.Mutation {
 		return req, &requestError{status: http.StatusMethodNotAllowed, code: "METHOD_NOT_ALLOWED", message: "mutations must use POST", allow: "POST"}
 	}
 	return req, nil
@@ -103,4 +103,14 @@ func decode(r *http.Request, req *wireRequest) *requestError {
 		return &requestError{status: http.StatusMethodNotAllowed, code: "METHOD_NOT_ALLOWED", message: "use GET or POST", allow: "GET, POST"}
 	}
 	return nil
+}
+
+// kind is the operation type of a request, read from the parsed-document
+// cache, so a repeated document is not parsed again; "" when it does not parse.
+func (g *Gateway) kind(req wireRequest) ast.Operation {
+	doc, oerr := g.parse(operation.Request{Query: req.Query, OperationName: req.OperationName})
+	if oerr != nil {
+		return ""
+	}
+	return doc.Op.Operation
 }
