@@ -55,6 +55,7 @@ func registerGateway(fs *flag.FlagSet, g *server.Config) {
 	fs.IntVar(&g.Limits.MaxDepth, "max-depth", d.MaxDepth, "deepest selection an operation may have")
 	fs.IntVar(&g.Limits.MaxAliases, "max-aliases", d.MaxAliases, "most aliases an operation may use")
 	fs.IntVar(&g.PlanCacheSize, "plan-cache", d.PlanCache, "query plans kept in memory")
+	registerPersisted(fs, &g.Persisted)
 }
 
 // parse reads the command line, then fills every flag not given on it from the configuration

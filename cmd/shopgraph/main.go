@@ -26,6 +26,7 @@ var commands = []command{
 	{"seed", "load the deterministic demo store", runSeed},
 	{"gateway", "serve any supergraph: shopgraph gateway --supergraph FILE --listen ADDR", runGateway},
 	{"compose", "compose schema/supergraph.graphql from the subgraphs' SDL", runCompose},
+	{"documents", "build a trusted-document manifest: shopgraph documents --out FILE DIR", runDocuments},
 }
 
 func main() {

@@ -81,6 +81,9 @@ func newMux(a *app, gw server.Config) (*http.ServeMux, error) {
 	// passes on a guest's cart token.
 	gw.SubgraphHeaders = identity.New(a.tokens, trust.NewSigner(a.secrets.Gateway)).SubgraphHeaders
 	gw.ForwardHeaders = append(gw.ForwardHeaders, trust.HeaderCartToken, "Idempotency-Key")
+	if gw.Persisted.Redis == nil {
+		gw.Persisted.Redis = a.rdb
+	}
 	g, err := server.New(gw)
 	if err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
