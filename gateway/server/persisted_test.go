@@ -96,6 +96,9 @@ func TestAPQRoundTrip(t *testing.T) {
 		errs[0].(map[string]any)["message"] != "PersistedQueryNotFound" {
 		t.Fatalf("unknown hash over GET: %d %v", miss.status, miss.body)
 	}
+	if _, ok := miss.body["data"]; ok {
+		t.Errorf("a request that never ran has a data entry: %v", miss.body)
+	}
 	if subs.calls.Load() != 0 {
 		t.Fatal("an unknown hash reached a subgraph")
 	}

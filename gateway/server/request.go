@@ -42,7 +42,10 @@ func (e *requestError) write(w http.ResponseWriter, media string) {
 	if e.allow != "" {
 		w.Header().Set("Allow", e.allow)
 	}
-	writeErrors(w, media, e.status, e.code, e.message)
+	// Only errors, no data entry: the request never ran.
+	w.Header().Set("Content-Type", media+"; charset=utf-8")
+	w.WriteHeader(e.status)
+	_, _ = w.Write(errorBody(e.code, e.message))
 }
 
 // readRequest turns an HTTP request into the operation to run: it decodes
