@@ -31,6 +31,8 @@ type Error struct {
 	Code    string
 	Message string
 	List    gqlerror.List
+	// Extensions are added to the error's extensions besides the code.
+	Extensions map[string]any
 }
 
 func (e *Error) Error() string { return e.Message }

@@ -96,3 +96,16 @@ func SecretFromRequest(r *http.Request) string {
 	}
 	return ""
 }
+
+type keyContext struct{}
+
+// WithKey returns a context that carries the caller's key.
+func WithKey(ctx context.Context, k *Key) context.Context {
+	return context.WithValue(ctx, keyContext{}, k)
+}
+
+// FromContext returns the key of the partner request, or nil.
+func FromContext(ctx context.Context) *Key {
+	k, _ := ctx.Value(keyContext{}).(*Key)
+	return k
+}

@@ -64,6 +64,11 @@ type Config struct {
 	// Persisted configures APQ and trusted documents; the zero value keeps
 	// APQ registrations in process and lets every client send query text.
 	Persisted persisted.Options
+	// Storefront is the policy of /graphql: quota, cost ceiling, introspection, masking.
+	// The zero value adds nothing to Limits.
+	Storefront Policy
+	// Partner, when set, serves /partner/graphql for callers with an API key (see policy.go).
+	Partner *PartnerConfig
 }
 
 // Gateway is the federated GraphQL endpoint.
@@ -82,6 +87,8 @@ type Gateway struct {
 	timeout time.Duration
 	// persisted resolves APQ hashes and trusted documents to query text.
 	persisted *persisted.Documents
+	policy    *endpoint // nil: nothing beyond the limits
+	partner   *Gateway  // the partner endpoint, nil when off
 }
 
 type prepared struct {
@@ -141,7 +148,12 @@ func New(cfg Config) (*Gateway, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Gateway{sg: sg, exec: exec, plans: plan.NewCache[*prepared](cfg.PlanCacheSize), docs: plan.NewCache[*parsedDoc](cfg.PlanCacheSize), limits: cfg.Limits, log: log, label: label, extra: cfg.SubgraphHeaders, timeout: timeout, inbound: newInbound(!cfg.DisableDedupe), forward: cfg.ForwardHeaders, persisted: docs}, nil
+	g := &Gateway{sg: sg, exec: exec, plans: plan.NewCache[*prepared](cfg.PlanCacheSize), docs: plan.NewCache[*parsedDoc](cfg.PlanCacheSize), limits: cfg.Limits, log: log, label: label, extra: cfg.SubgraphHeaders, timeout: timeout, inbound: newInbound(!cfg.DisableDedupe), forward: cfg.ForwardHeaders, persisted: docs}
+	if err := g.setPolicies(cfg, sdl); err != nil {
+		_ = docs.Close()
+		return nil, err
+	}
+	return g, nil
 }
 
 // Close stops the gateway's background work (watching manifests).
@@ -198,6 +210,9 @@ func (g *Gateway) Routes() http.Handler {
 		_, _ = w.Write([]byte(`{"status":"ok"}`))
 	})
 	mux.Handle("/graphql", g)
+	if g.partner != nil {
+		mux.Handle("/partner/graphql", g.partner)
+	}
 	mux.Handle("/", g)
 	return mux
 }
@@ -206,6 +221,9 @@ func (g *Gateway) Routes() http.Handler {
 func (g *Gateway) Execute(ctx context.Context, req operation.Request) (*execute.Response, *operation.Error) {
 	prep, vars, oerr := g.prepare(ctx, req)
 	if oerr != nil {
+		return nil, oerr
+	}
+	if oerr := g.admitOperation(ctx, prep, vars); oerr != nil {
 		return nil, oerr
 	}
 	op := *prep.op
@@ -217,7 +235,9 @@ func (g *Gateway) Execute(ctx context.Context, req operation.Request) (*execute.
 			root[f.ResponseKey] = operation.Introspect(g.sg.API, f, vars)
 		}
 	}
-	return g.exec.Execute(ctx, prep.plan, &op, root), nil
+	resp := g.exec.Execute(ctx, prep.plan, &op, root)
+	g.maskErrors(resp)
+	return resp, nil
 }
 
 // prepare parses, validates, normalises and plans, using the plan cache. It

@@ -26,6 +26,10 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeErrors(w, media, http.StatusInternalServerError, "INTERNAL_SERVER_ERROR", "internal server error")
 		}
 	}()
+	r, ok := g.admitRequest(w, r, media)
+	if !ok {
+		return
+	}
 	req, rerr := g.readRequest(r, media)
 	if rerr != nil {
 		rerr.write(w, media)

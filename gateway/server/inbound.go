@@ -77,7 +77,7 @@ func (g *Gateway) run(ctx context.Context, media string, req wireRequest) reply 
 		if media == mediaGraphQLResponse || oerr.Code == operation.CodeParseFailed {
 			status = http.StatusBadRequest
 		}
-		return reply{status: status, media: media, body: errorBody(oerr.Code, oerr.Message)}
+		return reply{status: status, media: media, body: operationErrorBody(oerr)}
 	}
 	body := resp.AppendJSON(getBuffer())
 	lastSize.Store(int64(len(body)))
