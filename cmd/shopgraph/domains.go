@@ -3,6 +3,7 @@ package main
 import (
 	"net/http"
 
+	partnerpg "github.com/shopgraph/shopgraph/gateway/partner/postgres"
 	cartresolvers "github.com/shopgraph/shopgraph/resolvers/cart"
 	catalogresolvers "github.com/shopgraph/shopgraph/resolvers/catalog"
 	identityresolvers "github.com/shopgraph/shopgraph/resolvers/identity"
@@ -57,7 +58,8 @@ func allSubgraphs() []subgraph {
 	}
 }
 
-// allDomains lists every schema to migrate: the subgraphs', then the job queue's.
+// allDomains lists every schema to migrate: the subgraphs', the job queue's, then the partner
+// endpoint's API keys.
 func allDomains() []subgraphs.Domain {
 	var ds []subgraphs.Domain
 	for _, s := range allSubgraphs() {
@@ -65,5 +67,5 @@ func allDomains() []subgraphs.Domain {
 			ds = append(ds, s.domain)
 		}
 	}
-	return append(ds, jobs.Domain)
+	return append(ds, jobs.Domain, partnerpg.Domain)
 }

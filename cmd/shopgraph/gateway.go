@@ -15,6 +15,8 @@ func runGateway(ctx context.Context, args []string) error {
 	var cfg config
 	fs := flag.NewFlagSet("gateway", flag.ContinueOnError)
 	cfg.register(fs, true)
+	var edge edgeFlags
+	edge.register(fs, false)
 	fs.StringVar(&cfg.gateway.SupergraphPath, "supergraph", "", "supergraph SDL file (required; config gateway.supergraph)")
 	if err := cfg.parse(fs, args); err != nil {
 		return err
@@ -23,6 +25,11 @@ func runGateway(ctx context.Context, args []string) error {
 		return fmt.Errorf("gateway: --supergraph is required")
 	}
 	cfg.gateway.ListenAddr = cfg.listenAddr
+	closeEdge, err := edge.openEdge(ctx, &cfg)
+	defer closeEdge()
+	if err != nil {
+		return err
+	}
 	slog.Info("gateway serving", "supergraph", cfg.gateway.SupergraphPath, "graphql", "http://"+cfg.listenAddr+"/graphql")
 	return server.Run(ctx, cfg.gateway)
 }

@@ -27,6 +27,7 @@ var commands = []command{
 	{"gateway", "serve any supergraph: shopgraph gateway --supergraph FILE --listen ADDR", runGateway},
 	{"compose", "compose schema/supergraph.graphql from the subgraphs' SDL", runCompose},
 	{"documents", "build a trusted-document manifest: shopgraph documents --out FILE DIR", runDocuments},
+	{"keys", "partner API keys: keys create --name N | keys list | keys revoke ID", runKeys},
 }
 
 func main() {

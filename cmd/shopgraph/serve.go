@@ -22,6 +22,8 @@ func runServe(ctx context.Context, args []string) error {
 	var cfg config
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	cfg.register(fs, true)
+	var edge edgeFlags
+	edge.register(fs, true)
 	if err := cfg.parse(fs, args); err != nil {
 		return err
 	}
@@ -36,6 +38,9 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	defer rdb.Close()
+	if err := edge.apply(&cfg.gateway, pool, rdb); err != nil {
+		return err
+	}
 
 	a, err := newApp(ctx, pool, rdb, appOptions{natsStoreDir: cfg.natsStoreDir, searchDir: cfg.searchDir})
 	if err != nil {
@@ -58,6 +63,9 @@ func runServe(ctx context.Context, args []string) error {
 		slog.Info("subgraph ready", "name", s.domain.Name, "url", base+subgraphPath(s.domain.Name))
 	}
 	slog.Info("serving", "graphql", base+"/graphql", "health", base+"/health", "ready", base+"/ready")
+	if cfg.gateway.Partner != nil {
+		slog.Info("partner endpoint", "graphql", base+"/partner/graphql", "keys", "shopgraph keys create --name NAME")
+	}
 	return serveHTTP(ctx, ln, mux)
 }
 
@@ -89,6 +97,9 @@ func newMux(a *app, gw server.Config) (*http.ServeMux, error) {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
 	mux.Handle("/graphql", g)
+	if p := g.Partner(); p != nil {
+		mux.Handle("/partner/graphql", p)
+	}
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, `{"status":"ok"}`)
