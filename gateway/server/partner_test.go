@@ -375,3 +375,38 @@ func TestStorefrontPolicy(t *testing.T) {
 		t.Errorf("fourth storefront request from one IP: %d %v", res.status, res.body)
 	}
 }
+
+// A partner request end to end in process: key from the cache, quota in Redis, scopes, cost.
+// Compare with BenchmarkServeHTTP, the same query on the storefront without policies.
+func BenchmarkPartnerServeHTTP(b *testing.B) {
+	rdb := testRedis(b)
+	store := partnerpg.NewStore(pgtest.NewPool(b, nil, partnerpg.Domain))
+	sdl, err := os.ReadFile("../supergraph/testdata/store.graphql")
+	if err != nil {
+		b.Fatal(err)
+	}
+	h, err := NewHandler(Config{SupergraphSDL: string(sdl), Subgraphs: &catalogOnly{}, DisableDedupe: true, Partner: &PartnerConfig{
+		Keys: partner.NewKeys(store, partner.KeysOptions{TTL: time.Minute}), Scopes: testScopes,
+		Policy: Policy{Quota: quota.New(rdb, quota.Options{Prefix: fmt.Sprintf("test:bench:%x:", rand.Uint64())}), MaxCost: 1000},
+	}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	_, secret, err := partner.Create(context.Background(), store, partner.NewKey{Name: "bench", Scopes: []string{"products"}, Quota: quota.Rate{Limit: 1 << 30, Period: time.Second}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	body := `{"query":"query($n: Int) { products(first: $n) { id name } }","variables":{"n":2}}`
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		req := httptest.NewRequest(http.MethodPost, "/partner/graphql", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-API-Key", secret)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatal(rec.Code, rec.Body.String())
+		}
+	}
+}
