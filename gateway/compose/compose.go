@@ -110,7 +110,7 @@ func (g *graph) readLink(d *ast.Directive) {
 
 var federationDirectives = []string{
 	"key", "shareable", "external", "requires", "provides", "override", "inaccessible",
-	"tag", "interfaceObject", "extends", "composeDirective",
+	"tag", "interfaceObject", "extends", "composeDirective", "cost", "listSize",
 }
 
 // has reports the directive with the federation name in the list, however it was imported.

@@ -51,6 +51,9 @@ type fieldDef struct {
 	joins       []fieldJoin
 	hidden      bool
 	deprecated  *ast.Directive
+	// demand holds the field's @cost and @listSize (Federation v2.9 demand control), as the
+	// first subgraph to set each gave them.
+	demand ast.DirectiveList
 }
 
 type fieldJoin struct {
@@ -238,6 +241,13 @@ func (t *typeDef) addField(g *graph, f *ast.FieldDefinition, key bool) error {
 	}
 	if g.has(f.Directives, "inaccessible") {
 		fd.hidden = true
+	}
+	for _, name := range []string{"cost", "listSize"} {
+		if d := g.directives(f.Directives, name); len(d) > 0 && fd.demand.ForName(name) == nil {
+			c := *d[0]
+			c.Name = name
+			fd.demand = append(fd.demand, &c)
+		}
 	}
 	fd.joins = append(fd.joins, join)
 	return nil

@@ -92,6 +92,10 @@ func (sg *supergraph) print() string {
 	if sg.hidden {
 		b.WriteString(` @link(url: "https://specs.apollo.dev/inaccessible/v0.2", for: SECURITY)`)
 	}
+	demand := sg.demandControl()
+	if demand {
+		b.WriteString(` @link(url: "https://specs.apollo.dev/cost/v0.1", import: ["@cost", "@listSize"])`)
+	}
 	b.WriteString(" {\n")
 	for _, op := range []string{"Query", "Mutation", "Subscription"} {
 		if sg.roots[op] {
@@ -102,6 +106,9 @@ func (sg *supergraph) print() string {
 	b.WriteString(header(join))
 	if sg.hidden {
 		b.WriteString(inaccessibleDirective)
+	}
+	if demand {
+		b.WriteString(demandDirectives)
 	}
 	b.WriteString("\nenum join__Graph {\n")
 	for _, g := range sg.graphs {
@@ -226,6 +233,9 @@ func (sg *supergraph) printField(b *strings.Builder, t *typeDef, f *fieldDef) {
 		}
 	}
 	printDeprecated(b, f.deprecated)
+	for _, d := range f.demand {
+		printDirective(b, d)
+	}
 	if f.hidden {
 		b.WriteString(" @inaccessible")
 	}
@@ -307,4 +317,39 @@ func printDeprecated(b *strings.Builder, d *ast.Directive) {
 	if r := d.Arguments.ForName("reason"); r != nil {
 		b.WriteString("(reason: " + r.Value.String() + ")")
 	}
+}
+
+// demandDirectives declare the demand-control directives (cost spec v0.1, Federation v2.9).
+const demandDirectives = `
+directive @cost(weight: Int!) on ARGUMENT_DEFINITION | ENUM | FIELD_DEFINITION | INPUT_FIELD_DEFINITION | OBJECT | SCALAR
+
+directive @listSize(assumedSize: Int, slicingArguments: [String!], sizedFields: [String!], requireOneSlicingArgument: Boolean = true) on FIELD_DEFINITION
+`
+
+// demandControl reports whether a field carries @cost or @listSize, so the supergraph links
+// the cost spec only when it uses it.
+func (sg *supergraph) demandControl() bool {
+	for _, t := range sg.types {
+		for _, f := range t.fields {
+			if len(f.demand) > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func printDirective(b *strings.Builder, d *ast.Directive) {
+	b.WriteString(" @" + d.Name)
+	if len(d.Arguments) == 0 {
+		return
+	}
+	b.WriteString("(")
+	for i, a := range d.Arguments {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(a.Name + ": " + a.Value.String())
+	}
+	b.WriteString(")")
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/shopgraph/shopgraph/gateway/compose"
 	"github.com/shopgraph/shopgraph/gateway/cost"
 	"github.com/shopgraph/shopgraph/gateway/operation"
 	"github.com/shopgraph/shopgraph/gateway/supergraph"
@@ -174,5 +175,34 @@ func BenchmarkEstimate(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		estimator.Estimate(op, vars)
+	}
+}
+
+// @listSize and @cost set in a subgraph survive composition and drive the estimate.
+func TestEstimateReadsComposedDirectives(t *testing.T) {
+	sdl, err := compose.Compose([]compose.Subgraph{{Name: "catalog", URL: "http://catalog", SDL: `
+extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@cost", "@listSize"])
+type Query {
+  products(first: Int = 20, limit: Int): ProductConnection! @listSize(slicingArguments: ["limit"], sizedFields: ["edges"])
+  report: Report @cost(weight: 50)
+}
+type ProductConnection { edges: [ProductEdge!]! }
+type ProductEdge { node: Product! }
+type Product @key(fields: "id") { id: ID! }
+type Report { rows: Int! }`}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sg, err := supergraph.Parse(sdl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := cost.New(sg.API, sdl, cost.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// limit sizes the edges, first does not: 1 + 3 × (1 + 1), plus the report's weight
+	if got := estimate(t, e, sg.API, `{ products(first: 90, limit: 3) { edges { node { id } } } report { rows } }`, nil); got != 1+3*2+50 {
+		t.Errorf("cost %d, want 57", got)
 	}
 }
