@@ -40,6 +40,7 @@ func Compose(subgraphs []Subgraph) (string, error) {
 	}
 	sg := newSupergraph(graphs)
 	for _, g := range graphs {
+		sg.addCustomDirectives(g)
 		if err := sg.add(g); err != nil {
 			return "", err
 		}
@@ -54,10 +55,12 @@ func Compose(subgraphs []Subgraph) (string, error) {
 // graph is one parsed subgraph with the federation directive names it imported.
 type graph struct {
 	Subgraph
-	enum  string // the join__Graph value, e.g. CATALOG
-	doc   *ast.SchemaDocument
-	names map[string]string // federation directive → local name (@key may be imported as @key)
-	minor int               // federation 2.<minor> linked
+	enum     string // the join__Graph value, e.g. CATALOG
+	doc      *ast.SchemaDocument
+	names    map[string]string // federation directive → local name (@key may be imported as @key)
+	minor    int               // federation 2.<minor> linked
+	links    []*customLink     // @link to specs other than federation's
+	composed map[string]bool   // directives named by @composeDirective
 }
 
 func readSubgraph(s Subgraph) (*graph, error) {
@@ -66,10 +69,14 @@ func readSubgraph(s Subgraph) (*graph, error) {
 		return nil, fmt.Errorf("compose: parse %s: %w", s.Name, err)
 	}
 	g := &graph{Subgraph: s, enum: graphEnum(s.Name), doc: doc, names: map[string]string{}}
-	for _, def := range append(append(ast.SchemaDefinitionList{}, doc.Schema...), doc.SchemaExtension...) {
+	schema := append(append(ast.SchemaDefinitionList{}, doc.Schema...), doc.SchemaExtension...)
+	for _, def := range schema {
 		for _, d := range def.Directives.ForNames("link") {
 			g.readLink(d)
 		}
+	}
+	for _, def := range schema {
+		g.readComposeDirectives(def.Directives)
 	}
 	return g, nil
 }
@@ -78,7 +85,14 @@ func readSubgraph(s Subgraph) (*graph, error) {
 // are used as is (or renamed with {name, as}), the rest carry the federation__ prefix.
 func (g *graph) readLink(d *ast.Directive) {
 	url := d.Arguments.ForName("url")
-	if url == nil || !strings.Contains(url.Value.Raw, "specs.apollo.dev/federation/") {
+	if url == nil {
+		return
+	}
+	if !strings.Contains(url.Value.Raw, "specs.apollo.dev/") {
+		g.readCustomLink(d, url.Value.Raw)
+		return
+	}
+	if !strings.Contains(url.Value.Raw, "specs.apollo.dev/federation/") {
 		return
 	}
 	if _, version, ok := strings.Cut(url.Value.Raw, "/federation/v2."); ok {

@@ -17,6 +17,8 @@ type supergraph struct {
 	hidden bool            // some element is @inaccessible: the supergraph links the spec
 	// usedAsInput holds the enums that appear in arguments or input fields.
 	usedAsInput map[string]bool
+	custom      map[string]*customDirective // composed directives, by name
+	customOrder []string
 }
 
 type typeDef struct {
@@ -31,6 +33,7 @@ type typeDef struct {
 	values      []*enumValue
 	hidden      bool
 	shareable   map[string]bool // graph → the type is @shareable there
+	applied     []string        // composed directives, printed
 }
 
 type typeJoin struct {
@@ -53,7 +56,8 @@ type fieldDef struct {
 	deprecated  *ast.Directive
 	// demand holds the field's @cost and @listSize (Federation v2.9 demand control), as the
 	// first subgraph to set each gave them.
-	demand ast.DirectiveList
+	demand  ast.DirectiveList
+	applied []string // composed directives, printed
 }
 
 type fieldJoin struct {
@@ -138,6 +142,7 @@ func (sg *supergraph) addDefinition(g *graph, def *ast.Definition, extension boo
 	if g.has(def.Directives, "shareable") {
 		t.shareable[g.enum] = true
 	}
+	t.applied = g.appliedDirectives(t.applied, def.Directives)
 
 	keys := g.directives(def.Directives, "key")
 	keyFields := map[string]bool{}
@@ -249,6 +254,7 @@ func (t *typeDef) addField(g *graph, f *ast.FieldDefinition, key bool) error {
 			fd.demand = append(fd.demand, &c)
 		}
 	}
+	fd.applied = g.appliedDirectives(fd.applied, f.Directives)
 	fd.joins = append(fd.joins, join)
 	return nil
 }

@@ -96,6 +96,7 @@ func (sg *supergraph) print() string {
 	if demand {
 		b.WriteString(` @link(url: "https://specs.apollo.dev/cost/v0.1", import: ["@cost", "@listSize"])`)
 	}
+	sg.printCustomLinks(&b)
 	b.WriteString(" {\n")
 	for _, op := range []string{"Query", "Mutation", "Subscription"} {
 		if sg.roots[op] {
@@ -110,6 +111,7 @@ func (sg *supergraph) print() string {
 	if demand {
 		b.WriteString(demandDirectives)
 	}
+	sg.printCustomDefinitions(&b)
 	b.WriteString("\nenum join__Graph {\n")
 	for _, g := range sg.graphs {
 		fmt.Fprintf(&b, "  %s @join__graph(name: %s, url: %s)\n", g.enum, strconv.Quote(g.Name), strconv.Quote(g.URL))
@@ -132,6 +134,7 @@ func (sg *supergraph) printType(b *strings.Builder, t *typeDef) {
 	if ifaces := distinctNames(t.implements); len(ifaces) > 0 {
 		b.WriteString(" implements " + strings.Join(ifaces, " & "))
 	}
+	printAppliedList(b, t.applied)
 	for _, j := range t.joins {
 		fmt.Fprintf(b, " @join__type(graph: %s", j.graph)
 		if j.key != "" {
@@ -207,6 +210,7 @@ func (sg *supergraph) printField(b *strings.Builder, t *typeDef, f *fieldDef) {
 	if f.defaultVal != nil {
 		b.WriteString(" = " + f.defaultVal.String())
 	}
+	printAppliedList(b, f.applied)
 	joins := effectiveJoins(f)
 	if needsJoinField(t, f, joins) {
 		for _, j := range joins {
