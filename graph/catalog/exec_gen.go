@@ -872,8 +872,19 @@ var sources = []*ast.Source{
 	{Name: "../../schema/catalog.graphqls", Input: `extend schema
   @link(
     url: "https://specs.apollo.dev/federation/v2.7"
-    import: ["@key", "@shareable"]
+    import: ["@key", "@shareable", "@composeDirective"]
   )
+  @link(url: "https://shopgraph.dev/cache/v0.1", import: ["@cacheControl"])
+  @composeDirective(name: "@cacheControl")
+
+"How long a value may be cached and by whom (https://shopgraph.dev/cache/v0.1)."
+directive @cacheControl(maxAge: Int, scope: CacheControlScope, inheritMaxAge: Boolean) on FIELD_DEFINITION | OBJECT | INTERFACE | UNION
+
+"Who may share a cached value: anyone, or only the caller it was made for."
+enum CacheControlScope {
+  PUBLIC
+  PRIVATE
+}
 
 "gqlgen: resolve all representations of the type in one call. Composition ignores it."
 directive @entityResolver(multi: Boolean) on OBJECT
@@ -883,9 +894,9 @@ scalar DateTime
 
 type Query {
   "A product by id; null when no product has that id. A malformed id is BAD_USER_INPUT."
-  product(id: ID!): Product
+  product(id: ID!): Product @cacheControl(maxAge: 60)
   "A variant by SKU; null when no variant has that SKU."
-  variant(sku: String!): Variant
+  variant(sku: String!): Variant @cacheControl(maxAge: 60)
   """
   Products, a page at a time. ` + "`" + `first` + "`" + ` is 0 to 100; ` + "`" + `after` + "`" + ` is a cursor from a page of
   the same sort. Filtering by a category includes its descendant categories.
@@ -895,11 +906,11 @@ type Query {
     after: String
     filter: ProductFilter
     sort: ProductSort = NEWEST
-  ): ProductConnection!
+  ): ProductConnection! @cacheControl(maxAge: 60)
   "The category tree: root categories, each with its children."
-  categories: [Category!]!
+  categories: [Category!]! @cacheControl(maxAge: 60)
   "A category by id; null when no category has that id."
-  category(id: ID!): Category
+  category(id: ID!): Category @cacheControl(maxAge: 60)
 }
 
 type Mutation {
@@ -1001,7 +1012,7 @@ enum ProductSort {
 }
 
 "Something the store sells, in one or more variants."
-type Product @key(fields: "id") @entityResolver(multi: true) {
+type Product @key(fields: "id") @entityResolver(multi: true) @cacheControl(maxAge: 60) {
   id: ID!
   title: String!
   description: String!
@@ -1020,7 +1031,7 @@ type Product @key(fields: "id") @entityResolver(multi: true) {
 }
 
 "One purchasable version of a product (a size and colour), identified by its SKU."
-type Variant @key(fields: "sku") @entityResolver(multi: true) {
+type Variant @key(fields: "sku") @entityResolver(multi: true) @cacheControl(maxAge: 60) {
   sku: String!
   "The option values joined, such as \"M / Black\"."
   title: String!
@@ -1032,43 +1043,43 @@ type Variant @key(fields: "sku") @entityResolver(multi: true) {
 }
 
 "An option of a variant, such as size M or colour Black."
-type SelectedOption {
+type SelectedOption @cacheControl(inheritMaxAge: true) {
   name: String!
   value: String!
 }
 
 "An amount of money in the currency's minor units (cents for EUR and USD)."
-type Money @shareable {
+type Money @shareable @cacheControl(inheritMaxAge: true) {
   amount: Int!
   "ISO 4217 code, such as EUR."
   currency: String!
 }
 
-type PriceRange {
+type PriceRange @cacheControl(inheritMaxAge: true) {
   min: Money!
   max: Money!
 }
 
-type Media {
+type Media @cacheControl(inheritMaxAge: true) {
   url: String!
   "Text for screen readers and for when the image cannot load."
   alt: String!
 }
 
-type RatingSummary {
+type RatingSummary @cacheControl(inheritMaxAge: true) {
   "Mean of the review ratings, 1 to 5; null when the product has no reviews."
   average: Float
   count: Int!
 }
 
-type Brand {
+type Brand @cacheControl(maxAge: 60) {
   id: ID!
   name: String!
   slug: String!
 }
 
 "A node of the category tree."
-type Category {
+type Category @cacheControl(maxAge: 60) {
   id: ID!
   name: String!
   slug: String!
@@ -1077,7 +1088,7 @@ type Category {
   children: [Category!]!
 }
 
-type Review {
+type Review @cacheControl(maxAge: 60) {
   id: ID!
   "1 to 5 stars."
   rating: Int!
@@ -1087,28 +1098,28 @@ type Review {
   createdAt: DateTime!
 }
 
-type ProductConnection {
+type ProductConnection @cacheControl(inheritMaxAge: true) {
   edges: [ProductEdge!]!
   pageInfo: PageInfo!
 }
 
-type ProductEdge {
+type ProductEdge @cacheControl(inheritMaxAge: true) {
   cursor: String!
   node: Product!
 }
 
-type ReviewConnection {
+type ReviewConnection @cacheControl(inheritMaxAge: true) {
   edges: [ReviewEdge!]!
   pageInfo: PageInfo!
 }
 
-type ReviewEdge {
+type ReviewEdge @cacheControl(inheritMaxAge: true) {
   cursor: String!
   node: Review!
 }
 
 "Relay page information; pagination is forward only (first/after)."
-type PageInfo @shareable {
+type PageInfo @shareable @cacheControl(inheritMaxAge: true) {
   hasNextPage: Boolean!
   hasPreviousPage: Boolean!
   startCursor: String
@@ -8004,6 +8015,22 @@ func (ec *executionContext) marshalOBrand2ᚖgithubᚗcomᚋshopgraphᚋshopgrap
 		return graphql.Null
 	}
 	return ec._Brand(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOCacheControlScope2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋcatalogᚐCacheControlScope(ctx context.Context, v any) (*CacheControlScope, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(CacheControlScope)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCacheControlScope2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋcatalogᚐCacheControlScope(ctx context.Context, sel ast.SelectionSet, v *CacheControlScope) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalOCategory2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋsubgraphsᚋcatalogᚐCategory(ctx context.Context, sel ast.SelectionSet, v *catalog.Category) graphql.Marshaler {

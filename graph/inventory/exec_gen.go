@@ -611,15 +611,26 @@ var sources = []*ast.Source{
 	{Name: "../../schema/inventory.graphqls", Input: `extend schema
   @link(
     url: "https://specs.apollo.dev/federation/v2.7"
-    import: ["@key", "@external", "@requires", "@shareable"]
+    import: ["@key", "@external", "@requires", "@shareable", "@composeDirective"]
   )
+  @link(url: "https://shopgraph.dev/cache/v0.1", import: ["@cacheControl"])
+  @composeDirective(name: "@cacheControl")
+
+"How long a value may be cached and by whom (https://shopgraph.dev/cache/v0.1)."
+directive @cacheControl(maxAge: Int, scope: CacheControlScope, inheritMaxAge: Boolean) on FIELD_DEFINITION | OBJECT | INTERFACE | UNION
+
+"Who may share a cached value: anyone, or only the caller it was made for."
+enum CacheControlScope {
+  PUBLIC
+  PRIVATE
+}
 
 "An RFC 3339 timestamp."
 scalar DateTime
 
 type Query {
   "Every fulfillment center that can hold stock, ordered by code."
-  fulfillmentCenters: [FulfillmentCenter!]!
+  fulfillmentCenters: [FulfillmentCenter!]! @cacheControl(maxAge: 300)
   """
   The stock holds of an order, ordered by SKU (for operators and diagnostics; checkout takes,
   confirms and releases holds in process). An order without holds has none. A malformed id is
@@ -648,35 +659,35 @@ type Mutation {
 type Variant @key(fields: "sku") {
   sku: String!
   "Units that can be sold now, in total and per fulfillment center."
-  availability: Availability!
+  availability: Availability! @cacheControl(maxAge: 5)
   "Whether at least one unit can be sold now."
-  inStock: Boolean!
+  inStock: Boolean! @cacheControl(maxAge: 5)
 }
 
 type Product @key(fields: "id") {
   id: ID!
   variants: [Variant!]! @external
   "Whether any variant of the product can be sold now."
-  inStock: Boolean! @requires(fields: "variants { sku }")
+  inStock: Boolean! @requires(fields: "variants { sku }") @cacheControl(maxAge: 5)
 }
 
 """
 Units that can be sold now: stock on hand minus units held for checkouts in progress.
 Never negative.
 """
-type Availability {
+type Availability @cacheControl(inheritMaxAge: true) {
   total: Int!
   "The centers that stock the SKU, ordered by code; a center with nothing left shows 0."
   fulfillmentCenters: [FulfillmentCenterAvailability!]!
 }
 
-type FulfillmentCenterAvailability {
+type FulfillmentCenterAvailability @cacheControl(inheritMaxAge: true) {
   fulfillmentCenter: FulfillmentCenter!
   available: Int!
 }
 
 "A warehouse that holds stock and ships orders."
-type FulfillmentCenter @key(fields: "id") {
+type FulfillmentCenter @key(fields: "id") @cacheControl(maxAge: 300) {
   id: ID!
   "Short stable code, such as NL-RTM."
   code: String!
@@ -5717,6 +5728,40 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	_ = sel
 	_ = ctx
 	res := graphql.MarshalBoolean(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOCacheControlScope2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋinventoryᚐCacheControlScope(ctx context.Context, v any) (*CacheControlScope, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(CacheControlScope)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCacheControlScope2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋinventoryᚐCacheControlScope(ctx context.Context, sel ast.SelectionSet, v *CacheControlScope) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalInt(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.SelectionSet, v *int) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalInt(*v)
 	return res
 }
 

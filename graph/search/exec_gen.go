@@ -420,8 +420,19 @@ var sources = []*ast.Source{
 	{Name: "../../schema/search.graphqls", Input: `extend schema
   @link(
     url: "https://specs.apollo.dev/federation/v2.7"
-    import: ["@key", "@shareable"]
+    import: ["@key", "@shareable", "@composeDirective"]
   )
+  @link(url: "https://shopgraph.dev/cache/v0.1", import: ["@cacheControl"])
+  @composeDirective(name: "@cacheControl")
+
+"How long a value may be cached and by whom (https://shopgraph.dev/cache/v0.1)."
+directive @cacheControl(maxAge: Int, scope: CacheControlScope, inheritMaxAge: Boolean) on FIELD_DEFINITION | OBJECT | INTERFACE | UNION
+
+"Who may share a cached value: anyone, or only the caller it was made for."
+enum CacheControlScope {
+  PUBLIC
+  PRIVATE
+}
 
 type Query {
   """
@@ -436,12 +447,12 @@ type Query {
     sort: SearchSort = RELEVANCE
     first: Int = 20
     after: String
-  ): SearchConnection!
+  ): SearchConnection! @cacheControl(maxAge: 10)
   """
   Up to 10 product titles for search as you type: the last word of ` + "`" + `prefix` + "`" + ` matches the start of
   a word, earlier words match as in search. Most reviewed first.
   """
-  suggest(prefix: String!): [String!]!
+  suggest(prefix: String!): [String!]! @cacheControl(maxAge: 30)
 }
 
 "Narrows a search. Every field that is set must match."
@@ -478,7 +489,7 @@ type Product @key(fields: "id", resolvable: false) {
   id: ID!
 }
 
-type SearchConnection {
+type SearchConnection @cacheControl(inheritMaxAge: true) {
   edges: [SearchEdge!]!
   pageInfo: PageInfo!
   "How many products match, over all pages."
@@ -487,7 +498,7 @@ type SearchConnection {
   facets: SearchFacets!
 }
 
-type SearchEdge {
+type SearchEdge @cacheControl(inheritMaxAge: true) {
   cursor: String!
   node: Product!
   "Where the query's words matched, for display."
@@ -503,12 +514,12 @@ enum SearchField {
 Fragments of a product field around the words that matched. The text is HTML-escaped and each
 match is wrapped in <mark></mark>, so a fragment can be inserted as HTML as is.
 """
-type SearchHighlight {
+type SearchHighlight @cacheControl(inheritMaxAge: true) {
   field: SearchField!
   fragments: [String!]!
 }
 
-type SearchFacets {
+type SearchFacets @cacheControl(inheritMaxAge: true) {
   "Matching products per category; a product counts in its category and every ancestor."
   categories: [FacetValue!]!
   brands: [FacetValue!]!
@@ -521,20 +532,20 @@ type SearchFacets {
 }
 
 "How many matching products have a category or brand; the catalog resolves the id."
-type FacetValue {
+type FacetValue @cacheControl(inheritMaxAge: true) {
   id: ID!
   count: Int!
 }
 
 "Products whose \"from\" price is in [min, max), in minor units; null is unbounded."
-type PriceBucket {
+type PriceBucket @cacheControl(inheritMaxAge: true) {
   min: Int
   max: Int
   count: Int!
 }
 
 "Products rated at least minRating on average."
-type RatingBucket {
+type RatingBucket @cacheControl(inheritMaxAge: true) {
   minRating: Float!
   count: Int!
 }
@@ -4646,6 +4657,22 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	_ = ctx
 	res := graphql.MarshalBoolean(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOCacheControlScope2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋsearchᚐCacheControlScope(ctx context.Context, v any) (*CacheControlScope, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(CacheControlScope)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCacheControlScope2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋsearchᚐCacheControlScope(ctx context.Context, sel ast.SelectionSet, v *CacheControlScope) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
