@@ -22,6 +22,7 @@ import (
 
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/shopgraph/shopgraph/gateway/cache"
 	"github.com/shopgraph/shopgraph/gateway/execute"
 	"github.com/shopgraph/shopgraph/gateway/operation"
 	"github.com/shopgraph/shopgraph/gateway/persisted"
@@ -69,6 +70,8 @@ type Config struct {
 	Storefront Policy
 	// Partner, when set, serves /partner/graphql for callers with an API key (see policy.go).
 	Partner *PartnerConfig
+	// Cache turns on the response and entity cache (nil: off).
+	Cache *cache.Config
 }
 
 // Gateway is the federated GraphQL endpoint.
@@ -87,8 +90,9 @@ type Gateway struct {
 	timeout time.Duration
 	// persisted resolves APQ hashes and trusted documents to query text.
 	persisted *persisted.Documents
-	policy    *endpoint // nil: nothing beyond the limits
-	partner   *Gateway  // the partner endpoint, nil when off
+	policy    *endpoint    // nil: nothing beyond the limits
+	partner   *Gateway     // the partner endpoint, nil when off
+	cache     *cache.Cache // nil when off
 }
 
 type prepared struct {
@@ -96,6 +100,7 @@ type prepared struct {
 	plan *plan.Plan
 	// intro holds raw introspection root fields to answer locally.
 	intro []*operation.Field
+	cached
 }
 
 // New builds a Gateway from the configuration.
@@ -128,6 +133,7 @@ func New(cfg Config) (*Gateway, error) {
 	if log == nil {
 		log = slog.Default()
 	}
+	responses, subgraphs := newCache(cfg.Cache, sg, subgraphs)
 	exec := execute.New(sg, subgraphs, execute.Options{
 		DisableDedupe: cfg.DisableDedupe,
 		DedupeKey:     transport.HeaderSignature,
@@ -148,7 +154,7 @@ func New(cfg Config) (*Gateway, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &Gateway{sg: sg, exec: exec, plans: plan.NewCache[*prepared](cfg.PlanCacheSize), docs: plan.NewCache[*parsedDoc](cfg.PlanCacheSize), limits: cfg.Limits, log: log, label: label, extra: cfg.SubgraphHeaders, timeout: timeout, inbound: newInbound(!cfg.DisableDedupe), forward: cfg.ForwardHeaders, persisted: docs}
+	g := &Gateway{sg: sg, exec: exec, plans: plan.NewCache[*prepared](cfg.PlanCacheSize), docs: plan.NewCache[*parsedDoc](cfg.PlanCacheSize), limits: cfg.Limits, log: log, label: label, extra: cfg.SubgraphHeaders, timeout: timeout, inbound: newInbound(!cfg.DisableDedupe), forward: cfg.ForwardHeaders, persisted: docs, cache: responses}
 	if err := g.setPolicies(cfg, sdl); err != nil {
 		_ = docs.Close()
 		return nil, err
@@ -273,12 +279,13 @@ func (g *Gateway) prepare(ctx context.Context, req operation.Request) (*prepared
 		if err != nil {
 			return nil, &operation.Error{Code: operation.CodeBadUserInput, Message: err.Error()}
 		}
-		p, err := plan.BuildWith(g.sg, op, plan.Options{Labels: labels})
+		c := g.cachePlan(key, op)
+		p, err := plan.BuildWith(g.sg, c.keyed, plan.Options{Labels: labels})
 		if err != nil {
 			g.log.Warn("query planning failed", "err", err)
 			return nil, &operation.Error{Code: "QUERY_PLANNING_FAILED", Message: err.Error()}
 		}
-		out := &prepared{op: op, plan: p}
+		out := &prepared{op: op, plan: p, cached: c}
 		for _, f := range op.Selection.ByType[op.RootType] {
 			if f.Name == "__schema" || f.Name == "__type" {
 				out.intro = append(out.intro, f)

@@ -47,7 +47,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ctx = transport.WithExtraHeaders(ctx, extra)
 	}
 	rep := g.respond(ctx, media, req.wireRequest)
-	rep.write(w)
+	g.writeReply(w, r, rep)
 	if rep.pooled {
 		putBuffer(rep.body)
 	}

@@ -33,6 +33,8 @@ type reply struct {
 	media  string
 	body   []byte
 	pooled bool // body goes back to the pool once written
+	// cacheControl and etag describe a query response to HTTP caches (GET only).
+	cacheControl, etag string
 }
 
 // respond runs the request, or joins an identical one already running.
@@ -71,6 +73,9 @@ func inboundKey(ctx context.Context, media string, req wireRequest) (string, boo
 
 // run executes the request and encodes the response.
 func (g *Gateway) run(ctx context.Context, media string, req wireRequest) reply {
+	if rep, ok := g.runCached(ctx, media, req); ok {
+		return rep
+	}
 	resp, oerr := g.Execute(ctx, operation.Request{Query: req.Query, OperationName: req.OperationName, Variables: req.Variables})
 	if oerr != nil {
 		status := http.StatusOK

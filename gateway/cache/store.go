@@ -1,0 +1,353 @@
+package cache
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Options configure a Store.
+type Options struct {
+	// Redis is the tier every replica shares; nil keeps the cache in process only.
+	Redis redis.UniversalClient
+	// Prefix starts every Redis key and the purge channel (default "shopgraph:cache:").
+	Prefix string
+	// LocalBytes bounds the in-process tier (default 64 MiB).
+	LocalBytes uint64
+	// StaleFor is how long past its maxAge a value may still be served when the subgraphs
+	// fail (default 5 minutes; negative: never).
+	StaleFor time.Duration
+	// RedisTimeout bounds each Redis call, so a slow Redis costs a request little (default 100ms).
+	RedisTimeout time.Duration
+	// Now is the clock deciding freshness (default time.Now).
+	Now    func() time.Time
+	Logger *slog.Logger
+	// OnPurge, when set, is called after this process dropped the entries of a purge.
+	OnPurge func(tags []string)
+}
+
+// Store keeps entries in two tiers and purges them by tag across replicas.
+type Store struct {
+	opts      Options
+	local     *local
+	rdb       redis.UniversalClient
+	responses counters
+	entities  counters
+	purges    atomic.Uint64
+
+	// purgedAt remembers recent purges, so a value computed before a purge of one of its
+	// tags is not stored after it.
+	mu       sync.Mutex
+	purgedAt map[string]time.Time
+	lastLog  time.Time
+}
+
+// NewStore returns a Store.
+func NewStore(opts Options) *Store {
+	if opts.Prefix == "" {
+		opts.Prefix = "shopgraph:cache:"
+	}
+	if opts.LocalBytes == 0 {
+		opts.LocalBytes = 64 << 20
+	}
+	if opts.StaleFor == 0 {
+		opts.StaleFor = 5 * time.Minute
+	}
+	if opts.StaleFor < 0 {
+		opts.StaleFor = 0
+	}
+	if opts.RedisTimeout <= 0 {
+		opts.RedisTimeout = 100 * time.Millisecond
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	return &Store{opts: opts, local: newLocal(opts.LocalBytes, opts.StaleFor), rdb: opts.Redis, purgedAt: map[string]time.Time{}}
+}
+
+// Stats returns the counters so far.
+func (s *Store) Stats() Stats {
+	return Stats{Responses: s.responses.snapshot(), Entities: s.entities.snapshot(),
+		Purges: s.purges.Load(), LocalBytes: s.local.c.WeightedSize()}
+}
+
+func (s *Store) now() time.Time { return s.opts.Now() }
+
+func (s *Store) entryKey(key string) string { return s.opts.Prefix + "e:" + key }
+func (s *Store) tagKey(tag string) string   { return s.opts.Prefix + "t:" + tag }
+func (s *Store) ownerKey(tag string) string { return s.opts.Prefix + "o:" + tag }
+func (s *Store) channel() string            { return s.opts.Prefix + "purge" }
+
+// usable reports whether the entry may still be served at all (fresh or within StaleFor).
+func (s *Store) usable(e *Entry, now time.Time) bool {
+	return now.Before(e.Stored.Add(e.MaxAge + s.opts.StaleFor))
+}
+
+// get looks key up in process, then (when missing or stale there) in Redis; an entry found
+// in Redis is kept in process. It returns stale entries still within StaleFor; only fresh
+// ones count as hits.
+func (s *Store) get(ctx context.Context, c *counters, key string) *Entry {
+	return s.getMany(ctx, c, []string{key})[0]
+}
+
+// getMany looks keys up like get, with one Redis round trip for the in-process misses.
+func (s *Store) getMany(ctx context.Context, c *counters, keys []string) []*Entry {
+	out := make([]*Entry, len(keys))
+	now := s.now()
+	var missing []int
+	for i, k := range keys {
+		if e, ok := s.local.get(k); ok && s.usable(e, now) {
+			out[i] = e
+			if e.Fresh(now) {
+				c.localHits.Add(1)
+				continue
+			}
+		}
+		c.localMisses.Add(1)
+		missing = append(missing, i)
+	}
+	if s.rdb == nil || len(missing) == 0 {
+		return out
+	}
+	rkeys := make([]string, len(missing))
+	for j, i := range missing {
+		rkeys[j] = s.entryKey(keys[i])
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.opts.RedisTimeout)
+	defer cancel()
+	vals, err := s.rdb.MGet(ctx, rkeys...).Result()
+	if err != nil {
+		s.redisFailed(c, "get", err)
+		c.redisMisses.Add(uint64(len(missing)))
+		return out
+	}
+	for j, i := range missing {
+		str, ok := vals[j].(string)
+		var e *Entry
+		if ok {
+			e, err = unmarshalEntry([]byte(str))
+		}
+		if !ok || err != nil || !e.Fresh(now) {
+			c.redisMisses.Add(1)
+			continue
+		}
+		c.redisHits.Add(1)
+		s.local.set(keys[i], e)
+		out[i] = e
+	}
+	return out
+}
+
+// set stores the entries in both tiers, unless one of their tags was purged after they were
+// computed (e.Stored is when their fetch began). owners maps an entity tag to the tag of the
+// entity that contains it, for purges that follow them.
+func (s *Store) set(ctx context.Context, c *counters, keys []string, entries []*Entry, owners map[string]string) {
+	s.mu.Lock()
+	keep := keys[:0:0]
+	kept := entries[:0:0]
+	for i, e := range entries {
+		stale := false
+		for _, t := range e.Tags {
+			if at, ok := s.purgedAt[t]; ok && !at.Before(e.Stored) {
+				stale = true
+				break
+			}
+		}
+		if !stale {
+			keep, kept = append(keep, keys[i]), append(kept, e)
+		}
+	}
+	s.mu.Unlock()
+	for i, e := range kept {
+		s.local.set(keep[i], e)
+	}
+	c.stores.Add(uint64(len(kept)))
+	if s.rdb == nil || (len(kept) == 0 && len(owners) == 0) {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opts.RedisTimeout)
+	defer cancel()
+	pipe := s.rdb.Pipeline()
+	for i, e := range kept {
+		ttl := e.MaxAge + s.opts.StaleFor
+		pipe.Set(ctx, s.entryKey(keep[i]), e.marshal(), ttl)
+		for _, t := range e.Tags {
+			s.addToSet(ctx, pipe, s.tagKey(t), s.entryKey(keep[i]), ttl)
+		}
+	}
+	for tag, owner := range owners {
+		s.addToSet(ctx, pipe, s.ownerKey(tag), owner, time.Hour)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		s.redisFailed(c, "set", err)
+	}
+}
+
+// addToSet adds member to a set whose TTL only ever grows to cover its members.
+func (s *Store) addToSet(ctx context.Context, pipe redis.Pipeliner, key, member string, ttl time.Duration) {
+	pipe.SAdd(ctx, key, member)
+	pipe.ExpireNX(ctx, key, ttl)
+	pipe.ExpireGT(ctx, key, ttl)
+}
+
+// PurgeWithOwners purges the tags and the tags of the entities seen containing them (a
+// Variant's Product), so a change to a Variant reaches responses that show only its Product.
+func (s *Store) PurgeWithOwners(ctx context.Context, tags ...string) error {
+	all := append([]string(nil), tags...)
+	seen := map[string]bool{}
+	for _, t := range tags {
+		seen[t] = true
+	}
+	for _, t := range tags {
+		for _, o := range s.Owners(ctx, t) {
+			if !seen[o] {
+				seen[o] = true
+				all = append(all, o)
+			}
+		}
+	}
+	return s.Purge(ctx, all...)
+}
+
+// Owners returns the tags of the entities that were seen containing the tagged entity (the
+// Product of a Variant), so a purge can reach responses that hold only the owner.
+func (s *Store) Owners(ctx context.Context, tag string) []string {
+	if s.rdb == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.opts.RedisTimeout)
+	defer cancel()
+	owners, err := s.rdb.SMembers(ctx, s.ownerKey(tag)).Result()
+	if err != nil {
+		s.redisFailed(&s.responses, "owners", err)
+		return nil
+	}
+	return owners
+}
+
+// purgeMessage travels on the purge channel.
+type purgeMessage struct {
+	Tags []string `json:"tags"`
+}
+
+// Purge deletes every entry tagged with one of tags, here, in Redis, and (through the purge
+// channel) in every replica's process. It returns an error only when Redis failed, after
+// the local purge is done.
+func (s *Store) Purge(ctx context.Context, tags ...string) error {
+	if len(tags) == 0 {
+		return nil
+	}
+	s.dropLocal(tags)
+	if s.rdb == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*s.opts.RedisTimeout)
+	defer cancel()
+	pipe := s.rdb.Pipeline()
+	members := make([]*redis.StringSliceCmd, len(tags))
+	for i, t := range tags {
+		members[i] = pipe.SMembers(ctx, s.tagKey(t))
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return fmt.Errorf("cache purge: %w", err)
+	}
+	pipe = s.rdb.Pipeline()
+	for i, t := range tags {
+		keys := members[i].Val()
+		if len(keys) == 0 {
+			continue
+		}
+		pipe.Del(ctx, keys...)
+		// only what was read: members added meanwhile keep their tag
+		args := make([]any, len(keys))
+		for j, k := range keys {
+			args[j] = k
+		}
+		pipe.SRem(ctx, s.tagKey(t), args...)
+	}
+	msg, _ := json.Marshal(purgeMessage{Tags: tags})
+	pipe.Publish(ctx, s.channel(), msg)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("cache purge: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) dropLocal(tags []string) {
+	now := s.now()
+	s.mu.Lock()
+	for _, t := range tags {
+		s.purgedAt[t] = now
+	}
+	if len(s.purgedAt) > 4096 {
+		for t, at := range s.purgedAt {
+			if now.Sub(at) > 2*time.Minute {
+				delete(s.purgedAt, t)
+			}
+		}
+	}
+	s.mu.Unlock()
+	s.local.purge(tags)
+	s.purges.Add(1)
+	if s.opts.OnPurge != nil {
+		s.opts.OnPurge(tags)
+	}
+}
+
+// Listen subscribes to the purge channel and returns once the subscription is in place;
+// purges from every replica then drop entries in this process until ctx ends or close is
+// called. Without Redis it does nothing.
+func (s *Store) Listen(ctx context.Context) (closeFn func(), err error) {
+	if s.rdb == nil {
+		return func() {}, nil
+	}
+	sub := s.rdb.Subscribe(ctx, s.channel())
+	if _, err := sub.Receive(ctx); err != nil {
+		_ = sub.Close()
+		return nil, fmt.Errorf("cache purge channel: %w", err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for m := range sub.Channel() {
+			var pm purgeMessage
+			if json.Unmarshal([]byte(m.Payload), &pm) == nil && len(pm.Tags) > 0 {
+				s.dropLocal(pm.Tags)
+			}
+		}
+	}()
+	stop := context.AfterFunc(ctx, func() { _ = sub.Close() })
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			stop()
+			_ = sub.Close()
+			<-done
+		})
+	}, nil
+}
+
+// redisFailed counts a Redis error and logs it at most once a second.
+func (s *Store) redisFailed(c *counters, op string, err error) {
+	c.redisErrors.Add(1)
+	s.mu.Lock()
+	now := time.Now()
+	quiet := now.Sub(s.lastLog) < time.Second
+	if !quiet {
+		s.lastLog = now
+	}
+	s.mu.Unlock()
+	if !quiet {
+		s.opts.Logger.Warn("response cache: redis unavailable, serving from process memory", "op", op, "err", err)
+	}
+}
