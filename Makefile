@@ -7,7 +7,7 @@ ENV := . .data/env
 
 .PHONY: run test deps build migrate seed generate compose bench audit fuzz clean
 .PHONY: bench-gateways
-.PHONY: bench-checkout
+.PHONY: bench-checkout graphiql
 
 ## run: start Postgres and Redis, migrate, seed the demo store if empty, serve everything
 run: deps build
@@ -47,6 +47,10 @@ generate:
 
 compose:
 	$(GO) run ./cmd/shopgraph compose
+
+## graphiql: refresh the GraphiQL assets the binary embeds from npm (versions in scripts/graphiql.sh)
+graphiql:
+	bash scripts/graphiql.sh
 
 ## bench: Go benchmarks for the hot paths (allocations reported)
 bench: deps
