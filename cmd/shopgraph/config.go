@@ -1,13 +1,16 @@
 package main
 
 import (
+	"context"
 	"flag"
+	"log/slog"
 	"os"
 	"strconv"
 	"time"
 
 	"github.com/shopgraph/shopgraph/cmd/shopgraph/settings"
 	"github.com/shopgraph/shopgraph/gateway/server"
+	"github.com/shopgraph/shopgraph/gateway/telemetry"
 )
 
 // Local defaults match scripts/deps.sh, so `shopgraph serve` works after `make deps`.
@@ -56,6 +59,8 @@ func registerGateway(fs *flag.FlagSet, g *server.Config) {
 	fs.IntVar(&g.Limits.MaxAliases, "max-aliases", d.MaxAliases, "most aliases an operation may use")
 	fs.IntVar(&g.PlanCacheSize, "plan-cache", d.PlanCache, "query plans kept in memory")
 	registerPersisted(fs, &g.Persisted)
+	fs.BoolVar(&g.GraphiQL.Disabled, "no-graphiql", false, "serve no GraphiQL IDE at /graphiql")
+	fs.BoolVar(&g.Telemetry.Disabled, "no-telemetry", false, "serve no /metrics and make no spans")
 }
 
 // parse reads the command line, then fills every flag not given on it from the configuration
@@ -99,6 +104,26 @@ func flagValues(f settings.File) map[string]string {
 		"max-aliases":      strconv.Itoa(g.MaxAliases),
 		"plan-cache":       strconv.Itoa(g.PlanCache),
 	}
+}
+
+// startTracing makes the gateway export spans over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is
+// set; the returned function flushes them at exit.
+func startTracing(ctx context.Context, g *server.Config) (stop func(), err error) {
+	tp, shutdown, err := telemetry.TracerProviderFromEnv(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if tp != nil {
+		g.Telemetry.TracerProvider = tp
+		slog.Info("exporting traces over OTLP")
+	}
+	return func() {
+		flush, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := shutdown(flush); err != nil {
+			slog.Warn("trace export did not flush", "err", err)
+		}
+	}, nil
 }
 
 func envOr(key, fallback string) string {

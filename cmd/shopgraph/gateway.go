@@ -30,6 +30,13 @@ func runGateway(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	slog.Info("gateway serving", "supergraph", cfg.gateway.SupergraphPath, "graphql", "http://"+cfg.listenAddr+"/graphql")
+	stopTracing, err := startTracing(ctx, &cfg.gateway)
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
+	base := "http://" + cfg.listenAddr
+	slog.Info("gateway serving", "supergraph", cfg.gateway.SupergraphPath, "graphql", base+"/graphql",
+		"graphiql", base+"/graphiql", "metrics", base+"/metrics")
 	return server.Run(ctx, cfg.gateway)
 }

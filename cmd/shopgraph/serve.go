@@ -42,6 +42,12 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 
+	stopTracing, err := startTracing(ctx, &cfg.gateway)
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
+
 	a, err := newApp(ctx, pool, rdb, appOptions{natsStoreDir: cfg.natsStoreDir, searchDir: cfg.searchDir})
 	if err != nil {
 		return err
@@ -62,15 +68,16 @@ func runServe(ctx context.Context, args []string) error {
 	for _, s := range allSubgraphs() {
 		slog.Info("subgraph ready", "name", s.domain.Name, "url", base+subgraphPath(s.domain.Name))
 	}
-	slog.Info("serving", "graphql", base+"/graphql", "health", base+"/health", "ready", base+"/ready")
+	slog.Info("serving", "graphql", base+"/graphql", "graphiql", base+"/graphiql", "metrics", base+"/metrics",
+		"health", base+"/health", "ready", base+"/ready")
 	if cfg.gateway.Partner != nil {
 		slog.Info("partner endpoint", "graphql", base+"/partner/graphql", "keys", "shopgraph keys create --name NAME")
 	}
 	return serveHTTP(ctx, ln, mux)
 }
 
-// newMux routes the gateway at /graphql, every subgraph under /subgraphs/<name>/graphql, plus
-// /health and /ready. The gateway calls the subgraphs of this process in process, without HTTP.
+// newMux routes the gateway at /graphql (and /), every subgraph under /subgraphs/<name>/graphql,
+// GraphiQL at /graphiql, metrics at /metrics, plus /health and /ready. The gateway calls the subgraphs of this process in process, without HTTP.
 func newMux(a *app, gw server.Config) (*http.ServeMux, error) {
 	mux := http.NewServeMux()
 	inProcess := map[string]http.Handler{}
@@ -100,6 +107,8 @@ func newMux(a *app, gw server.Config) (*http.ServeMux, error) {
 	if p := g.Partner(); p != nil {
 		mux.Handle("/partner/graphql", p)
 	}
+	mux.Handle("/{$}", g) // a browser opening the store's address gets GraphiQL
+	g.Mount(mux)          // /graphiql, /metrics
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, `{"status":"ok"}`)

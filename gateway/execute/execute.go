@@ -30,6 +30,8 @@ type Options struct {
 	// DedupeKey adds request-scoped data (forwarded headers) to the
 	// in-flight dedupe key.
 	DedupeKey func(ctx context.Context) string
+	// Shared, when set, is called for each fetch answered by an identical one in flight.
+	Shared func()
 }
 
 // Executor runs plans.
@@ -44,7 +46,7 @@ type Executor struct {
 func New(sg *supergraph.Supergraph, subgraphs Subgraphs, opts Options) *Executor {
 	e := &Executor{sg: sg, subgraphs: subgraphs, opts: opts}
 	if !opts.DisableDedupe {
-		e.inflight = &inflight.Group[[]byte]{}
+		e.inflight = &inflight.Group[[]byte]{Shared: opts.Shared}
 	}
 	return e
 }

@@ -13,6 +13,9 @@ var ErrAbandoned = errors.New("shared work did not finish")
 
 // Group runs work once per key among concurrent callers. The zero value is ready to use.
 type Group[V any] struct {
+	// Shared, when set, is called each time a caller joins a call already in flight.
+	Shared func()
+
 	mu    sync.Mutex
 	calls map[string]*call[V]
 }
@@ -34,6 +37,9 @@ func (g *Group[V]) Do(ctx context.Context, key string, fn func(context.Context) 
 	if c, ok := g.calls[key]; ok {
 		c.waiting++
 		g.mu.Unlock()
+		if g.Shared != nil {
+			g.Shared()
+		}
 		select {
 		case <-c.done:
 			return c.value, c.err

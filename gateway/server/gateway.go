@@ -24,10 +24,12 @@ import (
 
 	"github.com/shopgraph/shopgraph/gateway/cache"
 	"github.com/shopgraph/shopgraph/gateway/execute"
+	"github.com/shopgraph/shopgraph/gateway/graphiql"
 	"github.com/shopgraph/shopgraph/gateway/operation"
 	"github.com/shopgraph/shopgraph/gateway/persisted"
 	"github.com/shopgraph/shopgraph/gateway/plan"
 	"github.com/shopgraph/shopgraph/gateway/supergraph"
+	"github.com/shopgraph/shopgraph/gateway/telemetry"
 	"github.com/shopgraph/shopgraph/gateway/transport"
 )
 
@@ -72,6 +74,9 @@ type Config struct {
 	Partner *PartnerConfig
 	// Cache turns on the response and entity cache (nil: off).
 	Cache *cache.Config
+	// Telemetry configures metrics (/metrics) and traces; GraphiQL the IDE (/graphiql).
+	Telemetry telemetry.Options
+	GraphiQL  graphiql.Options
 }
 
 // Gateway is the federated GraphQL endpoint.
@@ -93,6 +98,7 @@ type Gateway struct {
 	policy    *endpoint    // nil: nothing beyond the limits
 	partner   *Gateway     // the partner endpoint, nil when off
 	cache     *cache.Cache // nil when off
+	edge
 }
 
 type prepared struct {
@@ -129,6 +135,8 @@ func New(cfg Config) (*Gateway, error) {
 		}
 		subgraphs = t
 	}
+	tel := telemetry.New(cfg.Telemetry)
+	subgraphs = tel.Subgraphs(subgraphs)
 	log := cfg.Logger
 	if log == nil {
 		log = slog.Default()
@@ -137,6 +145,7 @@ func New(cfg Config) (*Gateway, error) {
 	exec := execute.New(sg, subgraphs, execute.Options{
 		DisableDedupe: cfg.DisableDedupe,
 		DedupeKey:     transport.HeaderSignature,
+		Shared:        sharedCounter(tel, telemetry.LevelSubgraph),
 	})
 	timeout := cfg.RequestTimeout
 	if timeout <= 0 {
@@ -154,7 +163,8 @@ func New(cfg Config) (*Gateway, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &Gateway{sg: sg, exec: exec, plans: plan.NewCache[*prepared](cfg.PlanCacheSize), docs: plan.NewCache[*parsedDoc](cfg.PlanCacheSize), limits: cfg.Limits, log: log, label: label, extra: cfg.SubgraphHeaders, timeout: timeout, inbound: newInbound(!cfg.DisableDedupe), forward: cfg.ForwardHeaders, persisted: docs, cache: responses}
+	g := &Gateway{sg: sg, exec: exec, plans: plan.NewCache[*prepared](cfg.PlanCacheSize), docs: plan.NewCache[*parsedDoc](cfg.PlanCacheSize), limits: cfg.Limits, log: log, label: label, extra: cfg.SubgraphHeaders, timeout: timeout, inbound: newInbound(!cfg.DisableDedupe, sharedCounter(tel, telemetry.LevelClient)), forward: cfg.ForwardHeaders, persisted: docs, cache: responses}
+	g.edge = newEdge(g, tel, cfg.GraphiQL)
 	if err := g.setPolicies(cfg, sdl); err != nil {
 		_ = docs.Close()
 		return nil, err
@@ -220,17 +230,24 @@ func (g *Gateway) Routes() http.Handler {
 		mux.Handle("/partner/graphql", g.partner)
 	}
 	mux.Handle("/", g)
+	g.Mount(mux)
 	return mux
 }
 
 // Execute runs one GraphQL request.
 func (g *Gateway) Execute(ctx context.Context, req operation.Request) (*execute.Response, *operation.Error) {
+	resp, _, oerr := g.execute(ctx, req)
+	return resp, oerr
+}
+
+// execute runs one GraphQL request and also names its operation (for metrics), when valid.
+func (g *Gateway) execute(ctx context.Context, req operation.Request) (*execute.Response, string, *operation.Error) {
 	prep, vars, oerr := g.prepare(ctx, req)
 	if oerr != nil {
-		return nil, oerr
+		return nil, "", oerr
 	}
 	if oerr := g.admitOperation(ctx, prep, vars); oerr != nil {
-		return nil, oerr
+		return nil, prep.op.Name, oerr
 	}
 	op := *prep.op
 	op.Variables = vars
@@ -241,24 +258,37 @@ func (g *Gateway) Execute(ctx context.Context, req operation.Request) (*execute.
 			root[f.ResponseKey] = operation.Introspect(g.sg.API, f, vars)
 		}
 	}
+	ctx, span := g.tel.Start(ctx, telemetry.SpanExecute)
 	resp := g.exec.Execute(ctx, prep.plan, &op, root)
+	span.End("")
 	g.maskErrors(resp)
-	return resp, nil
+	return resp, op.Name, nil
 }
 
 // prepare parses, validates, normalises and plans, using the plan cache. It
 // returns the plan and the coerced variables of this request.
 func (g *Gateway) prepare(ctx context.Context, req operation.Request) (*prepared, map[string]any, *operation.Error) {
+	_, span := g.tel.Start(ctx, telemetry.SpanParse)
 	parsed, oerr := g.parse(req)
+	span.End(errCode(oerr))
 	if oerr != nil {
 		return nil, nil, oerr
 	}
+	_, span = g.tel.Start(ctx, telemetry.SpanPlan)
+	prep, vars, hit, oerr := g.plan(ctx, req, parsed)
+	span.CacheHit(hit)
+	span.End(errCode(oerr))
+	return prep, vars, oerr
+}
+
+// plan coerces the variables and finds or builds the plan.
+func (g *Gateway) plan(ctx context.Context, req operation.Request, parsed *parsedDoc) (prep *prepared, vars map[string]any, hit bool, oerr *operation.Error) {
 	if parsed.Op.Operation == ast.Subscription {
-		return nil, nil, &operation.Error{Code: "SUBSCRIPTIONS_NOT_SUPPORTED", Message: "subscriptions are not supported"}
+		return nil, nil, false, &operation.Error{Code: "SUBSCRIPTIONS_NOT_SUPPORTED", Message: "subscriptions are not supported"}
 	}
-	vars, oerr := parsed.Coerce(g.sg.API, req.Variables)
+	vars, oerr = parsed.Coerce(g.sg.API, req.Variables)
 	if oerr != nil {
-		return nil, nil, oerr
+		return nil, nil, false, oerr
 	}
 	var labels map[string]bool
 	for _, l := range g.sg.OverrideLabels {
@@ -274,7 +304,9 @@ func (g *Gateway) prepare(ctx context.Context, req operation.Request) (*prepared
 	if len(req.Query) > maxCachedQuery {
 		get = func(_ string, build func() (*prepared, error)) (*prepared, error) { return g.plans.Build(build) }
 	}
+	hit = true
 	prep, err := get(key, func() (*prepared, error) {
+		hit = false
 		op, err := operation.Normalize(g.sg.API, parsed.Doc, parsed.Op, vars)
 		if err != nil {
 			return nil, &operation.Error{Code: operation.CodeBadUserInput, Message: err.Error()}
@@ -293,14 +325,15 @@ func (g *Gateway) prepare(ctx context.Context, req operation.Request) (*prepared
 		}
 		return out, nil
 	})
+	g.tel.PlanCache(telemetry.CachePlan, hit)
 	if err != nil {
 		var oe *operation.Error
 		if errors.As(err, &oe) {
-			return nil, nil, oe
+			return nil, nil, hit, oe
 		}
-		return nil, nil, &operation.Error{Code: "INTERNAL_SERVER_ERROR", Message: "internal server error"}
+		return nil, nil, hit, &operation.Error{Code: "INTERNAL_SERVER_ERROR", Message: "internal server error"}
 	}
-	return prep, vars, nil
+	return prep, vars, hit, nil
 }
 
 // maxCachedQuery is the longest document whose parse and plan are cached, so
@@ -319,7 +352,9 @@ func (g *Gateway) parse(req operation.Request) (*parsedDoc, *operation.Error) {
 	if len(req.Query) > maxCachedQuery {
 		get = func(_ string, build func() (*parsedDoc, error)) (*parsedDoc, error) { return g.docs.Build(build) }
 	}
+	hit := true
 	doc, err := get(req.OperationName+"\x00"+req.Query, func() (*parsedDoc, error) {
+		hit = false
 		p, oerr := operation.Parse(g.sg.API, req.Query, req.OperationName, g.limits)
 		if oerr != nil {
 			return nil, oerr
@@ -328,6 +363,7 @@ func (g *Gateway) parse(req operation.Request) (*parsedDoc, *operation.Error) {
 		sort.Strings(conds)
 		return &parsedDoc{Prepared: p, conditions: conds}, nil
 	})
+	g.tel.PlanCache(telemetry.CacheDocument, hit)
 	if err != nil {
 		var oe *operation.Error
 		if errors.As(err, &oe) {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"mime"
@@ -8,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/shopgraph/shopgraph/gateway/execute"
+	"github.com/shopgraph/shopgraph/gateway/telemetry"
 	"github.com/shopgraph/shopgraph/gateway/transport"
 )
 
@@ -17,8 +19,8 @@ const (
 	maxBody              = 8 << 20
 )
 
-// ServeHTTP implements GraphQL over HTTP.
-func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// serveGraphQL implements GraphQL over HTTP.
+func (g *Gateway) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	media := responseMedia(r.Header.Get("Accept"))
 	defer func() {
 		if v := recover(); v != nil {
@@ -32,6 +34,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	req, rerr := g.readRequest(r, media)
 	if rerr != nil {
+		telemetry.Note(w, req.OperationName, rerr.code)
 		rerr.write(w, media)
 		return
 	}
@@ -47,6 +50,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ctx = transport.WithExtraHeaders(ctx, extra)
 	}
 	rep := g.respond(ctx, media, req.wireRequest)
+	telemetry.Note(w, cmp.Or(rep.operation, req.OperationName), rep.code)
 	g.writeReply(w, r, rep)
 	if rep.pooled {
 		putBuffer(rep.body)
@@ -79,6 +83,7 @@ func errorBody(code, message string) []byte {
 }
 
 func writeErrors(w http.ResponseWriter, media string, status int, code, message string) {
+	telemetry.Note(w, "", code)
 	writeJSON(w, media, status, &execute.Response{Errors: []*execute.Error{{
 		Message: message, Extensions: map[string]any{"code": code},
 	}}})

@@ -20,11 +20,11 @@ import (
 // forwarded to subgraphs, which carry the caller's identity). Mutations always run.
 type inbound = inflight.Group[reply]
 
-func newInbound(on bool) *inbound {
+func newInbound(on bool, shared func()) *inbound {
 	if !on {
 		return nil
 	}
-	return &inbound{}
+	return &inbound{Shared: shared}
 }
 
 // reply is a finished response, written as is to every client that shared it.
@@ -32,7 +32,10 @@ type reply struct {
 	status int
 	media  string
 	body   []byte
-	pooled bool // body goes back to the pool once written
+	pooled bool   // body goes back to the pool once written
+	code   string // the first error's code, "" when the response has none
+	// operation is the executed operation's name ("" when anonymous or invalid)
+	operation string
 	// cacheControl and etag describe a query response to HTTP caches (GET only).
 	cacheControl, etag string
 }
@@ -52,7 +55,7 @@ func (g *Gateway) respond(ctx context.Context, media string, req wireRequest) re
 	})
 	if err != nil { // the execution panicked, or this client went away
 		return reply{status: http.StatusInternalServerError, media: mediaJSON,
-			body: errorBody("INTERNAL_SERVER_ERROR", "internal server error")}
+			body: errorBody("INTERNAL_SERVER_ERROR", "internal server error"), code: "INTERNAL_SERVER_ERROR"}
 	}
 	rep.pooled = false // every caller sharing it writes the body
 	return rep
@@ -76,17 +79,17 @@ func (g *Gateway) run(ctx context.Context, media string, req wireRequest) reply 
 	if rep, ok := g.runCached(ctx, media, req); ok {
 		return rep
 	}
-	resp, oerr := g.Execute(ctx, operation.Request{Query: req.Query, OperationName: req.OperationName, Variables: req.Variables})
+	resp, name, oerr := g.execute(ctx, operation.Request{Query: req.Query, OperationName: req.OperationName, Variables: req.Variables})
 	if oerr != nil {
 		status := http.StatusOK
 		if media == mediaGraphQLResponse || oerr.Code == operation.CodeParseFailed {
 			status = http.StatusBadRequest
 		}
-		return reply{status: status, media: media, body: operationErrorBody(oerr)}
+		return reply{status: status, media: media, body: operationErrorBody(oerr), code: oerr.Code, operation: name}
 	}
 	body := resp.AppendJSON(getBuffer())
 	lastSize.Store(int64(len(body)))
-	return reply{status: http.StatusOK, media: media, body: body, pooled: true}
+	return reply{status: http.StatusOK, media: media, body: body, pooled: true, code: responseCode(resp), operation: name}
 }
 
 // Response bodies are written into pooled buffers; a fresh one is as large

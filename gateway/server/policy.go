@@ -126,6 +126,7 @@ func (g *Gateway) setPolicies(cfg Config, sdl string) error {
 	p.inbound = nil                                       // keys differ in scopes and cost ceilings: no shared executions
 	p.policy = ep
 	p.partner = nil
+	p.edge = g.edge.forEndpoint(&p, "partner")
 	g.partner = &p
 	return nil
 }
@@ -190,6 +191,7 @@ func (g *Gateway) admitRequest(w http.ResponseWriter, r *http.Request, media str
 		return nil, false
 	}
 	if !d.Allowed {
+		g.tel.QuotaRejected("rate")
 		writeErrors(w, media, http.StatusTooManyRequests, CodeRateLimited, fmt.Sprintf("rate limit of %s exceeded", d.Rate))
 		return nil, false
 	}
@@ -230,6 +232,7 @@ func (g *Gateway) admitOperation(ctx context.Context, prep *prepared, vars map[s
 		return nil
 	}
 	if est := ep.estimator.Estimate(prep.op, vars); est > max {
+		g.tel.QuotaRejected("cost")
 		return &operation.Error{Code: CodeCostLimitExceeded, Message: fmt.Sprintf("operation cost %d exceeds the limit of %d", est, max),
 			Extensions: map[string]any{"cost": map[string]any{"estimated": est, "max": max}}}
 	}

@@ -1,0 +1,77 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/shopgraph/shopgraph/gateway/execute"
+	"github.com/shopgraph/shopgraph/gateway/graphiql"
+	"github.com/shopgraph/shopgraph/gateway/operation"
+	"github.com/shopgraph/shopgraph/gateway/telemetry"
+)
+
+// edge is what the gateway adds around GraphQL over HTTP: telemetry and the GraphiQL IDE.
+type edge struct {
+	tel     *telemetry.Telemetry // nil when disabled
+	ide     *graphiql.IDE        // nil when disabled
+	graphql http.Handler         // serveGraphQL, observed
+}
+
+func newEdge(g *Gateway, tel *telemetry.Telemetry, ide graphiql.Options) edge {
+	return edge{tel: tel, ide: graphiql.New(ide), graphql: tel.Wrap("graphql", http.HandlerFunc(g.serveGraphQL))}
+}
+
+// forEndpoint is the edge of another endpoint of the same gateway (the partner endpoint, a copy
+// of g): the same telemetry under its own endpoint label, without the IDE.
+func (e edge) forEndpoint(g *Gateway, name string) edge {
+	return edge{tel: e.tel, graphql: e.tel.Wrap(name, http.HandlerFunc(g.serveGraphQL))}
+}
+
+// ServeHTTP implements GraphQL over HTTP; a browser opening the URL gets GraphiQL.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if g.ide != nil && graphiql.WantsPage(r) {
+		g.ide.ServePage(w, r)
+		return
+	}
+	g.graphql.ServeHTTP(w, r)
+}
+
+// Mount adds the IDE (/graphiql) and the metrics (/metrics) to mux, each unless disabled.
+func (g *Gateway) Mount(mux *http.ServeMux) {
+	if g.ide != nil {
+		mux.Handle(g.ide.Path(), g.ide)
+		mux.Handle(g.ide.Path()+"/", g.ide)
+	}
+	if g.tel != nil {
+		mux.Handle("GET /metrics", g.tel.Handler())
+	}
+}
+
+// Telemetry is the gateway's telemetry (nil when disabled), for the stages that report to it:
+// the response cache and quotas.
+func (g *Gateway) Telemetry() *telemetry.Telemetry { return g.tel }
+
+// sharedCounter counts dedupe shares at one level, or is nil without telemetry.
+func sharedCounter(tel *telemetry.Telemetry, level string) func() {
+	if tel == nil {
+		return nil
+	}
+	return func() { tel.DedupeShared(level) }
+}
+
+func errCode(oerr *operation.Error) string {
+	if oerr == nil {
+		return ""
+	}
+	return oerr.Code
+}
+
+// responseCode is the code of a response's first error, "" when it has none.
+func responseCode(resp *execute.Response) string {
+	if len(resp.Errors) == 0 {
+		return ""
+	}
+	if code, ok := resp.Errors[0].Extensions["code"].(string); ok && code != "" {
+		return code
+	}
+	return "ERROR"
+}
