@@ -15,8 +15,10 @@ run: deps build
 	$(ENV); bin/shopgraph seed --if-empty --products $(PRODUCTS)
 	$(ENV); exec bin/shopgraph serve
 
-## test: start Postgres and Redis, vet, and run every test with the race detector
+## test: start Postgres and Redis, vet, and run every test with the race detector (the GraphiQL
+## test drives Chromium, installed with apt when missing, through playwright-core from npm)
 test: deps
+	@bash scripts/browser-tools.sh
 	$(ENV); $(GO) vet ./...
 	$(ENV); CI=$${CI:-1} $(GO) test -race -timeout 20m ./...
 	$(MAKE) --no-print-directory fuzz FUZZTIME=20s
