@@ -53,6 +53,12 @@ func TestServeRoutes(t *testing.T) {
 	if code, body := get("/ready"); code != 200 || !strings.Contains(body, "ready") {
 		t.Errorf("/ready = %d %s", code, body)
 	}
+	if code, body := get("/graphiql"); code != 200 || !strings.Contains(body, "graphiql.min.js") {
+		t.Errorf("/graphiql = %d %.200s", code, body)
+	}
+	if code, body := get("/metrics"); code != 200 || !strings.Contains(body, "go_goroutines") {
+		t.Errorf("/metrics = %d %.200s", code, body)
+	}
 	for _, s := range allSubgraphs() {
 		resp, err := http.Post(srv.URL+subgraphPath(s.domain.Name), "application/json",
 			strings.NewReader(`{"query":"{ _service { sdl } }"}`))
