@@ -12,8 +12,12 @@ import (
 	"go.opentelemetry.io/otel/trace"
 )
 
-// ClientNameHeader names the client in metrics (the header Apollo clients send).
-const ClientNameHeader = "Apollographql-Client-Name"
+// ClientNameHeader names the client in metrics (the header Apollo clients send);
+// ClientNameHeaderAlt is read when it is absent.
+const (
+	ClientNameHeader    = "Apollographql-Client-Name"
+	ClientNameHeaderAlt = "Graphql-Client-Name"
+)
 
 // Outcome of a request whose response has no errors.
 const OutcomeOK = "ok"
@@ -94,6 +98,9 @@ func (t *Telemetry) finish(endpoint string, r *http.Request, o *observation, spa
 	}
 	op = t.ops.label(op)
 	client := r.Header.Get(ClientNameHeader)
+	if client == "" {
+		client = r.Header.Get(ClientNameHeaderAlt)
+	}
 	if client == "" {
 		client = "unknown"
 	}
