@@ -10,11 +10,14 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
+	"github.com/shopgraph/shopgraph/gateway/partner"
+	"github.com/shopgraph/shopgraph/gateway/quota"
 	"github.com/shopgraph/shopgraph/gateway/telemetry"
 )
 
@@ -311,5 +314,37 @@ func TestGraphiQLRoutes(t *testing.T) {
 	}
 	if resp, _ := get("/graphiql/assets/nope.js", "", ""); resp.StatusCode != 404 {
 		t.Errorf("missing asset: %d", resp.StatusCode)
+	}
+}
+
+// TestPartnerMetrics: the partner endpoint counts under its own endpoint label, and quota and
+// cost refusals reach the quota hook.
+func TestPartnerMetrics(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	env := newPartnerEnv(t, func(c *Config) { c.Telemetry = telemetry.Options{Registry: reg} })
+	_, secret := env.key(t, partner.NewKey{Scopes: []string{"products"}, Quota: quota.Rate{Limit: 1, Period: time.Minute}, MaxCost: 1})
+	env.post(t, "/partner/graphql", `query Few { products(first: 2) { name } }`, bearer(secret)...) // over the cost of 1
+	env.post(t, "/partner/graphql", `query Few { products(first: 2) { name } }`, bearer(secret)...) // over the rate of 1/m
+	env.post(t, "/partner/graphql", `{ products { name } }`)                                        // no key
+
+	resp, err := http.Get(env.srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	page, _ := io.ReadAll(resp.Body)
+	for _, want := range []string{
+		`shopgraph_gateway_requests_total{client="unknown",endpoint="partner",operation="Few",outcome="COST_LIMIT_EXCEEDED"} 1`,
+		`shopgraph_gateway_requests_total{client="unknown",endpoint="partner",operation="anonymous",outcome="RATE_LIMITED"} 1`,
+		`shopgraph_gateway_requests_total{client="unknown",endpoint="partner",operation="anonymous",outcome="UNAUTHENTICATED"} 1`,
+		`shopgraph_gateway_quota_rejections_total{reason="cost"} 1`,
+		`shopgraph_gateway_quota_rejections_total{reason="rate"} 1`,
+	} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if t.Failed() {
+		t.Logf("metrics:\n%s", grepLines(string(page), "shopgraph_gateway_requests_total"))
 	}
 }
