@@ -57,13 +57,15 @@ func Open(dir string) (*Engine, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open search index %s (is another process using %s?): %w", e.name, dir, err)
 		}
-	case errors.Is(err, os.ErrNotExist):
-		e.name, e.live, err = e.create()
-		if err != nil {
-			return nil, err
-		}
-		if err := e.setCurrent(e.name); err != nil {
+		if v, err := e.live.GetInternal(internalMappingVersion); err != nil || string(v) != mappingVersion {
+			// An index of other fields would answer wrongly: start empty, the indexer rebuilds it.
 			_ = e.live.Close()
+			if err := e.replaceEmpty(); err != nil {
+				return nil, err
+			}
+		}
+	case errors.Is(err, os.ErrNotExist):
+		if err := e.replaceEmpty(); err != nil {
 			return nil, err
 		}
 	default:
@@ -71,6 +73,19 @@ func Open(dir string) (*Engine, error) {
 	}
 	e.removeStale()
 	return e, nil
+}
+
+// replaceEmpty makes a new empty index the live one.
+func (e *Engine) replaceEmpty() error {
+	var err error
+	if e.name, e.live, err = e.create(); err != nil {
+		return err
+	}
+	if err := e.setCurrent(e.name); err != nil {
+		_ = e.live.Close()
+		return err
+	}
+	return nil
 }
 
 func (e *Engine) create() (string, bleve.Index, error) {
@@ -81,6 +96,10 @@ func (e *Engine) create() (string, bleve.Index, error) {
 	name := "index-" + ulid.Make().String()
 	idx, err := bleve.New(filepath.Join(e.dir, name), m)
 	if err != nil {
+		return "", nil, fmt.Errorf("create search index: %w", err)
+	}
+	if err := idx.SetInternal(internalMappingVersion, []byte(mappingVersion)); err != nil {
+		_ = idx.Close()
 		return "", nil, fmt.Errorf("create search index: %w", err)
 	}
 	return name, idx, nil

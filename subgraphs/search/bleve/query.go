@@ -121,11 +121,11 @@ const signalBoost = 0.5
 
 // sortOrders end with the id so every order is total and pages never overlap or skip.
 var sortOrders = map[search.Sort][]string{
-	search.SortRelevance: {"-_score", "-" + fieldPopularity, "_id"},
-	search.SortPriceAsc:  {fieldPrice, "_id"},
-	search.SortPriceDesc: {"-" + fieldPrice, "_id"},
-	search.SortRating:    {"-" + fieldRating, "-" + fieldPopularity, "_id"},
-	search.SortNewest:    {"-" + fieldCreated, "_id"},
+	search.SortRelevance: {"-_score", "-" + fieldSortPopularity, "_id"},
+	search.SortPriceAsc:  {fieldSortPrice, "_id"},
+	search.SortPriceDesc: {"-" + fieldSortPrice, "_id"},
+	search.SortRating:    {"-" + fieldSortRating, "-" + fieldSortPopularity, "_id"},
+	search.SortNewest:    {"-" + fieldSortCreated, "_id"},
 }
 
 // Search runs the query: matches, total, facets and highlights in one request.
@@ -227,17 +227,27 @@ const (
 func addFacets(req *bleve.SearchRequest) {
 	req.AddFacet(facetCategory, bleve.NewFacetRequest(fieldCategory, search.MaxFacetValues))
 	req.AddFacet(facetBrand, bleve.NewFacetRequest(fieldBrandID, search.MaxFacetValues))
-	price := bleve.NewFacetRequest(fieldPrice, len(search.PriceBuckets))
-	for _, b := range search.PriceBuckets {
-		price.AddNumericRange(b.Name, b.Min, b.Max)
-	}
-	req.AddFacet(facetPrice, price)
-	rating := bleve.NewFacetRequest(fieldRating, len(search.RatingBuckets))
-	for _, b := range search.RatingBuckets {
-		rating.AddNumericRange(b.Name, b.Min, b.Max)
-	}
-	req.AddFacet(facetRating, rating)
+	// Buckets are terms of their own fields (see fields): a terms facet over one short term
+	// per document instead of numeric ranges over a numeric field's doc values.
+	req.AddFacet(facetPrice, bleve.NewFacetRequest(fieldPriceBucket, len(search.PriceBuckets)))
+	req.AddFacet(facetRating, bleve.NewFacetRequest(fieldRatingBand, len(search.RatingBuckets)))
 	req.AddFacet(facetInStock, bleve.NewFacetRequest(fieldInStock, 2))
+}
+
+// andUp turns the counts of rating bands (each document in the narrowest bucket holding its
+// rating) into the counts of the overlapping "and up" buckets: a bucket counts every band
+// whose lower bound is at least its own.
+func andUp(bands []search.RangeCount) []search.RangeCount {
+	out := make([]search.RangeCount, len(bands))
+	for i, b := range bands {
+		out[i].Bucket = b.Bucket
+		for _, c := range bands {
+			if b.Bucket.Min == nil || (c.Bucket.Min != nil && *c.Bucket.Min >= *b.Bucket.Min) {
+				out[i].Count += c.Count
+			}
+		}
+	}
+	return out
 }
 
 func readFacets(fr bsearch.FacetResults) search.Facets {
@@ -255,9 +265,9 @@ func readFacets(fr bsearch.FacetResults) search.Facets {
 	}
 	ranges := func(name string, buckets []search.Bucket) []search.RangeCount {
 		counts := map[string]int{}
-		if r := fr[name]; r != nil {
-			for _, n := range r.NumericRanges {
-				counts[n.Name] = n.Count
+		if r := fr[name]; r != nil && r.Terms != nil {
+			for _, t := range r.Terms.Terms() {
+				counts[t.Term] = t.Count
 			}
 		}
 		out := make([]search.RangeCount, len(buckets))
@@ -269,7 +279,7 @@ func readFacets(fr bsearch.FacetResults) search.Facets {
 	f.Categories = terms(facetCategory)
 	f.Brands = terms(facetBrand)
 	f.Prices = ranges(facetPrice, search.PriceBuckets)
-	f.Ratings = ranges(facetRating, search.RatingBuckets)
+	f.Ratings = andUp(ranges(facetRating, search.RatingBuckets))
 	for _, t := range terms(facetInStock) {
 		switch t.Value {
 		case "T":
@@ -293,7 +303,7 @@ func (e *Engine) Suggest(ctx context.Context, prefix string, limit int) ([]strin
 	}
 	// Titles repeat across products; fetch a few more than asked to fill limit distinct ones.
 	req := bleve.NewSearchRequestOptions(text, limit*3, 0, false)
-	req.SortBy([]string{"-" + fieldPopularity, "_id"})
+	req.SortBy([]string{"-" + fieldSortPopularity, "_id"})
 	req.Fields = []string{fieldTitle}
 	idx, release, err := e.index()
 	if err != nil {
