@@ -44,6 +44,7 @@ type app struct {
 	checkout     *orders.Service
 	bus          *jetstream.Bus
 	searchIndex  *searchbleve.Engine
+	indexer      *search.Indexer
 	tmpDirs      []string      // removed on close
 	search       search.Engine // the index behind a short-lived facet cache
 	secrets      trust.Secrets
@@ -110,7 +111,7 @@ func newApp(ctx context.Context, pool *pgxpool.Pool, rdb *redis.Client, opts app
 
 	a := &app{pool: pool, rdb: rdb, flash: flash, reservations: reservations, payments: pay,
 		orders: store, checkout: checkout, bus: bus,
-		searchIndex: index, tmpDirs: tmpDirs, search: search.NewFacetCache(index, time.Second, 10_000),
+		searchIndex: index, indexer: indexer, tmpDirs: tmpDirs, search: search.NewFacetCache(index, time.Second, 10_000),
 		secrets: secrets, tokens: trust.NewTokens(secrets.Token)}
 	a.workers = append(a.workers,
 		(&inventory.Sweeper{Reservations: reservations}).Run, // expired holds back to stock

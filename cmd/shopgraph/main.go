@@ -25,6 +25,7 @@ var commands = []command{
 	{"migrate", "apply every domain's SQL migrations", runMigrate},
 	{"seed", "load the deterministic demo store", runSeed},
 	{"gateway", "serve any supergraph: shopgraph gateway --supergraph FILE --listen ADDR", runGateway},
+	{"reindex", "rebuild the search index from the catalog (inside the running serve, else directly)", runReindex},
 	{"compose", "compose schema/supergraph.graphql from the subgraphs' SDL", runCompose},
 	{"documents", "build a trusted-document manifest: shopgraph documents --out FILE DIR", runDocuments},
 	{"keys", "partner API keys: keys create --name N | keys list | keys revoke ID", runKeys},

@@ -114,6 +114,7 @@ func newMux(a *app, gw server.Config) (*http.ServeMux, error) {
 		fmt.Fprint(w, `{"status":"ok"}`)
 	})
 	mux.Handle("GET /ready", readiness(a.pool, a.rdb))
+	mux.Handle("POST "+reindexPath, reindexHandler(a.indexer))
 	return mux, nil
 }
 

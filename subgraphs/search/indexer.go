@@ -219,15 +219,24 @@ func (ix *Indexer) Reindex(ctx context.Context, progress func(done int)) (int, e
 // IndexIfEmpty reindexes when the index holds no product, as on a first start or after the
 // index folder was lost, and reports whether it did. serve calls it before taking traffic.
 func (ix *Indexer) IndexIfEmpty(ctx context.Context, progress func(done int)) (bool, error) {
-	r, err := ix.engine.Search(ctx, Query{First: 0, WithoutFacets: true})
+	n, err := ix.Indexed(ctx)
 	if err != nil {
-		return false, fmt.Errorf("count indexed products: %w", err)
+		return false, err
 	}
-	if r.TotalCount > 0 {
+	if n > 0 {
 		return false, nil
 	}
 	if _, err := ix.Reindex(ctx, progress); err != nil {
 		return false, err
 	}
 	return true, nil
+}
+
+// Indexed is how many products the live index holds: the expected size of a reindex.
+func (ix *Indexer) Indexed(ctx context.Context) (int, error) {
+	r, err := ix.engine.Search(ctx, Query{First: 0, WithoutFacets: true})
+	if err != nil {
+		return 0, fmt.Errorf("count indexed products: %w", err)
+	}
+	return r.TotalCount, nil
 }

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/shopgraph/shopgraph/gateway/server"
+	catalogpg "github.com/shopgraph/shopgraph/subgraphs/catalog/postgres"
+	inventorypg "github.com/shopgraph/shopgraph/subgraphs/inventory/postgres"
+	"github.com/shopgraph/shopgraph/subgraphs/pgtest"
+	"github.com/shopgraph/shopgraph/subgraphs/search"
+	searchbleve "github.com/shopgraph/shopgraph/subgraphs/search/bleve"
+)
+
+const reindexProducts = 1500 // two batches of search.ReindexBatch
+
+func seededPool(t *testing.T) *pgxpool.Pool {
+	t.Helper()
+	ctx := context.Background()
+	pool := pgtest.NewPool(t, nil, allDomains()...)
+	skus, err := catalogpg.Seed(ctx, pool, reindexProducts, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := inventorypg.Seed(ctx, pool, skus, nil); err != nil {
+		t.Fatal(err)
+	}
+	return pool
+}
+
+// TestReindexThroughTheServer: `shopgraph reindex` beside a running serve rebuilds the
+// server's own index and follows its progress to the end.
+func TestReindexThroughTheServer(t *testing.T) {
+	ctx := context.Background()
+	pool := seededPool(t)
+	redisURL := os.Getenv("REDIS_URL")
+	if redisURL == "" {
+		redisURL = defaultRedisURL
+	}
+	rdb, err := openRedis(redisURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdb.Close()
+	a, err := newApp(ctx, pool, rdb, appOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.close()
+	mux, err := newMux(a, server.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	for round, wantTotal := range []int{0, reindexProducts} { // the second knows the size from the first
+		var seen []int
+		n, err := reindexRemote(ctx, srv.URL, func(done, total int) {
+			if total != wantTotal {
+				t.Errorf("round %d: progress total %d, want %d", round, total, wantTotal)
+			}
+			seen = append(seen, done)
+		})
+		if err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		if n != reindexProducts {
+			t.Fatalf("round %d: reindexed %d products, want %d", round, n, reindexProducts)
+		}
+		if want := []int{search.ReindexBatch, reindexProducts}; !slices.Equal(seen, want) {
+			t.Errorf("round %d: progress %v, want %v", round, seen, want)
+		}
+		if got, err := a.indexer.Indexed(ctx); err != nil || got != reindexProducts {
+			t.Fatalf("round %d: the server's index holds %d products, %v", round, got, err)
+		}
+	}
+}
+
+// TestReindexBuildsDirectlyWithoutServer: with no server listening, the command rebuilds the
+// index folder itself.
+func TestReindexBuildsDirectlyWithoutServer(t *testing.T) {
+	ctx := context.Background()
+	pool := seededPool(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	free := ln.Addr().String()
+	_ = ln.Close() // nothing listens there now
+	dir := t.TempDir()
+	if err := runReindex(ctx, []string{"--server", "http://" + free, "--database-url", pool.Config().ConnString(), "--search-index", dir}); err != nil {
+		t.Fatal(err)
+	}
+	engine, err := searchbleve.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer engine.Close()
+	r, err := engine.Search(ctx, search.Query{First: 0, WithoutFacets: true})
+	if err != nil || r.TotalCount != reindexProducts {
+		t.Fatalf("the rebuilt folder holds %d products, %v; want %d", r.TotalCount, err, reindexProducts)
+	}
+}
+
+func TestReindexAnswersThisMachineOnly(t *testing.T) {
+	h := reindexHandler(nil) // refused before the indexer is touched
+	cases := []struct {
+		name   string
+		remote string
+		header string
+	}{
+		{"outside address", "203.0.113.7:5555", ""},
+		{"loopback behind a proxy", "127.0.0.1:5555", "X-Forwarded-For"},
+		{"loopback behind a proxy (Forwarded)", "[::1]:5555", "Forwarded"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodPost, reindexPath, nil)
+			r.RemoteAddr = c.remote
+			if c.header != "" {
+				r.Header.Set(c.header, "for=203.0.113.7")
+			}
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			if w.Code != http.StatusForbidden {
+				t.Fatalf("status %d, want 403", w.Code)
+			}
+		})
+	}
+	if _, err := reindexRemote(context.Background(), "http://203.0.113.7:4000", func(int, int) {}); err == nil || !strings.Contains(err.Error(), "loopback") {
+		t.Fatalf("reindex of a remote server: %v, want a loopback-only refusal", err)
+	}
+}
