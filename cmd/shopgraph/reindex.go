@@ -13,10 +13,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/schollz/progressbar/v3"
+
 	catalogpg "github.com/shopgraph/shopgraph/subgraphs/catalog/postgres"
 	inventorypg "github.com/shopgraph/shopgraph/subgraphs/inventory/postgres"
 	"github.com/shopgraph/shopgraph/subgraphs/search"
-	searchbleve "github.com/shopgraph/shopgraph/subgraphs/search/bleve"
 	"github.com/shopgraph/shopgraph/subgraphs/search/sources"
 )
 
@@ -27,7 +28,7 @@ const reindexPath = "/admin/search/reindex"
 // reindexEvent is one line of the reindex stream: progress, then the result or an error.
 type reindexEvent struct {
 	Done     int    `json:"done"`
-	Total    int    `json:"total,omitempty"` // products in the live index: the expected size, 0 when empty
+	Total    int    `json:"total,omitempty"` // products in the catalog when the rebuild started
 	Finished bool   `json:"finished,omitempty"`
 	Error    string `json:"error,omitempty"`
 }
@@ -39,15 +40,18 @@ func runReindex(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("reindex", flag.ContinueOnError)
 	cfg.register(fs, false)
 	server := fs.String("server", "http://"+envOr("LISTEN_ADDR", defaultListenAddr), "the running serve to ask (loopback only); when none answers, the index folder is rebuilt directly")
-	fs.StringVar(&cfg.searchDir, "search-index", envOr("SEARCH_INDEX_DIR", ".data/search"), "the embedded search index to rebuild when no server runs (env SEARCH_INDEX_DIR)")
+	registerSearch(fs, &cfg)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	start := time.Now()
-	bar := newBar(-1, "reindex")
+	var bar *progressbar.ProgressBar
 	progress := func(done, total int) {
-		if total > 0 && bar.GetMax() != total {
-			bar.ChangeMax(total)
+		if bar == nil {
+			bar = newBar(max(total, done), "reindex")
+		}
+		if total < done { // products added since the count
+			bar.ChangeMax(done)
 		}
 		_ = bar.Set(done)
 	}
@@ -58,7 +62,9 @@ func runReindex(ctx context.Context, args []string) error {
 		where = cfg.searchDir
 		n, err = reindexLocal(ctx, cfg, progress)
 	}
-	_ = bar.Finish()
+	if bar != nil {
+		_ = bar.Finish()
+	}
 	if err != nil {
 		return err
 	}
@@ -116,13 +122,13 @@ func reindexLocal(ctx context.Context, cfg config, progress func(done, total int
 		return 0, err
 	}
 	defer pool.Close()
-	engine, err := searchbleve.Open(cfg.searchDir)
+	engine, err := openSearchEngine(cfg.searchEngine, cfg.searchDir)
 	if err != nil {
 		return 0, err
 	}
 	defer engine.Close()
 	ix := search.NewIndexer(engine, sources.NewCatalog(catalogpg.NewStore(pool)), sources.NewStock(inventorypg.NewStore(pool)))
-	total, err := ix.Indexed(ctx)
+	total, err := ix.Expected(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -138,10 +144,11 @@ func reindexHandler(ix *search.Indexer) http.Handler {
 			http.Error(w, `{"error":"the reindex endpoint answers loopback callers only"}`, http.StatusForbidden)
 			return
 		}
-		total, err := ix.Indexed(r.Context())
+		total, err := ix.Expected(r.Context())
 		if err != nil {
-			slog.Error("reindex: count the live index", "err", err)
-			total = 0
+			slog.Error("search reindex: count the catalog", "err", err)
+			http.Error(w, `{"error":"count the catalog failed; see the server log"}`, http.StatusInternalServerError)
+			return
 		}
 		rc := http.NewResponseController(w)
 		enc := json.NewEncoder(w)

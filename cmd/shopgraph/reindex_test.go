@@ -17,7 +17,6 @@ import (
 	inventorypg "github.com/shopgraph/shopgraph/subgraphs/inventory/postgres"
 	"github.com/shopgraph/shopgraph/subgraphs/pgtest"
 	"github.com/shopgraph/shopgraph/subgraphs/search"
-	searchbleve "github.com/shopgraph/shopgraph/subgraphs/search/bleve"
 )
 
 const reindexProducts = 1500 // two batches of search.ReindexBatch
@@ -62,7 +61,8 @@ func TestReindexThroughTheServer(t *testing.T) {
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 
-	for round, wantTotal := range []int{0, reindexProducts} { // the second knows the size from the first
+	for round := range 2 { // the second rebuilds beside a full index
+		wantTotal := reindexProducts
 		var seen []int
 		n, err := reindexRemote(ctx, srv.URL, func(done, total int) {
 			if total != wantTotal {
@@ -86,7 +86,7 @@ func TestReindexThroughTheServer(t *testing.T) {
 }
 
 // TestReindexBuildsDirectlyWithoutServer: with no server listening, the command rebuilds the
-// index folder itself.
+// index folder itself, which the next serve opens.
 func TestReindexBuildsDirectlyWithoutServer(t *testing.T) {
 	ctx := context.Background()
 	pool := seededPool(t)
@@ -96,18 +96,23 @@ func TestReindexBuildsDirectlyWithoutServer(t *testing.T) {
 	}
 	free := ln.Addr().String()
 	_ = ln.Close() // nothing listens there now
-	dir := t.TempDir()
-	if err := runReindex(ctx, []string{"--server", "http://" + free, "--database-url", pool.Config().ConnString(), "--search-index", dir}); err != nil {
-		t.Fatal(err)
-	}
-	engine, err := searchbleve.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer engine.Close()
-	r, err := engine.Search(ctx, search.Query{First: 0, WithoutFacets: true})
-	if err != nil || r.TotalCount != reindexProducts {
-		t.Fatalf("the rebuilt folder holds %d products, %v; want %d", r.TotalCount, err, reindexProducts)
+	for _, kind := range []string{"memory", "bleve"} {
+		t.Run(kind, func(t *testing.T) {
+			dir := t.TempDir()
+			args := []string{"--server", "http://" + free, "--database-url", pool.Config().ConnString(), "--search-index", dir, "--search-engine", kind}
+			if err := runReindex(ctx, args); err != nil {
+				t.Fatal(err)
+			}
+			engine, err := openSearchEngine(kind, dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer engine.Close()
+			r, err := engine.Search(ctx, search.Query{First: 0, WithoutFacets: true})
+			if err != nil || r.TotalCount != reindexProducts {
+				t.Fatalf("the rebuilt folder holds %d products, %v; want %d", r.TotalCount, err, reindexProducts)
+			}
+		})
 	}
 }
 

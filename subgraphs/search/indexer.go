@@ -25,6 +25,8 @@ type Catalog interface {
 	ProductsByID(ctx context.Context, ids []string) ([]Product, error)
 	// ProductIDsBySKU returns the ids of the products the SKUs belong to, each once.
 	ProductIDsBySKU(ctx context.Context, skus []string) ([]string, error)
+	// Count is how many products a walk with ProductsAfter returns now (a rebuild's total).
+	Count(ctx context.Context) (int, error)
 }
 
 // Stock is what the indexer reads of inventory.
@@ -239,4 +241,13 @@ func (ix *Indexer) Indexed(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("count indexed products: %w", err)
 	}
 	return r.TotalCount, nil
+}
+
+// Expected is how many products a reindex would index now: its progress total.
+func (ix *Indexer) Expected(ctx context.Context) (int, error) {
+	n, err := ix.catalog.Count(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("count catalog products: %w", err)
+	}
+	return n, nil
 }

@@ -101,6 +101,15 @@ func collectProducts(rows pgx.Rows) ([]catalog.Product, error) {
 	return ps, nil
 }
 
+// CountProducts is how many products the catalog holds (a rebuild's progress total).
+func (s *Store) CountProducts(ctx context.Context) (int, error) {
+	var n int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM catalog.product`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count products: %w", err)
+	}
+	return n, nil
+}
+
 // ProductsByID returns the products with the given ids, in no particular order; unknown ids
 // are left out.
 func (s *Store) ProductsByID(ctx context.Context, ids []string) ([]catalog.Product, error) {

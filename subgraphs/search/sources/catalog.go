@@ -26,6 +26,9 @@ var _ search.Catalog = (*Catalog)(nil)
 // NewCatalog returns the adapter.
 func NewCatalog(store *catalogpg.Store) *Catalog { return &Catalog{store: store} }
 
+// Count is how many products the catalog holds.
+func (c *Catalog) Count(ctx context.Context) (int, error) { return c.store.CountProducts(ctx) }
+
 // ProductsAfter walks the catalog newest first: the listing's keyset order on (created_at, id),
 // so products added during a rebuild sort before the walk's position and are reached by their
 // change events instead of shifting pages.
