@@ -5,6 +5,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/shopgraph/shopgraph/subgraphs/pgtest"
 	"github.com/shopgraph/shopgraph/subgraphs/search"
 	"github.com/shopgraph/shopgraph/subgraphs/search/bleve"
+	"github.com/shopgraph/shopgraph/subgraphs/search/memory"
 	"github.com/shopgraph/shopgraph/subgraphs/search/sources"
 )
 
@@ -53,8 +55,8 @@ func percentiles(ds []time.Duration) (p50, p99 time.Duration) {
 	return ds[len(ds)/2], ds[min(len(ds)-1, len(ds)*99/100)]
 }
 
-// BenchmarkSearch seeds a store, reindexes it into the embedded engine (timed, logged), then
-// runs each query of the mix and the mix round-robin, reporting p50 and p99 beside ns/op.
+// BenchmarkSearch seeds a store, and for each engine reindexes it (timed, logged), then runs
+// each query of the mix and the mix round-robin, reporting p50 and p99 beside ns/op.
 func BenchmarkSearch(b *testing.B) {
 	ctx := context.Background()
 	n := benchProducts(b)
@@ -68,24 +70,62 @@ func BenchmarkSearch(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Logf("seeded %d products in %s", n, time.Since(start).Round(time.Millisecond))
-	engine, err := bleve.Open(b.TempDir())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer engine.Close()
-	ix := search.NewIndexer(engine, sources.NewCatalog(catalogpg.NewStore(pool)), sources.NewStock(inventorypg.NewStore(pool)))
-	start = time.Now()
-	if _, err := ix.Reindex(ctx, nil); err != nil {
-		b.Fatal(err)
-	}
-	b.Logf("reindexed %d products in %s", n, time.Since(start).Round(time.Millisecond))
-
 	var root string
 	if err := pool.QueryRow(ctx, `SELECT id FROM catalog.category WHERE parent_id IS NULL ORDER BY position LIMIT 1`).Scan(&root); err != nil {
 		b.Fatal(err)
 	}
 	mix := benchMix(root)
-	var target search.Engine = engine
+	for _, name := range benchEngines(b) {
+		b.Run(name, func(b *testing.B) {
+			engine := openBenchEngine(b, name)
+			defer engine.Close()
+			ix := search.NewIndexer(engine, sources.NewCatalog(catalogpg.NewStore(pool)), sources.NewStock(inventorypg.NewStore(pool)))
+			start := time.Now()
+			if _, err := ix.Reindex(ctx, nil); err != nil {
+				b.Fatal(err)
+			}
+			b.Logf("%s: reindexed %d products in %s", name, n, time.Since(start).Round(time.Millisecond))
+			runMix(b, engine, mix)
+		})
+	}
+}
+
+// benchEngines are the engines to measure: SEARCH_BENCH_ENGINES, a comma-separated list of
+// memory and bleve, both by default.
+func benchEngines(b *testing.B) []string {
+	v := os.Getenv("SEARCH_BENCH_ENGINES")
+	if v == "" {
+		return []string{"memory", "bleve"}
+	}
+	names := strings.Split(v, ",")
+	for _, name := range names {
+		if name != "memory" && name != "bleve" {
+			b.Fatalf("SEARCH_BENCH_ENGINES=%q: memory or bleve", v)
+		}
+	}
+	return names
+}
+
+func openBenchEngine(b *testing.B, name string) search.Engine {
+	var (
+		e   search.Engine
+		err error
+	)
+	if name == "memory" {
+		e, err = memory.Open("")
+	} else {
+		e, err = bleve.Open(b.TempDir())
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	return e
+}
+
+// runMix runs each query of the mix, the mix round-robin, and the mix behind the facet cache.
+func runMix(b *testing.B, engine search.Engine, mix []benchQuery) {
+	ctx := context.Background()
+	target := engine
 	do := func(q benchQuery) {
 		var err error
 		if q.suggest != "" {

@@ -1,0 +1,200 @@
+package memory
+
+import (
+	"slices"
+	"strings"
+	"unicode"
+
+	"github.com/shopgraph/shopgraph/subgraphs/search"
+)
+
+// Text fields, in the order of textBoosts.
+const (
+	fieldTitle = iota
+	fieldBrand
+	fieldDescription
+	textFields
+)
+
+// textBoosts weigh a word found in the title over one in the brand name over one in the
+// description; an exact word scores twice its corrected form (exactBoost).
+var textBoosts = [textFields]float32{3, 2, 1}
+
+const (
+	exactBoost = 2
+	// signalBoost is added for each of an average rating of 4 or more and 5 reviews or more:
+	// less than any matched word, so it orders like matches without overturning a better one.
+	signalBoost = 0.5
+)
+
+// row is what a query reads of a product for every match: filters, sort keys and facets.
+// The text lives apart (docs) and is read only for the page's highlights.
+type row struct {
+	price      int64
+	created    int64 // unix milliseconds
+	rating     float64
+	popularity int32 // review count
+	brand      int32 // index into brands.names, -1 without a brand
+	cats       []int32
+	signal     float32
+	priceBand  int8 // index into search.PriceBuckets, -1 outside all
+	ratingBand int8 // index into search.RatingBuckets of the narrowest holding the rating, -1 below all
+	inStock    bool
+	live       bool
+}
+
+// dict numbers the values of a keyword field.
+type dict struct {
+	ids   map[string]int32
+	names []string
+}
+
+func (d *dict) id(name string) int32 {
+	if id, ok := d.ids[name]; ok {
+		return id
+	}
+	if d.ids == nil {
+		d.ids = map[string]int32{}
+	}
+	id := int32(len(d.names))
+	d.ids[name] = id
+	d.names = append(d.names, name)
+	return id
+}
+
+// index is one generation of the product index: rows by slot, an inverted index of the text
+// fields (sorted slot lists per word), and the documents for highlights and snapshots.
+type index struct {
+	rows     []row
+	docs     []search.Document
+	slots    map[string]int32 // product id → slot
+	free     []int32          // slots of deleted products, reused
+	postings [textFields]map[string][]int32
+	brands   dict
+	cats     dict
+}
+
+func newIndex() *index {
+	ix := &index{slots: map[string]int32{}}
+	for f := range ix.postings {
+		ix.postings[f] = map[string][]int32{}
+	}
+	return ix
+}
+
+func (ix *index) len() int { return len(ix.slots) }
+
+// words splits like search.Terms (lowercase runs of letters and digits) without its cap on the
+// number of words, each word once.
+func words(text string) []string {
+	ws := strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	})
+	slices.Sort(ws)
+	return slices.Compact(ws)
+}
+
+func fieldText(d *search.Document, f int) string {
+	switch f {
+	case fieldTitle:
+		return d.Title
+	case fieldBrand:
+		return d.BrandName
+	default:
+		return d.Description
+	}
+}
+
+func (ix *index) upsert(d search.Document) {
+	slot, ok := ix.slots[d.ID]
+	switch {
+	case ok:
+		ix.unpost(slot)
+	case len(ix.free) > 0:
+		slot = ix.free[len(ix.free)-1]
+		ix.free = ix.free[:len(ix.free)-1]
+	default:
+		slot = int32(len(ix.rows))
+		ix.rows = append(ix.rows, row{})
+		ix.docs = append(ix.docs, search.Document{})
+	}
+	ix.slots[d.ID] = slot
+	ix.docs[slot] = d
+	ix.rows[slot] = ix.row(d)
+	for f := range ix.postings {
+		for _, w := range words(fieldText(&d, f)) {
+			p := ix.postings[f][w]
+			i, _ := slices.BinarySearch(p, slot)
+			ix.postings[f][w] = slices.Insert(p, i, slot)
+		}
+	}
+}
+
+func (ix *index) remove(id string) {
+	slot, ok := ix.slots[id]
+	if !ok {
+		return
+	}
+	ix.unpost(slot)
+	delete(ix.slots, id)
+	ix.rows[slot] = row{}
+	ix.docs[slot] = search.Document{}
+	ix.free = append(ix.free, slot)
+}
+
+// unpost takes slot out of the posting lists of its document's words.
+func (ix *index) unpost(slot int32) {
+	d := &ix.docs[slot]
+	for f := range ix.postings {
+		for _, w := range words(fieldText(d, f)) {
+			p := ix.postings[f][w]
+			if i, found := slices.BinarySearch(p, slot); found {
+				p = slices.Delete(p, i, i+1)
+			}
+			if len(p) == 0 {
+				delete(ix.postings[f], w)
+			} else {
+				ix.postings[f][w] = p
+			}
+		}
+	}
+}
+
+func (ix *index) row(d search.Document) row {
+	r := row{
+		price:      d.PriceMin,
+		created:    d.CreatedAt.UnixMilli(),
+		rating:     d.Rating,
+		popularity: int32(min(d.ReviewCount, 1<<31-1)),
+		brand:      -1,
+		priceBand:  band(search.PriceBuckets, float64(d.PriceMin)),
+		ratingBand: band(search.RatingBuckets, d.Rating),
+		inStock:    d.InStock,
+		live:       true,
+	}
+	if d.BrandID != "" {
+		r.brand = ix.brands.id(d.BrandID)
+	}
+	r.cats = make([]int32, 0, len(d.CategoryPath))
+	for _, c := range d.CategoryPath {
+		r.cats = append(r.cats, ix.cats.id(c))
+	}
+	if d.Rating >= 4 {
+		r.signal += signalBoost
+	}
+	if d.ReviewCount >= 5 {
+		r.signal += signalBoost
+	}
+	return r
+}
+
+// band is the first bucket holding v (for the "and up" rating buckets, listed highest first,
+// the narrowest), -1 when none does.
+func band(buckets []search.Bucket, v float64) int8 {
+	for i, b := range buckets {
+		if (b.Min == nil || v >= *b.Min) && (b.Max == nil || v < *b.Max) {
+			return int8(i)
+		}
+	}
+	return -1
+}
