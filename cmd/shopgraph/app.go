@@ -28,6 +28,7 @@ import (
 	"github.com/shopgraph/shopgraph/subgraphs/search"
 	searchbleve "github.com/shopgraph/shopgraph/subgraphs/search/bleve"
 	"github.com/shopgraph/shopgraph/subgraphs/search/consumer"
+	searchmemory "github.com/shopgraph/shopgraph/subgraphs/search/memory"
 	"github.com/shopgraph/shopgraph/subgraphs/search/sources"
 	"github.com/shopgraph/shopgraph/subgraphs/trust"
 )
@@ -43,7 +44,7 @@ type app struct {
 	orders       *orderspg.Store
 	checkout     *orders.Service
 	bus          *jetstream.Bus
-	searchIndex  *searchbleve.Engine
+	searchIndex  search.Engine
 	indexer      *search.Indexer
 	tmpDirs      []string      // removed on close
 	search       search.Engine // the index behind a short-lived facet cache
@@ -56,6 +57,7 @@ type app struct {
 type appOptions struct {
 	natsStoreDir string // embedded NATS streams; empty: a temporary directory
 	searchDir    string // the embedded search index; empty: a temporary directory
+	searchEngine string // memory (the default when empty) or bleve
 }
 
 func newApp(ctx context.Context, pool *pgxpool.Pool, rdb *redis.Client, opts appOptions) (*app, error) {
@@ -101,7 +103,7 @@ func newApp(ctx context.Context, pool *pgxpool.Pool, rdb *redis.Client, opts app
 		}
 		tmpDirs = append(tmpDirs, searchDir)
 	}
-	index, err := searchbleve.Open(searchDir)
+	index, err := openSearchEngine(opts.searchEngine, searchDir)
 	if err != nil {
 		bus.Close()
 		_ = flash.Close()
@@ -137,6 +139,19 @@ func newApp(ctx context.Context, pool *pgxpool.Pool, rdb *redis.Client, opts app
 		},
 	)
 	return a, nil
+}
+
+// openSearchEngine opens the search index of kind in dir: memory (the default) answers from
+// process memory and snapshots to dir on close; bleve keeps the index on disk in dir.
+func openSearchEngine(kind, dir string) (search.Engine, error) {
+	switch kind {
+	case "", "memory":
+		return searchmemory.Open(dir)
+	case "bleve":
+		return searchbleve.Open(dir)
+	default:
+		return nil, fmt.Errorf("unknown search engine %q: memory or bleve", kind)
+	}
 }
 
 // paymentProvider is Stripe when STRIPE_SECRET_KEY is set (STRIPE_API_URL points it at

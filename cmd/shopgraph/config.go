@@ -32,8 +32,10 @@ type config struct {
 	gateway     server.Config
 	// natsStoreDir keeps the embedded event bus's streams (unused with NATS_URL).
 	natsStoreDir string
-	// searchDir keeps the embedded search index.
+	// searchDir keeps the embedded search index (bleve) or its snapshot (memory).
 	searchDir string
+	// searchEngine is memory or bleve.
+	searchEngine string
 }
 
 func (c *config) register(fs *flag.FlagSet, listen bool) {
@@ -44,9 +46,16 @@ func (c *config) register(fs *flag.FlagSet, listen bool) {
 	if listen {
 		fs.StringVar(&c.listenAddr, "listen", d.Listen, "HTTP listen address (env LISTEN_ADDR)")
 		registerGateway(fs, &c.gateway)
-		fs.StringVar(&c.searchDir, "search-index", d.Data.SearchIndex, "where the embedded search index lives (env SEARCH_INDEX_DIR)")
+		registerSearch(fs, c)
 		fs.StringVar(&c.natsStoreDir, "nats-store", d.Data.NATSStore, "where the embedded event bus keeps its streams (env NATS_STORE_DIR)")
 	}
+}
+
+// registerSearch adds the search index's flags, shared by serve and reindex.
+func registerSearch(fs *flag.FlagSet, c *config) {
+	d := settings.Defaults().Data
+	fs.StringVar(&c.searchDir, "search-index", d.SearchIndex, "where the search index (bleve) or its snapshot (memory) lives (env SEARCH_INDEX_DIR)")
+	fs.StringVar(&c.searchEngine, "search-engine", d.SearchEngine, "memory (in process, fastest; rebuilt from the catalog after a crash) or bleve (on disk) (env SEARCH_ENGINE)")
 }
 
 // registerGateway adds the gateway's tuning flags, shared by serve and gateway.
@@ -95,6 +104,7 @@ func flagValues(f settings.File) map[string]string {
 		"redis-url":        f.RedisURL,
 		"listen":           f.Listen,
 		"search-index":     f.Data.SearchIndex,
+		"search-engine":    f.Data.SearchEngine,
 		"nats-store":       f.Data.NATSStore,
 		"supergraph":       g.Supergraph,
 		"no-dedupe":        strconv.FormatBool(!g.Dedupe),

@@ -48,7 +48,7 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	defer stopTracing()
 
-	a, err := newApp(ctx, pool, rdb, appOptions{natsStoreDir: cfg.natsStoreDir, searchDir: cfg.searchDir})
+	a, err := newApp(ctx, pool, rdb, appOptions{natsStoreDir: cfg.natsStoreDir, searchDir: cfg.searchDir, searchEngine: cfg.searchEngine})
 	if err != nil {
 		return err
 	}

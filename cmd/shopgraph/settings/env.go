@@ -19,11 +19,12 @@ func EnvName(key string) string {
 
 // shortNames are the conventional variables some keys also answer to, below SHOPGRAPH_*.
 var shortNames = map[string]string{
-	"database_url":      "DATABASE_URL",
-	"redis_url":         "REDIS_URL",
-	"listen":            "LISTEN_ADDR",
-	"data.search_index": "SEARCH_INDEX_DIR",
-	"data.nats_store":   "NATS_STORE_DIR",
+	"database_url":       "DATABASE_URL",
+	"redis_url":          "REDIS_URL",
+	"listen":             "LISTEN_ADDR",
+	"data.search_index":  "SEARCH_INDEX_DIR",
+	"data.search_engine": "SEARCH_ENGINE",
+	"data.nats_store":    "NATS_STORE_DIR",
 }
 
 // applyEnv sets every key whose variable is set. Lists are comma-separated.

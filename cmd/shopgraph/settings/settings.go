@@ -34,7 +34,10 @@ type File struct {
 // Data locates the embedded stores of `shopgraph serve`.
 type Data struct {
 	SearchIndex string `yaml:"search_index"`
-	NATSStore   string `yaml:"nats_store"`
+	// SearchEngine is memory (in process; snapshotted to SearchIndex on shutdown, rebuilt from
+	// the catalog after a crash) or bleve (on disk in SearchIndex).
+	SearchEngine string `yaml:"search_engine"`
+	NATSStore    string `yaml:"nats_store"`
 }
 
 // Gateway tunes planning and execution.
@@ -81,7 +84,7 @@ func Defaults() File {
 		DatabaseURL: "postgres://postgres@127.0.0.1:54329/shopgraph?sslmode=disable",
 		RedisURL:    "redis://127.0.0.1:63790/0",
 		Listen:      "127.0.0.1:4000",
-		Data:        Data{SearchIndex: ".data/search", NATSStore: ".data/nats"},
+		Data:        Data{SearchIndex: ".data/search", SearchEngine: "memory", NATSStore: ".data/nats"},
 		Gateway: Gateway{
 			SubgraphTimeout: Duration(30 * time.Second),
 			RequestTimeout:  Duration(60 * time.Second),

@@ -25,6 +25,8 @@ func (f *File) validate() error {
 		return &fieldError{"redis_url", "must not be empty"}
 	case f.Listen == "":
 		return &fieldError{"listen", "must not be empty"}
+	case f.Data.SearchEngine != "memory" && f.Data.SearchEngine != "bleve":
+		return &fieldError{"data.search_engine", "must be memory or bleve"}
 	}
 	return f.Gateway.validate()
 }
