@@ -35,12 +35,25 @@ type row struct {
 	rating     float64
 	popularity int32 // review count
 	brand      int32 // index into brands.names, -1 without a brand
-	cats       []int32
+	// The category path, root first, held in the row (a scan touches no other memory) unless
+	// it is deeper than inlineCats: then in deepCats.
+	cats       [inlineCats]int32
+	ncats      uint8
+	deepCats   []int32
 	signal     float32
 	priceBand  int8 // index into search.PriceBuckets, -1 outside all
 	ratingBand int8 // index into search.RatingBuckets of the narrowest holding the rating, -1 below all
 	inStock    bool
 	live       bool
+}
+
+const inlineCats = 4
+
+func (r *row) categories() []int32 {
+	if r.deepCats != nil {
+		return r.deepCats
+	}
+	return r.cats[:r.ncats]
 }
 
 // dict numbers the values of a keyword field.
@@ -70,12 +83,15 @@ type index struct {
 	slots    map[string]int32 // product id → slot
 	free     []int32          // slots of deleted products, reused
 	postings [textFields]map[string][]int32
-	brands   dict
-	cats     dict
+	// inCategory lists the slots of each category's products, its descendants' included:
+	// a category filter reads its list instead of every row.
+	inCategory map[int32][]int32
+	brands     dict
+	cats       dict
 }
 
 func newIndex() *index {
-	ix := &index{slots: map[string]int32{}}
+	ix := &index{slots: map[string]int32{}, inCategory: map[int32][]int32{}}
 	for f := range ix.postings {
 		ix.postings[f] = map[string][]int32{}
 	}
@@ -121,11 +137,12 @@ func (ix *index) upsert(d search.Document) {
 	ix.slots[d.ID] = slot
 	ix.docs[slot] = d
 	ix.rows[slot] = ix.row(d)
+	for _, c := range ix.rows[slot].categories() {
+		ix.inCategory[c] = insertSlot(ix.inCategory[c], slot)
+	}
 	for f := range ix.postings {
 		for _, w := range words(fieldText(&d, f)) {
-			p := ix.postings[f][w]
-			i, _ := slices.BinarySearch(p, slot)
-			ix.postings[f][w] = slices.Insert(p, i, slot)
+			ix.postings[f][w] = insertSlot(ix.postings[f][w], slot)
 		}
 	}
 }
@@ -142,15 +159,39 @@ func (ix *index) remove(id string) {
 	ix.free = append(ix.free, slot)
 }
 
-// unpost takes slot out of the posting lists of its document's words.
+// insertSlot adds slot to a sorted slot list (at the end, in a bulk load).
+func insertSlot(p []int32, slot int32) []int32 {
+	if len(p) == 0 || p[len(p)-1] < slot {
+		return append(p, slot)
+	}
+	i, found := slices.BinarySearch(p, slot)
+	if found {
+		return p
+	}
+	return slices.Insert(p, i, slot)
+}
+
+// removeSlot takes slot out of a sorted slot list.
+func removeSlot(p []int32, slot int32) []int32 {
+	if i, found := slices.BinarySearch(p, slot); found {
+		return slices.Delete(p, i, i+1)
+	}
+	return p
+}
+
+// unpost takes slot out of the posting lists of its document's words and categories.
 func (ix *index) unpost(slot int32) {
+	for _, c := range ix.rows[slot].categories() {
+		if p := removeSlot(ix.inCategory[c], slot); len(p) > 0 {
+			ix.inCategory[c] = p
+		} else {
+			delete(ix.inCategory, c)
+		}
+	}
 	d := &ix.docs[slot]
 	for f := range ix.postings {
 		for _, w := range words(fieldText(d, f)) {
-			p := ix.postings[f][w]
-			if i, found := slices.BinarySearch(p, slot); found {
-				p = slices.Delete(p, i, i+1)
-			}
+			p := removeSlot(ix.postings[f][w], slot)
 			if len(p) == 0 {
 				delete(ix.postings[f], w)
 			} else {
@@ -175,9 +216,17 @@ func (ix *index) row(d search.Document) row {
 	if d.BrandID != "" {
 		r.brand = ix.brands.id(d.BrandID)
 	}
-	r.cats = make([]int32, 0, len(d.CategoryPath))
-	for _, c := range d.CategoryPath {
-		r.cats = append(r.cats, ix.cats.id(c))
+	if len(d.CategoryPath) > inlineCats {
+		r.deepCats = make([]int32, len(d.CategoryPath))
+	}
+	for i, c := range d.CategoryPath {
+		id := ix.cats.id(c)
+		if r.deepCats != nil {
+			r.deepCats[i] = id
+		} else {
+			r.cats[i] = id
+			r.ncats++
+		}
 	}
 	if d.Rating >= 4 {
 		r.signal += signalBoost

@@ -3,9 +3,11 @@ package memory
 import (
 	"cmp"
 	"context"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/shopgraph/shopgraph/subgraphs/search"
 )
@@ -165,7 +167,7 @@ func (f *filter) keeps(r *row) bool {
 		return false
 	}
 	if f.hasCats {
-		for _, c := range r.cats {
+		for _, c := range r.categories() {
 			if slices.Contains(f.cats, c) {
 				return true
 			}
@@ -184,7 +186,7 @@ type facetCounts struct {
 }
 
 func (c *facetCounts) add(r *row) {
-	for _, id := range r.cats {
+	for _, id := range r.categories() {
 		c.cats[id]++
 	}
 	if r.brand >= 0 {
@@ -201,6 +203,21 @@ func (c *facetCounts) add(r *row) {
 	} else {
 		c.out++
 	}
+}
+
+func (c *facetCounts) merge(o *facetCounts) {
+	for i, n := range o.cats {
+		c.cats[i] += n
+	}
+	for i, n := range o.brands {
+		c.brands[i] += n
+	}
+	for i := range c.prices {
+		c.prices[i] += o.prices[i]
+		c.ratings[i] += o.ratings[i]
+	}
+	c.inStock += o.inStock
+	c.out += o.out
 }
 
 func (ix *index) facets(c *facetCounts) search.Facets {
@@ -243,60 +260,122 @@ func (ix *index) facets(c *facetCounts) search.Facets {
 	return f
 }
 
+// pass is one worker's share of a query: the matches it kept, their facets, its best keys.
+type pass struct {
+	ix    *index
+	sort  search.Sort
+	f     *filter
+	fc    *facetCounts // nil without facets
+	after *key
+	top   topN
+	total int
+}
+
+func (p *pass) visit(slot int32, score float32) {
+	r := &p.ix.rows[slot]
+	if !p.f.keeps(r) {
+		return
+	}
+	p.total++
+	if p.fc != nil {
+		p.fc.add(r)
+	}
+	if p.top.n == 0 {
+		return
+	}
+	k1, k2 := sortKey(p.sort, r, score)
+	// Compare on the numbers first: the id is read only on a tie.
+	if len(p.top.keys) == p.top.n && (k1 > p.top.keys[0].k1 || (k1 == p.top.keys[0].k1 && k2 > p.top.keys[0].k2)) {
+		return
+	}
+	k := key{k1: k1, k2: k2, id: p.ix.docs[slot].ID, slot: slot, score: score}
+	if p.after != nil && !p.after.less(&k) {
+		return
+	}
+	p.top.offer(k)
+}
+
+// merge adds another worker's pass into p.
+func (p *pass) merge(o *pass) {
+	p.total += o.total
+	if p.fc != nil {
+		p.fc.merge(o.fc)
+	}
+	for _, k := range o.top.keys {
+		p.top.offer(k)
+	}
+}
+
+// parallelFrom is how many candidates a query has before it splits them across the cores
+// (a variable so that tests can run the split on the small conformance fixture).
+var parallelFrom = 50_000
+
 // search runs a normalized query over the index.
 func (ix *index) search(ctx context.Context, q search.Query, after *key) (search.Result, error) {
 	terms := search.Terms(q.Text)
-	var m matched
-	if len(terms) > 0 {
-		m = ix.match(terms, false)
-		if err := ctx.Err(); err != nil {
-			return search.Result{}, err
-		}
-	}
 	f := ix.filter(q.Filter)
-	var fc *facetCounts
-	if !q.WithoutFacets {
-		fc = &facetCounts{cats: make([]int32, len(ix.cats.names)), brands: make([]int32, len(ix.brands.names))}
+	// The candidates: the text's matches, else a filtered category's products, else all.
+	var slots []int32
+	var scores []float32
+	var m matched
+	switch {
+	case len(terms) > 0:
+		m = ix.match(terms, false)
+		slots, scores = m.slots, m.scores
+	case f.hasCats:
+		slots = ix.categorySlots(f.cats)
 	}
-	top := topN{n: q.First + 1} // one more than asked tells whether a next page exists
-	total := 0
-	visit := func(slot int32, score float32) {
-		r := &ix.rows[slot]
-		if !f.keeps(r) {
-			return
-		}
-		total++
-		if fc != nil {
-			fc.add(r)
-		}
-		k1, k2 := sortKey(q.Sort, r, score)
-		if top.n == 0 {
-			return
-		}
-		// Compare on the numbers first: the id is read only on a tie.
-		if len(top.keys) == top.n && (k1 > top.keys[0].k1 || (k1 == top.keys[0].k1 && k2 > top.keys[0].k2)) {
-			return
-		}
-		k := key{k1: k1, k2: k2, id: ix.docs[slot].ID, slot: slot, score: score}
-		if after != nil && !after.less(&k) {
-			return
-		}
-		top.offer(k)
+	if err := ctx.Err(); err != nil {
+		return search.Result{}, err
 	}
-	if len(terms) > 0 {
-		for i, slot := range m.slots {
-			visit(slot, m.scores[i])
+	n := len(slots)
+	if len(terms) == 0 && !f.hasCats {
+		n = len(ix.rows)
+	}
+	newPass := func() *pass {
+		p := &pass{ix: ix, sort: q.Sort, f: &f, after: after, top: topN{n: q.First + 1}} // one more tells whether a next page exists
+		if !q.WithoutFacets {
+			p.fc = &facetCounts{cats: make([]int32, len(ix.cats.names)), brands: make([]int32, len(ix.brands.names))}
 		}
-	} else {
-		for slot := range ix.rows {
-			visit(int32(slot), 0)
+		return p
+	}
+	run := func(p *pass, from, to int) {
+		switch {
+		case scores != nil:
+			for i := from; i < to; i++ {
+				p.visit(slots[i], scores[i])
+			}
+		case slots != nil || f.hasCats:
+			for i := from; i < to; i++ {
+				p.visit(slots[i], 0)
+			}
+		default:
+			for slot := from; slot < to; slot++ {
+				p.visit(int32(slot), 0)
+			}
 		}
 	}
-	out := search.Result{TotalCount: total}
-	if fc != nil {
-		out.Facets = ix.facets(fc)
+	workers := 1
+	if n >= parallelFrom {
+		workers = min(runtime.GOMAXPROCS(0), 4)
 	}
-	keys := top.sorted()
+	passes := make([]*pass, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		passes[w] = newPass()
+		wg.Go(func() { run(passes[w], n*w/workers, n*(w+1)/workers) })
+	}
+	wg.Wait()
+	p := passes[0]
+	for _, o := range passes[1:] {
+		p.merge(o)
+	}
+
+	out := search.Result{TotalCount: p.total}
+	if p.fc != nil {
+		out.Facets = ix.facets(p.fc)
+	}
+	keys := p.top.sorted()
 	if len(keys) > q.First {
 		keys, out.HasNextPage = keys[:q.First], true
 	}
@@ -309,6 +388,22 @@ func (ix *index) search(ctx context.Context, q search.Query, after *key) (search
 		out.Hits[i] = h
 	}
 	return out, nil
+}
+
+// categorySlots are the slots in any of the categories, sorted, each once.
+func (ix *index) categorySlots(cats []int32) []int32 {
+	switch len(cats) {
+	case 0:
+		return []int32{}
+	case 1:
+		return ix.inCategory[cats[0]]
+	}
+	var out []int32
+	for _, c := range cats {
+		out = append(out, ix.inCategory[c]...)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // suggest returns up to limit distinct titles of matches, most reviewed first.

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	catalogpg "github.com/shopgraph/shopgraph/subgraphs/catalog/postgres"
 	inventorypg "github.com/shopgraph/shopgraph/subgraphs/inventory/postgres"
 	"github.com/shopgraph/shopgraph/subgraphs/pgtest"
@@ -59,17 +61,7 @@ func percentiles(ds []time.Duration) (p50, p99 time.Duration) {
 // each query of the mix and the mix round-robin, reporting p50 and p99 beside ns/op.
 func BenchmarkSearch(b *testing.B) {
 	ctx := context.Background()
-	n := benchProducts(b)
-	pool := pgtest.NewPool(b, nil, catalogpg.Domain, inventorypg.Domain)
-	start := time.Now()
-	skus, err := catalogpg.Seed(ctx, pool, n, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := inventorypg.Seed(ctx, pool, skus, nil); err != nil {
-		b.Fatal(err)
-	}
-	b.Logf("seeded %d products in %s", n, time.Since(start).Round(time.Millisecond))
+	pool, n := benchStore(b)
 	var root string
 	if err := pool.QueryRow(ctx, `SELECT id FROM catalog.category WHERE parent_id IS NULL ORDER BY position LIMIT 1`).Scan(&root); err != nil {
 		b.Fatal(err)
@@ -88,6 +80,38 @@ func BenchmarkSearch(b *testing.B) {
 			runMix(b, engine, mix)
 		})
 	}
+}
+
+// benchStore is the store to index: SEARCH_BENCH_DATABASE_URL when set (a store seeded
+// beforehand with `shopgraph seed`, left as it is: seeding a million products takes minutes),
+// else a fresh database seeded with SEARCH_BENCH_PRODUCTS products.
+func benchStore(b *testing.B) (*pgxpool.Pool, int) {
+	ctx := context.Background()
+	if url := os.Getenv("SEARCH_BENCH_DATABASE_URL"); url != "" {
+		pool, err := pgxpool.New(ctx, url)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(pool.Close)
+		var n int
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM catalog.product`).Scan(&n); err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("store at SEARCH_BENCH_DATABASE_URL holds %d products", n)
+		return pool, n
+	}
+	n := benchProducts(b)
+	pool := pgtest.NewPool(b, nil, catalogpg.Domain, inventorypg.Domain)
+	start := time.Now()
+	skus, err := catalogpg.Seed(ctx, pool, n, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := inventorypg.Seed(ctx, pool, skus, nil); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("seeded %d products in %s", n, time.Since(start).Round(time.Millisecond))
+	return pool, n
 }
 
 // benchEngines are the engines to measure: SEARCH_BENCH_ENGINES, a comma-separated list of
