@@ -39,10 +39,13 @@ func runReindex(ctx context.Context, args []string) error {
 	var cfg config
 	fs := flag.NewFlagSet("reindex", flag.ContinueOnError)
 	cfg.register(fs, false)
-	server := fs.String("server", "http://"+envOr("LISTEN_ADDR", defaultListenAddr), "the running serve to ask (loopback only); when none answers, the index folder is rebuilt directly")
+	server := fs.String("server", "", "the running serve to ask (loopback only; default: http:// and the configured listen address); when none answers, the index folder is rebuilt directly")
 	registerSearch(fs, &cfg)
-	if err := fs.Parse(args); err != nil {
+	if err := cfg.parse(fs, args); err != nil {
 		return err
+	}
+	if *server == "" {
+		*server = "http://" + cfg.file.Listen
 	}
 	start := time.Now()
 	var bar *progressbar.ProgressBar

@@ -49,6 +49,7 @@ func TestBadFilesNameTheLine(t *testing.T) {
 		"out of range":   {"gateway:\n  plan_cache: 10\n  max_depth: 0\n", 3, "at least 1"},
 		"negative":       {"listen: x\ngateway:\n  subgraph_timeout: -1s\n", 3, "positive"},
 		"not yaml":       {"listen: [x\n", 1, ""},
+		"unknown engine": {"data:\n  search_engine: lucene\n", 2, "memory or bleve"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			p := write(t, tc.text)
