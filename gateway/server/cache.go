@@ -80,7 +80,8 @@ func (g *Gateway) runCached(ctx context.Context, media string, req wireRequest) 
 				g.log.Warn("response cache: purge after mutation failed", "err", err, "tags", tags)
 			}
 		}
-		return reply{status: http.StatusOK, media: media, body: resp.AppendJSON(getBuffer()), pooled: true}, true
+		return reply{status: http.StatusOK, media: media, body: resp.AppendJSON(getBuffer()), pooled: true,
+			code: responseCode(resp), operation: prep.op.Name}, true
 	}
 	caller := ""
 	if prep.policy.Scope == cache.Private {
@@ -101,7 +102,8 @@ func (g *Gateway) runCached(ctx context.Context, media string, req wireRequest) 
 	if res.Body == nil {
 		return reply{}, false
 	}
-	return reply{status: http.StatusOK, media: media, body: res.Body, cacheControl: res.CacheControl(), etag: res.ETag}, true
+	return reply{status: http.StatusOK, media: media, body: res.Body, cacheControl: res.CacheControl(), etag: res.ETag,
+		operation: prep.op.Name}, true
 }
 
 // writeReply writes a reply; with the cache on, a successful GET carries Cache-Control and a

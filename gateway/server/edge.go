@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 
+	"github.com/shopgraph/shopgraph/gateway/cache"
 	"github.com/shopgraph/shopgraph/gateway/execute"
 	"github.com/shopgraph/shopgraph/gateway/graphiql"
 	"github.com/shopgraph/shopgraph/gateway/operation"
@@ -17,6 +18,9 @@ type edge struct {
 }
 
 func newEdge(g *Gateway, tel *telemetry.Telemetry, ide graphiql.Options) edge {
+	if g.cache != nil {
+		tel.ReadCacheStats(func() telemetry.CacheStats { return cacheStats(g.cache.Stats()) })
+	}
 	return edge{tel: tel, ide: graphiql.New(ide), graphql: tel.Wrap("graphql", http.HandlerFunc(g.serveGraphQL))}
 }
 
@@ -49,6 +53,14 @@ func (g *Gateway) Mount(mux *http.ServeMux) {
 // Telemetry is the gateway's telemetry (nil when disabled), for the stages that report to it:
 // the response cache and quotas.
 func (g *Gateway) Telemetry() *telemetry.Telemetry { return g.tel }
+
+func cacheStats(s cache.Stats) telemetry.CacheStats {
+	counts := func(c cache.Counts) telemetry.CacheCounts {
+		return telemetry.CacheCounts{LocalHits: c.LocalHits, LocalMisses: c.LocalMisses, RedisHits: c.RedisHits,
+			RedisMisses: c.RedisMisses, Stale: c.Stale, RedisErrors: c.RedisErrors}
+	}
+	return telemetry.CacheStats{Responses: counts(s.Responses), Entities: counts(s.Entities), Purges: s.Purges, LocalBytes: s.LocalBytes}
+}
 
 // sharedCounter counts dedupe shares at one level, or is nil without telemetry.
 func sharedCounter(tel *telemetry.Telemetry, level string) func() {

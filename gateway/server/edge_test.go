@@ -16,6 +16,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
+	"github.com/shopgraph/shopgraph/gateway/cache"
 	"github.com/shopgraph/shopgraph/gateway/partner"
 	"github.com/shopgraph/shopgraph/gateway/quota"
 	"github.com/shopgraph/shopgraph/gateway/telemetry"
@@ -314,6 +315,30 @@ func TestGraphiQLRoutes(t *testing.T) {
 	}
 	if resp, _ := get("/graphiql/assets/nope.js", "", ""); resp.StatusCode != 404 {
 		t.Errorf("missing asset: %d", resp.StatusCode)
+	}
+}
+
+// TestCacheMetrics: with the response cache on, /metrics carries its counters.
+func TestCacheMetrics(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	h, err := NewHandler(Config{SupergraphSDL: storeSDL(t), Subgraphs: &catalogOnly{}, Cache: &cache.Config{},
+		Telemetry: telemetry.Options{Registry: reg}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	postQuery(t, srv.URL+"/graphql", `{"query":"{ products { name } }"}`, nil)
+	resp, err := http.Get(srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	page, _ := io.ReadAll(resp.Body)
+	for _, want := range []string{`shopgraph_gateway_cache_lookups_total{cache="response",result="miss",tier="memory"} `, `shopgraph_gateway_cache_memory_bytes `} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("metrics lack %s", want)
+		}
 	}
 }
 

@@ -122,3 +122,37 @@ func TestTracerProviderFromEnv(t *testing.T) {
 	defer cancel()
 	_ = shutdown(ctx) // nothing buffered to flush
 }
+
+func TestReadCacheStats(t *testing.T) {
+	tel := New(Options{Registry: prometheus.NewRegistry()})
+	reads := 0
+	tel.ReadCacheStats(func() CacheStats {
+		reads++
+		return CacheStats{
+			Responses:  CacheCounts{LocalHits: 7, LocalMisses: 3, RedisHits: 2, RedisMisses: 1, Stale: 4},
+			Entities:   CacheCounts{LocalHits: 11, RedisErrors: 5},
+			Purges:     6,
+			LocalBytes: 4096,
+		}
+	})
+	rec := httptest.NewRecorder()
+	tel.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	for _, want := range []string{
+		`shopgraph_gateway_cache_lookups_total{cache="response",result="hit",tier="memory"} 7`,
+		`shopgraph_gateway_cache_lookups_total{cache="response",result="miss",tier="memory"} 3`,
+		`shopgraph_gateway_cache_lookups_total{cache="response",result="hit",tier="redis"} 2`,
+		`shopgraph_gateway_cache_lookups_total{cache="response",result="miss",tier="redis"} 1`,
+		`shopgraph_gateway_cache_lookups_total{cache="entity",result="hit",tier="memory"} 11`,
+		`shopgraph_gateway_cache_stale_total{cache="response"} 4`,
+		`shopgraph_gateway_cache_redis_errors_total{cache="entity"} 5`,
+		`shopgraph_gateway_cache_purges_total 6`,
+		`shopgraph_gateway_cache_memory_bytes 4096`,
+	} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if reads != 1 {
+		t.Errorf("stats read %d times for one scrape", reads)
+	}
+}
