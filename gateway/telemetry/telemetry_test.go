@@ -113,14 +113,32 @@ func TestTracerProviderFromEnv(t *testing.T) {
 	if err != nil || tp != nil || shutdown(context.Background()) != nil {
 		t.Fatalf("without an endpoint: %v %v", tp, err)
 	}
-	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:1") // nothing listens; export is lazy
+	// a collector on loopback receives the spans when the provider flushes
+	got := make(chan string, 10)
+	collector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- r.Method + " " + r.URL.Path + " " + r.Header.Get("Content-Type")
+		w.Header().Set("Content-Type", "application/x-protobuf")
+	}))
+	defer collector.Close()
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", collector.URL)
 	tp, shutdown, err = TracerProviderFromEnv(context.Background())
 	if err != nil || tp == nil {
 		t.Fatalf("with an endpoint: %v %v", tp, err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 0)
-	defer cancel()
-	_ = shutdown(ctx) // nothing buffered to flush
+	tel := New(Options{Registry: prometheus.NewRegistry(), TracerProvider: tp})
+	_, span := tel.Start(context.Background(), SpanExecute)
+	span.End("")
+	if err := shutdown(context.Background()); err != nil {
+		t.Fatalf("flush: %v", err)
+	}
+	select {
+	case req := <-got:
+		if req != "POST /v1/traces application/x-protobuf" {
+			t.Errorf("collector got %q", req)
+		}
+	default:
+		t.Error("no span reached the collector")
+	}
 }
 
 func TestReadCacheStats(t *testing.T) {
