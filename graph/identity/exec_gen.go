@@ -42,6 +42,7 @@ type ComplexityRoot struct {
 		Email func(childComplexity int) int
 		ID    func(childComplexity int) int
 		Name  func(childComplexity int) int
+		Role  func(childComplexity int) int
 	}
 
 	Entity struct {
@@ -126,6 +127,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.Name(childComplexity), true
+	case "Customer.role":
+		if e.ComplexityRoot.Customer.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.Role(childComplexity), true
 
 	case "Entity.findCustomerByID":
 		if e.ComplexityRoot.Entity.FindCustomerByID == nil {
@@ -344,6 +351,19 @@ type Customer @key(fields: "id") {
   "Lowercased."
   email: String!
   name: String!
+  """
+  What the account may do. A bearer token carries the role the account had at login, so
+  after a change the account signs in again for it to apply.
+  """
+  role: Role!
+}
+
+"What an account may do in the store."
+enum Role {
+  "Shops: carts, checkout, orders, reviews."
+  CUSTOMER
+  "Also runs the store: edits the catalog, restocks, moves SKUs to the flash-sale path."
+  STAFF
 }
 
 input LoginInput {
@@ -453,6 +473,8 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 		return ec.fieldContext_Customer_email(ctx, field)
 	case "name":
 		return ec.fieldContext_Customer_name(ctx, field)
+	case "role":
+		return ec.fieldContext_Customer_role(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Customer", field.Name)
 }
@@ -804,6 +826,29 @@ func (ec *executionContext) _Customer_name(ctx context.Context, field graphql.Co
 }
 func (ec *executionContext) fieldContext_Customer_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Customer", field, false, false, "String")
+}
+
+func (ec *executionContext) _Customer_role(ctx context.Context, field graphql.CollectedField, obj *Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_role(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Role, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v Role) graphql.Marshaler {
+			return ec.marshalNRole2githubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋidentityᚐRole(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Customer", field, false, false, "Role")
 }
 
 func (ec *executionContext) _Entity_findCustomerByID(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -2456,6 +2501,11 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "role":
+			out.Values[i] = ec._Customer_role(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -3173,6 +3223,16 @@ func (ec *executionContext) marshalNLoginPayload2ᚖgithubᚗcomᚋshopgraphᚋs
 		return graphql.Null
 	}
 	return ec._LoginPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRole2githubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋidentityᚐRole(ctx context.Context, v any) (Role, error) {
+	var res Role
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRole2githubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋidentityᚐRole(ctx context.Context, sel ast.SelectionSet, v Role) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {

@@ -3,6 +3,10 @@
 package identityql
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
 	"time"
 )
 
@@ -13,6 +17,9 @@ type Customer struct {
 	// Lowercased.
 	Email string `json:"email"`
 	Name  string `json:"name"`
+	// What the account may do. A bearer token carries the role the account had at login, so
+	// after a change the account signs in again for it to apply.
+	Role Role `json:"role"`
 }
 
 func (Customer) IsEntity() {}
@@ -43,4 +50,62 @@ type UserError struct {
 	Message string `json:"message"`
 	// Path to the input field at fault, such as ["input", "fulfillmentCenterId"].
 	Field []string `json:"field,omitempty"`
+}
+
+// What an account may do in the store.
+type Role string
+
+const (
+	// Shops: carts, checkout, orders, reviews.
+	RoleCustomer Role = "CUSTOMER"
+	// Also runs the store: edits the catalog, restocks, moves SKUs to the flash-sale path.
+	RoleStaff Role = "STAFF"
+)
+
+var AllRole = []Role{
+	RoleCustomer,
+	RoleStaff,
+}
+
+func (e Role) IsValid() bool {
+	switch e {
+	case RoleCustomer, RoleStaff:
+		return true
+	}
+	return false
+}
+
+func (e Role) String() string {
+	return string(e)
+}
+
+func (e *Role) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Role(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Role", str)
+	}
+	return nil
+}
+
+func (e Role) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Role) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Role) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

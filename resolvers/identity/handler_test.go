@@ -265,3 +265,48 @@ func TestLoginIssuesTheAccountsRole(t *testing.T) {
 		t.Fatalf("%d staff accounts (%v), want 1", staff, err)
 	}
 }
+
+// TestMeRole: me says what the account may do, as the account is stored (a token signed before
+// a change of role still carries the old one).
+func TestMeRole(t *testing.T) {
+	pool := pgtest.NewPool(t, nil, postgres.Domain)
+	ctx := context.Background()
+	if err := postgres.Seed(ctx, pool, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := postgres.SeedStaff(ctx, pool); err != nil {
+		t.Fatal(err)
+	}
+	tokens := trust.NewTokens(tokenSecret)
+	h := identityresolvers.NewHandler(postgres.NewStore(pool), tokens, gatewaySecret)
+	signed := func(c trust.Caller) http.Header {
+		hdr := http.Header{}
+		trust.NewSigner(gatewaySecret).SignCaller(hdr, c)
+		return hdr
+	}
+	staff, customer := postgres.StaffID(), postgres.SeedCustomerID(1)
+	tests := []struct {
+		name   string
+		header http.Header
+		want   string
+	}{
+		{"staff", signed(trust.Caller{CustomerID: staff, Role: trust.RoleStaff}), `{"me":{"id":"` + staff + `","role":"STAFF"}}`},
+		{"customer", signed(trust.Caller{CustomerID: customer, Role: trust.RoleCustomer}), `{"me":{"id":"` + customer + `","role":"CUSTOMER"}}`},
+		{"staff account signed as a customer", signed(trust.Caller{CustomerID: staff, Role: trust.RoleCustomer}), `{"me":{"id":"` + staff + `","role":"STAFF"}}`},
+		{"guest", nil, `{"me":null}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := post(t, h, tt.header, `{ me { id role } }`, nil)
+			if len(resp.Errors) != 0 || string(resp.Data) != tt.want {
+				t.Fatalf("got %s %+v, want %s", resp.Data, resp.Errors, tt.want)
+			}
+		})
+	}
+
+	resp := post(t, h, nil, `mutation($e: String!, $p: String!) { login(input: {email: $e, password: $p}) { customer { role } } }`,
+		map[string]any{"e": postgres.StaffEmail, "p": postgres.StaffPassword})
+	if want := `{"login":{"customer":{"role":"STAFF"}}}`; len(resp.Errors) != 0 || string(resp.Data) != want {
+		t.Fatalf("staff login: %s %+v, want %s", resp.Data, resp.Errors, want)
+	}
+}

@@ -27,7 +27,16 @@ func NewHandler(store *postgres.Store, tokens *trust.Tokens, gatewaySecret []byt
 }
 
 func customerModel(c identity.Customer) *identityql.Customer {
-	return &identityql.Customer{ID: c.ID, Email: c.Email, Name: c.Name}
+	return &identityql.Customer{ID: c.ID, Email: c.Email, Name: c.Name, Role: roleModel(c.Role)}
+}
+
+// roleModel is the account's role in the graph. Anything but staff reads as a customer, as a
+// login issues it.
+func roleModel(role string) identityql.Role {
+	if role == trust.RoleStaff {
+		return identityql.RoleStaff
+	}
+	return identityql.RoleCustomer
 }
 
 func userErrorModel(r *identity.Rejection) identityql.UserError {
