@@ -5,7 +5,8 @@
 //	go run ./bench/checkout -flash -units 100 -attempts 2000 -c 64
 //
 // Carts are prepared before the clock starts (sign-in, cart, lines, stock), so the timed phase
-// is checkout alone. It prints markdown tables ready for docs/benchmarks.md and exits non-zero
+// is checkout alone. Stock is prepared through the gateway as staff (restock and setHotSku are
+// staff-only): -staff-email and -staff-password default to the account `shopgraph seed` adds. It prints markdown tables ready for docs/benchmarks.md and exits non-zero
 // when an invariant fails (a paid order without a captured payment, an oversold SKU).
 package main
 
@@ -29,6 +30,7 @@ type options struct {
 	n, c      int
 	customers int
 	password  string
+	staff     credentials
 	maxLines  int
 	skus      int
 	setupC    int
@@ -47,6 +49,8 @@ func main() {
 	flag.IntVar(&o.c, "c", 32, "concurrent checkouts")
 	flag.IntVar(&o.customers, "customers", 0, "check out as customer1 … customerN (seed them with shopgraph seed --customers N); 0 uses guest carts, whose orders cannot be re-read")
 	flag.StringVar(&o.password, "password", "shopgraph", "the demo customers' password")
+	flag.StringVar(&o.staff.email, "staff-email", defaultStaffEmail, "the staff account that restocks and switches the hot SKU (restock and setHotSku are staff-only)")
+	flag.StringVar(&o.staff.password, "staff-password", defaultStaffPassword, "the staff account's password")
 	flag.IntVar(&o.maxLines, "lines", 3, "each cart holds 1 to this many lines of one unit")
 	flag.IntVar(&o.skus, "skus", 60, "how many SKUs the carts draw from")
 	flag.IntVar(&o.setupC, "setup-c", 8, "concurrency of the untimed setup")
@@ -103,6 +107,8 @@ func (o options) validate() error {
 		return errors.New("-units must be at least 1 and -attempts 1 to 100000")
 	case o.budget <= 0 || o.budget > 30*time.Minute:
 		return errors.New("-timeout must be positive and at most 30m")
+	case o.staff.email == "" || o.staff.password == "":
+		return errors.New("-staff-email and -staff-password must not be empty: stock is prepared as staff")
 	}
 	return nil
 }
@@ -125,14 +131,18 @@ func runLoad(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
+	staff, err := signInStaff(ctx, c, o.staff)
+	if err != nil {
+		return err
+	}
 	names := make([]string, len(pool))
 	for i, s := range pool {
 		names[i] = s.SKU
 		// Each cart takes at most one unit of a SKU: n units each rule out OUT_OF_STOCK.
-		if err := restock(ctx, c, s.SKU, fc, o.n); err != nil {
+		if err := restock(ctx, c, staff, s.SKU, fc, o.n); err != nil {
 			return err
 		}
-		if err := setHot(ctx, c, s.SKU, false); err != nil && !isFlashDisabled(err) {
+		if err := setHot(ctx, c, staff, s.SKU, false); err != nil && !isFlashDisabled(err) {
 			return err
 		}
 	}
@@ -191,16 +201,20 @@ func runFlash(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	if err := restock(ctx, c, hot, fc, o.units); err != nil {
+	staff, err := signInStaff(ctx, c, o.staff)
+	if err != nil {
+		return err
+	}
+	if err := restock(ctx, c, staff, hot, fc, o.units); err != nil {
 		return err
 	}
 	// Switching on after the restock derives the flash-sale counters from the stock now.
-	if err := setHot(ctx, c, hot, true); err != nil {
+	if err := setHot(ctx, c, staff, hot, true); err != nil {
 		return err
 	}
 	defer func() {
 		// Back to Postgres, leaving the store as it was found but for the units sold.
-		if err := setHot(context.WithoutCancel(ctx), c, hot, false); err != nil {
+		if err := setHot(context.WithoutCancel(ctx), c, staff, hot, false); err != nil {
 			fmt.Fprintln(os.Stderr, "bench checkout: switch the hot SKU back:", err)
 		}
 	}()

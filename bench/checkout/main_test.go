@@ -46,7 +46,8 @@ func TestSummarizeCountsPaidWithoutCapture(t *testing.T) {
 }
 
 func TestValidateRefusesRemoteStores(t *testing.T) {
-	base := options{n: 10, c: 2, setupC: 2, maxLines: 3, skus: 5, units: 1, attempts: 1, budget: time.Minute}
+	base := options{n: 10, c: 2, setupC: 2, maxLines: 3, skus: 5, units: 1, attempts: 1, budget: time.Minute,
+		staff: credentials{defaultStaffEmail, defaultStaffPassword}}
 	tests := []struct {
 		url string
 		ok  bool

@@ -111,27 +111,50 @@ func centerID(ctx context.Context, c *client, code string) (string, error) {
 	return out.FulfillmentCenters[0].ID, nil
 }
 
-func restock(ctx context.Context, c *client, s, fc string, qty int) error {
+// The staff account `shopgraph seed` adds, which the benchmark signs in as to prepare stock.
+const (
+	defaultStaffEmail    = "staff@shopgraph.dev"
+	defaultStaffPassword = "shopgraph-staff"
+)
+
+// credentials sign an account in.
+type credentials struct {
+	email, password string
+}
+
+// signInStaff signs the staff account in: restock and setHotSku refuse anyone else. A token
+// lasts a day, far longer than a run.
+func signInStaff(ctx context.Context, c *client, staff credentials) (auth, error) {
+	token, err := login(ctx, c, staff.email, staff.password)
+	if err != nil {
+		return auth{}, fmt.Errorf("sign in as staff to prepare stock (-staff-email, -staff-password; `shopgraph seed` adds %s): %w", defaultStaffEmail, err)
+	}
+	return auth{bearer: token}, nil
+}
+
+// restock adds qty units of s at fc; who must be staff.
+func restock(ctx context.Context, c *client, who auth, s, fc string, qty int) error {
 	var out struct {
 		Restock struct {
 			UserErrors []userError `json:"userErrors"`
 		} `json:"restock"`
 	}
 	vars := map[string]any{"in": map[string]any{"sku": s, "fulfillmentCenterId": fc, "quantity": qty}}
-	if err := c.do(ctx, auth{}, opRestock, vars, &out); err != nil {
+	if err := c.do(ctx, who, opRestock, vars, &out); err != nil {
 		return fmt.Errorf("restock %s: %w", s, err)
 	}
 	return refused("restock "+s, out.Restock.UserErrors)
 }
 
-func setHot(ctx context.Context, c *client, s string, hot bool) error {
+// setHot moves s to the flash-sale path or back; who must be staff.
+func setHot(ctx context.Context, c *client, who auth, s string, hot bool) error {
 	var out struct {
 		SetHotSku struct {
 			UserErrors []userError `json:"userErrors"`
 		} `json:"setHotSku"`
 	}
 	vars := map[string]any{"in": map[string]any{"sku": s, "hot": hot}}
-	if err := c.do(ctx, auth{}, opSetHot, vars, &out); err != nil {
+	if err := c.do(ctx, who, opSetHot, vars, &out); err != nil {
 		return fmt.Errorf("setHotSku %s: %w", s, err)
 	}
 	return refused("setHotSku "+s, out.SetHotSku.UserErrors)

@@ -85,6 +85,9 @@ func TestCheckoutThroughTheGateway(t *testing.T) {
 	if err := identity.Seed(ctx, pool, 2); err != nil {
 		t.Fatal(err)
 	}
+	if err := identity.SeedStaff(ctx, pool); err != nil {
+		t.Fatal(err)
+	}
 	rdb, err := openRedis(envOr("REDIS_URL", defaultRedisURL))
 	if err != nil {
 		t.Fatal(err)
@@ -103,25 +106,60 @@ func TestCheckoutThroughTheGateway(t *testing.T) {
 	defer srv.Close()
 	url := srv.URL + "/graphql"
 
-	login := func(i int) graphClient {
-		r := graphClient{t: t, url: url}.do(`mutation($e: String!) { login(input: {email: $e, password: "shopgraph"}) { token } }`,
-			map[string]any{"e": identity.SeedEmail(i)}, nil)
+	login := func(email, password string) graphClient {
+		r := graphClient{t: t, url: url}.do(`mutation($e: String!, $p: String!) { login(input: {email: $e, password: $p}) { token } }`,
+			map[string]any{"e": email, "p": password}, nil)
 		token, _ := at(r, "data", "login", "token").(string)
 		if token == "" {
-			t.Fatalf("login customer %d: %v", i, r)
+			t.Fatalf("login %s: %v", email, r)
 		}
 		return graphClient{t: t, url: url, token: token}
 	}
-	alice, bob := login(1), login(2)
+	alice, bob := login(identity.SeedEmail(1), identity.SeedPassword), login(identity.SeedEmail(2), identity.SeedPassword)
+	staff := login(identity.StaffEmail, identity.StaffPassword)
+	if r := staff.do(`{ me { role } }`, nil, nil); at(r, "data", "me", "role") != "STAFF" {
+		t.Fatalf("staff me: %v, want role STAFF", r)
+	}
+	if r := alice.do(`{ me { role } }`, nil, nil); at(r, "data", "me", "role") != "CUSTOMER" {
+		t.Fatalf("customer me: %v, want role CUSTOMER", r)
+	}
 
-	// An in-stock SKU, restocked so the test does not depend on the seed's stock.
+	// An in-stock SKU, restocked by staff so the test does not depend on the seed's stock.
+	// Customers and guests may not restock, and their attempts change nothing.
 	sku := skus[0]
 	r := alice.do(`{ fulfillmentCenters { id } }`, nil, nil)
 	center, _ := at(r, "data", "fulfillmentCenters", 0, "id").(string)
-	r = alice.do(`mutation($s: String!, $c: ID!) { restock(input: {sku: $s, fulfillmentCenterId: $c, quantity: 5}) { userErrors { code } } }`,
-		map[string]any{"s": sku, "c": center}, nil)
-	if at(r, "errors") != nil {
-		t.Fatalf("restock: %v", r)
+	const restock = `mutation($s: String!, $c: ID!) { restock(input: {sku: $s, fulfillmentCenterId: $c, quantity: 5}) { stockLevel { onHand } userErrors { code } } }`
+	stockNow := func() float64 {
+		t.Helper()
+		var onHand float64
+		if err := pool.QueryRow(ctx, `SELECT coalesce(sum(on_hand), 0) FROM inventory.stock WHERE sku = $1`, sku).Scan(&onHand); err != nil {
+			t.Fatal(err)
+		}
+		return onHand
+	}
+	before := stockNow()
+	restockVars := map[string]any{"s": sku, "c": center}
+	for name, tt := range map[string]struct {
+		c    graphClient
+		want string
+	}{
+		"guest":    {graphClient{t: t, url: url}, "UNAUTHENTICATED"},
+		"customer": {alice, "FORBIDDEN"},
+	} {
+		if r := tt.c.do(restock, restockVars, nil); errorCode(r) != tt.want {
+			t.Fatalf("restock by a %s: %v, want %s", name, r, tt.want)
+		}
+	}
+	if got := stockNow(); got != before {
+		t.Fatalf("refused restocks moved stock on hand of %s from %v to %v", sku, before, got)
+	}
+	r = staff.do(restock, restockVars, nil)
+	if at(r, "errors") != nil || at(r, "data", "restock", "userErrors", 0) != nil || at(r, "data", "restock", "stockLevel", "onHand") == nil {
+		t.Fatalf("staff restock: %v", r)
+	}
+	if got := stockNow(); got != before+5 {
+		t.Fatalf("stock on hand of %s after a staff restock = %v, want %v", sku, got, before+5)
 	}
 
 	r = alice.do(`{ cart { id version } }`, nil, nil)

@@ -36,7 +36,8 @@ func allSubgraphs() []subgraph {
 				catalogresolvers.WithAuthors(identityAuthors{identity.NewStore(a.pool)}))
 		}},
 		{inventory.Domain, func(a *app) http.Handler {
-			return inventoryresolvers.NewHandlerWith(inventory.NewStore(a.pool), a.reservations)
+			return inventoryresolvers.NewHandlerWith(inventory.NewStore(a.pool), a.reservations,
+				inventoryresolvers.WithGatewaySecret(a.secrets.Gateway))
 		}},
 		{payments.Domain, func(a *app) http.Handler {
 			return paymentsresolvers.NewHandler(payments.NewStore(a.pool))

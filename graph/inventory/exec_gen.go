@@ -641,16 +641,18 @@ type Query {
 
 type Mutation {
   """
-  Adds received units to the stock of a SKU at one fulfillment center (for operators).
-  A quantity below 1 or a malformed id is rejected with BAD_USER_INPUT; an unknown
-  fulfillment center is reported in userErrors.
+  Adds received units to the stock of a SKU at one fulfillment center. Staff only: a guest
+  is refused with UNAUTHENTICATED, a customer with FORBIDDEN. A quantity below 1 or a
+  malformed id is rejected with BAD_USER_INPUT; an unknown fulfillment center is reported in
+  userErrors.
   """
   restock(input: RestockInput!): RestockPayload!
   """
   Moves a SKU to the flash-sale path (hot), where reservations are taken in Redis, or back to
-  Postgres (for operators). Setting a hot SKU hot again re-derives its flash-sale counters from
-  Postgres. A malformed SKU is rejected with BAD_USER_INPUT; a store without a flash-sale path
-  reports FLASH_SALE_DISABLED in userErrors.
+  Postgres. Setting a hot SKU hot again re-derives its flash-sale counters from Postgres. Staff
+  only: a guest is refused with UNAUTHENTICATED, a customer with FORBIDDEN. A malformed SKU is
+  rejected with BAD_USER_INPUT; a store without a flash-sale path reports FLASH_SALE_DISABLED
+  in userErrors.
   """
   setHotSku(input: SetHotSkuInput!): SetHotSkuPayload!
 }

@@ -68,7 +68,7 @@ func TestDatabaseOutageIsAnErrorResponse(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	h := inventoryresolvers.NewHandler(postgres.NewStore(pool))
+	h := as(inventoryresolvers.NewHandler(postgres.NewStore(pool), inventoryresolvers.WithGatewaySecret(gatewaySecret)), staff)
 	tests := []struct {
 		name  string
 		query string

@@ -16,6 +16,7 @@ import (
 	inventoryresolvers "github.com/shopgraph/shopgraph/resolvers/inventory"
 	"github.com/shopgraph/shopgraph/subgraphs/inventory/postgres"
 	"github.com/shopgraph/shopgraph/subgraphs/pgtest"
+	"github.com/shopgraph/shopgraph/subgraphs/trust"
 )
 
 const (
@@ -33,8 +34,28 @@ func (c *queryCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.T
 
 func (c *queryCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
+// gatewaySecret is the secret the tests' gateway signs caller headers with.
+var gatewaySecret = []byte("inventory-test-gateway-secret-0123456789")
+
+var (
+	staff    = trust.Caller{CustomerID: "01JSTAFF000000000000000001", Role: trust.RoleStaff}
+	customer = trust.Caller{CustomerID: "01JCUSTOMER000000000000001", Role: trust.RoleCustomer}
+)
+
+// as returns h as the caller reaches it through the gateway, with signed caller headers; a
+// zero Caller is a guest and sends none.
+func as(h http.Handler, c trust.Caller) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !c.Guest() {
+			trust.NewSigner(gatewaySecret).SignCaller(r.Header, c)
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
 type subgraph struct {
-	handler http.Handler
+	handler http.Handler // as a guest reaches it: reads need no caller
+	staff   http.Handler // as signed-in staff reach it: operators' mutations
 	pool    *pgxpool.Pool
 	queries *queryCounter
 }
@@ -43,7 +64,8 @@ func newSubgraph(t testing.TB) *subgraph {
 	t.Helper()
 	counter := &queryCounter{}
 	pool := pgtest.NewPool(t, func(c *pgxpool.Config) { c.ConnConfig.Tracer = counter }, postgres.Domain)
-	s := &subgraph{handler: inventoryresolvers.NewHandler(postgres.NewStore(pool)), pool: pool, queries: counter}
+	h := inventoryresolvers.NewHandler(postgres.NewStore(pool), inventoryresolvers.WithGatewaySecret(gatewaySecret))
+	s := &subgraph{handler: h, staff: as(h, staff), pool: pool, queries: counter}
 	s.exec(t, `INSERT INTO inventory.fulfillment_center (id, code, name, latitude, longitude) VALUES
 		($1, 'NL-RTM', 'Rotterdam Waalhaven', 51.886, 4.431),
 		($2, 'DE-LEJ', 'Leipzig Schkeuditz', 51.4239, 12.2364)`, rotterdam, leipzig)

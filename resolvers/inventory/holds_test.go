@@ -89,12 +89,12 @@ func TestHoldsQuery(t *testing.T) {
 func TestSetHotSkuWithoutFlashSale(t *testing.T) {
 	s := newSubgraph(t)
 	var data setHotData
-	decode(t, do(t, s.handler, setHotMutation, map[string]any{"input": map[string]any{"sku": "TV", "hot": true}}), &data)
+	decode(t, do(t, s.staff, setHotMutation, map[string]any{"input": map[string]any{"sku": "TV", "hot": true}}), &data)
 	p := data.SetHotSku
 	if len(p.UserErrors) != 1 || p.UserErrors[0].Code != "FLASH_SALE_DISABLED" || p.Hot != nil || p.Variant != nil {
 		t.Errorf("payload = %+v, want one FLASH_SALE_DISABLED user error", p)
 	}
-	resp := do(t, s.handler, setHotMutation, map[string]any{"input": map[string]any{"sku": "", "hot": true}})
+	resp := do(t, s.staff, setHotMutation, map[string]any{"input": map[string]any{"sku": "", "hot": true}})
 	if codes := resp.Codes(); len(codes) != 1 || codes[0] != "BAD_USER_INPUT" {
 		t.Errorf("empty sku: %+v, want BAD_USER_INPUT", resp.Errors)
 	}
@@ -128,7 +128,21 @@ func TestSetHotSkuMovesReservationsToRedis(t *testing.T) {
 	s.exec(t, `INSERT INTO inventory.stock (sku, fulfillment_center_id, on_hand) VALUES ('TV', $1, 3)`, rotterdam)
 	store := postgres.NewStore(s.pool)
 	res := inventory.NewReservations(store, inventory.WithFlashSale(flash))
-	h := inventoryresolvers.NewHandlerWith(store, res)
+	subgraph := inventoryresolvers.NewHandlerWith(store, res, inventoryresolvers.WithGatewaySecret(gatewaySecret))
+	h := as(subgraph, staff)
+
+	// A customer cannot move the SKU: it stays on the Postgres path, with nothing in Redis.
+	resp := do(t, as(subgraph, customer), setHotMutation, map[string]any{"input": map[string]any{"sku": "TV", "hot": true}})
+	if codes := resp.Codes(); len(codes) != 1 || codes[0] != "FORBIDDEN" {
+		t.Fatalf("customer setHotSku: %+v, want FORBIDDEN", resp.Errors)
+	}
+	var hotRows int
+	if err := s.pool.QueryRow(t.Context(), `SELECT count(*) FROM inventory.hot_sku`).Scan(&hotRows); err != nil || hotRows != 0 {
+		t.Fatalf("hot SKUs after a refused switch = %d (%v), want 0", hotRows, err)
+	}
+	if onHand, _, err := flash.Counters(context.Background(), "TV"); err != nil || len(onHand) != 0 {
+		t.Fatalf("Redis counters of TV after a refused switch = %v (%v), want none", onHand, err)
+	}
 
 	var data setHotData
 	decode(t, do(t, h, setHotMutation, map[string]any{"input": map[string]any{"sku": "TV", "hot": true}}), &data)

@@ -16,6 +16,9 @@ import (
 
 // Restock is the resolver for the restock field.
 func (r *mutationResolver) Restock(ctx context.Context, input inventoryql.RestockInput) (*inventoryql.RestockPayload, error) {
+	if err := inventory.RequireStaff(ctx); err != nil {
+		return nil, err
+	}
 	stock, err := r.reservations.Restock(ctx, inventory.Restock{
 		SKU:                 input.Sku,
 		FulfillmentCenterID: input.FulfillmentCenterID,
@@ -39,6 +42,9 @@ func (r *mutationResolver) Restock(ctx context.Context, input inventoryql.Restoc
 
 // SetHotSku is the resolver for the setHotSku field.
 func (r *mutationResolver) SetHotSku(ctx context.Context, input inventoryql.SetHotSkuInput) (*inventoryql.SetHotSkuPayload, error) {
+	if err := inventory.RequireStaff(ctx); err != nil {
+		return nil, err
+	}
 	err := r.reservations.SetHot(ctx, input.Sku, input.Hot)
 	var rejection *inventory.Rejection
 	if errors.As(err, &rejection) {

@@ -11,27 +11,51 @@ import (
 	"github.com/shopgraph/shopgraph/resolvers"
 	"github.com/shopgraph/shopgraph/subgraphs/inventory"
 	"github.com/shopgraph/shopgraph/subgraphs/inventory/postgres"
+	"github.com/shopgraph/shopgraph/subgraphs/trust"
 )
 
 // Resolver is the root of the inventory resolvers.
 type Resolver struct {
-	store        *postgres.Store
-	reservations *inventory.Reservations
+	store         *postgres.Store
+	reservations  *inventory.Reservations
+	gatewaySecret []byte
+}
+
+// Option configures NewHandler and NewHandlerWith.
+type Option func(*Resolver)
+
+// WithGatewaySecret checks the caller headers the gateway signs (trust.Middleware), so the
+// operators' mutations (restock, setHotSku) know whether the caller is staff. Without it
+// every caller is a guest and those mutations answer UNAUTHENTICATED; reads need no caller.
+func WithGatewaySecret(secret []byte) Option {
+	return func(r *Resolver) { r.gatewaySecret = append([]byte(nil), secret...) }
 }
 
 // NewHandler serves the inventory subgraph on the Postgres path only, with fresh loaders for
 // every request.
-func NewHandler(store *postgres.Store) http.Handler {
-	return NewHandlerWith(store, inventory.NewReservations(store))
+func NewHandler(store *postgres.Store, opts ...Option) http.Handler {
+	return NewHandlerWith(store, inventory.NewReservations(store), opts...)
 }
 
 // NewHandlerWith serves the inventory subgraph with the reservation API that the binary also
 // gives the checkout saga, so that both see the same flash-sale path and hot SKUs.
-func NewHandlerWith(store *postgres.Store, reservations *inventory.Reservations) http.Handler {
-	schema := inventoryql.NewExecutableSchema(inventoryql.Config{Resolvers: &Resolver{store: store, reservations: reservations}})
-	return resolvers.Handler(schema, func(ctx context.Context) context.Context {
+func NewHandlerWith(store *postgres.Store, reservations *inventory.Reservations, opts ...Option) http.Handler {
+	r := &Resolver{store: store, reservations: reservations}
+	for _, o := range opts {
+		o(r)
+	}
+	schema := inventoryql.NewExecutableSchema(inventoryql.Config{Resolvers: r})
+	h := resolvers.Handler(schema, func(ctx context.Context) context.Context {
 		return loaders.WithInventory(ctx, loaders.NewInventory(store))
 	})
+	if len(r.gatewaySecret) == 0 {
+		// No secret to check headers with: whatever an outer layer put in the context, the
+		// caller is a guest.
+		return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+			h.ServeHTTP(w, req.WithContext(trust.WithCaller(req.Context(), trust.Caller{})))
+		})
+	}
+	return trust.Middleware(r.gatewaySecret)(h)
 }
 
 // loaders returns the request's loaders. Without them (a schema executed outside NewHandler)

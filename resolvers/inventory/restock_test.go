@@ -43,7 +43,7 @@ func TestRestockMutation(t *testing.T) {
 	s := newSubgraph(t)
 	s.exec(t, `INSERT INTO inventory.stock (sku, fulfillment_center_id, on_hand) VALUES ('CAP-1', $1, 1)`, leipzig)
 	var data struct{ Restock restockPayload }
-	decode(t, do(t, s.handler, restockMutation, restockInput("CAP-1", rotterdam, 4)), &data)
+	decode(t, do(t, s.staff, restockMutation, restockInput("CAP-1", rotterdam, 4)), &data)
 	got := data.Restock
 	if len(got.UserErrors) != 0 || got.Variant == nil || got.StockLevel == nil {
 		t.Fatalf("restock = %+v, want a variant and a stock level", got)
@@ -76,7 +76,7 @@ func TestRestockRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp := do(t, s.handler, restockMutation, tt.vars)
+			resp := do(t, s.staff, restockMutation, tt.vars)
 			if tt.wantTopLevel != "" {
 				if !slices.Equal(resp.Codes(), []string{tt.wantTopLevel}) {
 					t.Fatalf("errors = %+v, want one %s", resp.Errors, tt.wantTopLevel)
@@ -107,7 +107,7 @@ func TestRestockRefusals(t *testing.T) {
 // value the request loaded earlier.
 func TestRestockTwiceInOneOperation(t *testing.T) {
 	s := newSubgraph(t)
-	resp := do(t, s.handler, `mutation($c: ID!) {
+	resp := do(t, s.staff, `mutation($c: ID!) {
 		a: restock(input: {sku: "BAG-1", fulfillmentCenterId: $c, quantity: 2}) { variant { availability { total } } }
 		b: restock(input: {sku: "BAG-1", fulfillmentCenterId: $c, quantity: 3}) { variant { availability { total } } }
 	}`, map[string]any{"c": rotterdam})
@@ -130,7 +130,7 @@ func TestConcurrentRestocksThroughTheAPI(t *testing.T) {
 	for c := range clients {
 		wg.Go(func() {
 			for range each {
-				resp := do(t, s.handler, restockMutation, restockInput("SOCK-1", rotterdam, c+1))
+				resp := do(t, s.staff, restockMutation, restockInput("SOCK-1", rotterdam, c+1))
 				if len(resp.Errors) > 0 {
 					failures <- resp.Errors[0].Message
 				}
