@@ -78,6 +78,7 @@ func (t *Telemetry) Wrap(endpoint string, next http.Handler) http.Handler {
 		defer func() {
 			// a panic in next still counts; the handler's own recovery writes the response
 			t.finish(endpoint, r, o, span, time.Since(start))
+			*o = observation{} // hold on to nothing of this request while pooled
 			observations.Put(o)
 		}()
 		next.ServeHTTP(o, r)
