@@ -55,7 +55,9 @@ func Headers(ctx context.Context) http.Header {
 	return h
 }
 
-// HeaderSignature identifies the forwarded headers, for in-flight dedupe keys.
+// HeaderSignature identifies the forwarded headers, for in-flight dedupe keys. Trace context
+// headers are left out: they differ on every request yet never change what a subgraph answers,
+// so requests that differ only in them still share one execution.
 func HeaderSignature(ctx context.Context) string {
 	h := Headers(ctx)
 	if len(h) == 0 {
@@ -63,7 +65,9 @@ func HeaderSignature(ctx context.Context) string {
 	}
 	keys := make([]string, 0, len(h))
 	for k := range h {
-		keys = append(keys, k)
+		if !traceHeaders[k] {
+			keys = append(keys, k)
+		}
 	}
 	sort.Strings(keys)
 	var b strings.Builder
@@ -75,6 +79,9 @@ func HeaderSignature(ctx context.Context) string {
 	}
 	return b.String()
 }
+
+// traceHeaders are the W3C trace context headers, in canonical form.
+var traceHeaders = map[string]bool{"Traceparent": true, "Tracestate": true}
 
 // Options configure the HTTP transport.
 type Options struct {

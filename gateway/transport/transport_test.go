@@ -93,6 +93,14 @@ func TestHeaderSignature(t *testing.T) {
 	if HeaderSignature(context.Background()) != "" {
 		t.Error("no headers should give an empty signature")
 	}
+	// Requests that differ only in their trace context share a signature.
+	ta, tb := a.Clone(), a.Clone()
+	ta.Set("Traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+	tb.Set("Traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+	tb.Set("Tracestate", "vendor=1")
+	if HeaderSignature(WithHeaders(context.Background(), ta)) != sa || HeaderSignature(WithHeaders(context.Background(), tb)) != sa {
+		t.Error("trace context headers changed the signature")
+	}
 }
 
 func TestBreaker(t *testing.T) {
