@@ -36,6 +36,7 @@ type config struct {
 	searchDir string
 	// searchEngine is memory or bleve.
 	searchEngine string
+	cache     cacheFlags
 }
 
 func (c *config) register(fs *flag.FlagSet, listen bool) {
@@ -47,6 +48,7 @@ func (c *config) register(fs *flag.FlagSet, listen bool) {
 		fs.StringVar(&c.listenAddr, "listen", d.Listen, "HTTP listen address (env LISTEN_ADDR)")
 		registerGateway(fs, &c.gateway)
 		registerSearch(fs, c)
+		c.cache.register(fs)
 		fs.StringVar(&c.natsStoreDir, "nats-store", d.Data.NATSStore, "where the embedded event bus keeps its streams (env NATS_STORE_DIR)")
 	}
 }

@@ -30,6 +30,11 @@ func runGateway(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	closeCache, err := cfg.cache.open(ctx, &cfg)
+	defer closeCache()
+	if err != nil {
+		return err
+	}
 	stopTracing, err := startTracing(ctx, &cfg.gateway)
 	if err != nil {
 		return err

@@ -53,6 +53,7 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	defer a.close()
+	a.workers = append(a.workers, cfg.cache.attach(&cfg.gateway, rdb, a.bus.JetStream())...)
 	mux, err := newMux(a, cfg.gateway)
 	if err != nil {
 		return err

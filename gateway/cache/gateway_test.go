@@ -184,7 +184,7 @@ func TestPurgeReachesEveryReplica(t *testing.T) {
 
 	// the event purger is another process: a store of its own on the same Redis
 	purger := cache.NewStore(cache.Options{Redis: rdb, Prefix: prefix})
-	if err := purger.PurgeWithOwners(t.Context(), "Product:p1"); err != nil {
+	if err := purger.PurgeRelated(t.Context(), "Product:p1"); err != nil {
 		t.Fatal(err)
 	}
 	waitPurge(t, a, "Product:p1")
@@ -241,7 +241,7 @@ func TestETagAndNotModified(t *testing.T) {
 
 func TestRedisDownDegradesToProcess(t *testing.T) {
 	sub := newStub()
-	redisClient(t) // skips without the test Redis, like the others
+	redisClient(t)                                                               // skips without the test Redis, like the others
 	dead := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1}) // nothing listens there
 	t.Cleanup(func() { _ = dead.Close() })
 	g := newGateway(t, sub, gatewayOptions{redis: dead, prefix: testPrefix(), noListen: true})

@@ -28,7 +28,7 @@ const (
 type Computed struct {
 	Body   []byte
 	Tags   []string
-	Owners map[string]string
+	Nested map[string]string // entity tag -> the tag of the entity it was found in
 	// OK is false when the response had errors: it is served but never stored.
 	OK bool
 }
@@ -105,7 +105,7 @@ func (r *Responses) Serve(ctx context.Context, key string, pol Policy, compute f
 		out := &fill{computed: c}
 		if c.OK {
 			out.entry = &Entry{Body: c.Body, ETag: ETag(c.Body), Tags: c.Tags, Stored: started, MaxAge: pol.MaxAge, Scope: pol.Scope}
-			r.store.set(ctx, &r.store.responses, []string{key}, []*Entry{out.entry}, c.Owners)
+			r.store.set(ctx, &r.store.responses, []string{key}, []*Entry{out.entry}, c.Nested)
 		}
 		return out, nil
 	})

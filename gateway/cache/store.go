@@ -83,10 +83,10 @@ func (s *Store) Stats() Stats {
 
 func (s *Store) now() time.Time { return s.opts.Now() }
 
-func (s *Store) entryKey(key string) string { return s.opts.Prefix + "e:" + key }
-func (s *Store) tagKey(tag string) string   { return s.opts.Prefix + "t:" + tag }
-func (s *Store) ownerKey(tag string) string { return s.opts.Prefix + "o:" + tag }
-func (s *Store) channel() string            { return s.opts.Prefix + "purge" }
+func (s *Store) entryKey(key string) string   { return s.opts.Prefix + "e:" + key }
+func (s *Store) tagKey(tag string) string     { return s.opts.Prefix + "t:" + tag }
+func (s *Store) relatedKey(tag string) string { return s.opts.Prefix + "rel:" + tag }
+func (s *Store) channel() string              { return s.opts.Prefix + "purge" }
 
 // usable reports whether the entry may still be served at all (fresh or within StaleFor).
 func (s *Store) usable(e *Entry, now time.Time) bool {
@@ -149,9 +149,9 @@ func (s *Store) getMany(ctx context.Context, c *counters, keys []string) []*Entr
 }
 
 // set stores the entries in both tiers, unless one of their tags was purged after they were
-// computed (e.Stored is when their fetch began). owners maps an entity tag to the tag of the
-// entity that contains it, for purges that follow them.
-func (s *Store) set(ctx context.Context, c *counters, keys []string, entries []*Entry, owners map[string]string) {
+// computed (e.Stored is when their fetch began). nested maps an entity tag to the tag of the
+// entity it was found in; both learn of each other, for purges that follow them.
+func (s *Store) set(ctx context.Context, c *counters, keys []string, entries []*Entry, nested map[string]string) {
 	s.mu.Lock()
 	keep := keys[:0:0]
 	kept := entries[:0:0]
@@ -172,7 +172,7 @@ func (s *Store) set(ctx context.Context, c *counters, keys []string, entries []*
 		s.local.set(keep[i], e)
 	}
 	c.stores.Add(uint64(len(kept)))
-	if s.rdb == nil || (len(kept) == 0 && len(owners) == 0) {
+	if s.rdb == nil || (len(kept) == 0 && len(nested) == 0) {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opts.RedisTimeout)
@@ -185,8 +185,9 @@ func (s *Store) set(ctx context.Context, c *counters, keys []string, entries []*
 			s.addToSet(ctx, pipe, s.tagKey(t), s.entryKey(keep[i]), ttl)
 		}
 	}
-	for tag, owner := range owners {
-		s.addToSet(ctx, pipe, s.ownerKey(tag), owner, time.Hour)
+	for inner, outer := range nested {
+		s.addToSet(ctx, pipe, s.relatedKey(inner), outer, relatedTTL)
+		s.addToSet(ctx, pipe, s.relatedKey(outer), inner, relatedTTL)
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
 		s.redisFailed(c, "set", err)
@@ -200,16 +201,22 @@ func (s *Store) addToSet(ctx context.Context, pipe redis.Pipeliner, key, member 
 	pipe.ExpireGT(ctx, key, ttl)
 }
 
-// PurgeWithOwners purges the tags and the tags of the entities seen containing them (a
-// Variant's Product), so a change to a Variant reaches responses that show only its Product.
-func (s *Store) PurgeWithOwners(ctx context.Context, tags ...string) error {
+// relatedTTL is how long a relation between two entities is remembered after it was last
+// seen: longer than any entry that holds both.
+const relatedTTL = time.Hour
+
+// PurgeRelated purges the tags and the tags of the entities seen nested in or around them
+// (a Variant's Product, a Product's Variants): a price change announced for a product then
+// reaches responses that show only its variants, and a stock change of a SKU reaches those
+// that show only its product.
+func (s *Store) PurgeRelated(ctx context.Context, tags ...string) error {
 	all := append([]string(nil), tags...)
 	seen := map[string]bool{}
 	for _, t := range tags {
 		seen[t] = true
 	}
 	for _, t := range tags {
-		for _, o := range s.Owners(ctx, t) {
+		for _, o := range s.Related(ctx, t) {
 			if !seen[o] {
 				seen[o] = true
 				all = append(all, o)
@@ -219,20 +226,19 @@ func (s *Store) PurgeWithOwners(ctx context.Context, tags ...string) error {
 	return s.Purge(ctx, all...)
 }
 
-// Owners returns the tags of the entities that were seen containing the tagged entity (the
-// Product of a Variant), so a purge can reach responses that hold only the owner.
-func (s *Store) Owners(ctx context.Context, tag string) []string {
+// Related returns the tags of the entities seen nested in or around the tagged one.
+func (s *Store) Related(ctx context.Context, tag string) []string {
 	if s.rdb == nil {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.opts.RedisTimeout)
 	defer cancel()
-	owners, err := s.rdb.SMembers(ctx, s.ownerKey(tag)).Result()
+	related, err := s.rdb.SMembers(ctx, s.relatedKey(tag)).Result()
 	if err != nil {
-		s.redisFailed(&s.responses, "owners", err)
+		s.redisFailed(&s.responses, "related", err)
 		return nil
 	}
-	return owners
+	return related
 }
 
 // purgeMessage travels on the purge channel.

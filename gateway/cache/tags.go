@@ -124,7 +124,7 @@ func (t *Tags) withKeys(sel *operation.SelectionSet) *operation.SelectionSet {
 // Collect returns the tags of the entities in a response to op completed for WithKeys(op), and
 // for each entity nested in another, the tag of the nearest enclosing one (a Variant in its
 // Product), then strips the added fields so the response is what the client asked for.
-func (t *Tags) Collect(op *operation.Operation, data any) (tags []string, owners map[string]string) {
+func (t *Tags) Collect(op *operation.Operation, data any) (tags []string, nested map[string]string) {
 	c := collector{t: t, seen: map[string]bool{}}
 	if obj, ok := data.(*execute.Object); ok && obj != nil {
 		c.object(op.Selection, obj, "")

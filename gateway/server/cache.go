@@ -76,7 +76,7 @@ func (g *Gateway) runCached(ctx context.Context, media string, req wireRequest) 
 	if op.Kind == ast.Mutation {
 		resp := run(ctx)
 		if tags, _ := g.cache.Tags.Collect(prep.op, resp.Data); len(tags) > 0 {
-			if err := g.cache.Store.PurgeWithOwners(ctx, tags...); err != nil {
+			if err := g.cache.Store.PurgeRelated(ctx, tags...); err != nil {
 				g.log.Warn("response cache: purge after mutation failed", "err", err, "tags", tags)
 			}
 		}
@@ -95,8 +95,8 @@ func (g *Gateway) runCached(ctx context.Context, media string, req wireRequest) 
 	}
 	res := g.cache.Responses.Serve(ctx, key, prep.policy, func(ctx context.Context) cache.Computed {
 		resp := run(ctx)
-		tags, owners := g.cache.Tags.Collect(prep.op, resp.Data)
-		return cache.Computed{Body: resp.AppendJSON(nil), Tags: tags, Owners: owners,
+		tags, nested := g.cache.Tags.Collect(prep.op, resp.Data)
+		return cache.Computed{Body: resp.AppendJSON(nil), Tags: tags, Nested: nested,
 			OK: len(resp.Errors) == 0 && resp.Data != nil}
 	})
 	if res.Body == nil {
