@@ -41,6 +41,19 @@ func newEntities(c *Cache, next execute.Subgraphs) *entities {
 // entityMarker is in every single-part entity fetch the planner writes.
 var entityMarker = []byte(`_entities(representations:$representations)`)
 
+type bypassKey struct{}
+
+// BypassReads makes the entity cache fetch every entity of this request from its subgraph
+// (a mutation's response must show what the mutation left, not what was cached before it).
+func BypassReads(ctx context.Context) context.Context {
+	return context.WithValue(ctx, bypassKey{}, true)
+}
+
+func readsBypassed(ctx context.Context) bool {
+	v, _ := ctx.Value(bypassKey{}).(bool)
+	return v
+}
+
 var errBadEntities = errors.New("entity cache: subgraph answered _entities with no data")
 
 type entityRequest struct {
@@ -61,7 +74,7 @@ type typenameOnly struct {
 
 // Fetch implements execute.Subgraphs.
 func (x *entities) Fetch(ctx context.Context, subgraph string, body []byte) ([]byte, error) {
-	if !bytes.Contains(body, entityMarker) || bytes.Contains(body, []byte("$representations_")) {
+	if readsBypassed(ctx) || !bytes.Contains(body, entityMarker) || bytes.Contains(body, []byte("$representations_")) {
 		return x.next.Fetch(ctx, subgraph, body)
 	}
 	var req entityRequest

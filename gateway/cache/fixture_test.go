@@ -42,7 +42,8 @@ type Query {
   broken: Product @cacheControl(maxAge: 60)
 }
 type Mutation { setTitle(id: ID!, title: String!): Product }
-type Product @key(fields: "id") @cacheControl(maxAge: 60) { id: ID! title: String! }
+type Product @key(fields: "id") @cacheControl(maxAge: 60) { id: ID! title: String! variants: [Variant!]! }
+type Variant @key(fields: "sku") @cacheControl(maxAge: 60) { sku: String! price: Int! }
 type Customer @key(fields: "id") { id: ID! email: String! }
 `},
 	{Name: "inventory", URL: "http://inventory", SDL: specHeader + `
@@ -89,7 +90,9 @@ func (s *stub) repsSent(subgraph string) int {
 }
 
 func (s *stub) product(id string) map[string]any {
-	return map[string]any{"__typename": "Product", "id": id, "_sgk_id": id, "title": s.titles[id]}
+	sku := id + "-a"
+	return map[string]any{"__typename": "Product", "id": id, "_sgk_id": id, "title": s.titles[id],
+		"variants": []any{map[string]any{"__typename": "Variant", "sku": sku, "_sgk_sku": sku, "price": 10}}}
 }
 
 var errSubgraphDown = errors.New("subgraph down")

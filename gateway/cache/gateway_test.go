@@ -80,6 +80,13 @@ func TestMutationsAndErrorsAreNotCached(t *testing.T) {
 	}
 	mustEqual(t, "mutation requests", sub.count("catalog"), 2)
 
+	// a mutation reads every entity from its subgraph, even one the entity cache holds
+	g.get(t, productQuery, map[string]any{"id": "p2"})
+	before := sub.repsSent("inventory")
+	r := g.post(t, `mutation { setTitle(id: "p2", title: "Polo") { stock } }`, nil)
+	mustEqual(t, "mutation with an entity", string(r.body), `{"data":{"setTitle":{"stock":20}}}`)
+	mustEqual(t, "representations sent by the mutation", sub.repsSent("inventory"), before+1)
+
 	sub.errors = true
 	for i := 0; i < 2; i++ {
 		r := g.get(t, `{ broken { title } }`, nil)
@@ -88,8 +95,8 @@ func TestMutationsAndErrorsAreNotCached(t *testing.T) {
 		}
 		mustEqual(t, "Cache-Control with errors", r.header.Get("Cache-Control"), "no-store")
 	}
-	mustEqual(t, "requests after two failing queries", sub.count("catalog"), 4)
-	mustEqual(t, "stores", g.store.Stats().Responses.Stores, uint64(0))
+	mustEqual(t, "requests after two failing queries", sub.count("catalog"), 6)
+	mustEqual(t, "stores", g.store.Stats().Responses.Stores, uint64(1)) // the product query only
 }
 
 // TestStampedeFetchesOnce holds the subgraph until every client request has reached the
@@ -253,4 +260,27 @@ func TestRedisDownDegradesToProcess(t *testing.T) {
 	if g.store.Stats().Responses.RedisErrors == 0 {
 		t.Fatal("Redis errors were not counted")
 	}
+}
+
+// TestStockChangeReachesTheProduct purges a Variant, as StockChanged does, and requires the
+// responses that show only its Product to go too: the cache learnt they belong together from
+// a response that showed the variant inside the product.
+func TestStockChangeReachesTheProduct(t *testing.T) {
+	sub := newStub()
+	rdb, prefix := redisClient(t), testPrefix()
+	g := newGateway(t, sub, gatewayOptions{redis: rdb, prefix: prefix})
+	const withVariants = `{ product(id: "p1") { title variants { sku price } } }`
+	const titleOnly = `{ product(id: "p1") { title } }`
+	g.get(t, withVariants, nil)
+	g.get(t, titleOnly, nil)
+	g.get(t, titleOnly, nil)
+	mustEqual(t, "catalog requests before", sub.count("catalog"), 2)
+
+	purger := cache.NewStore(cache.Options{Redis: rdb, Prefix: prefix})
+	if err := purger.PurgeRelated(t.Context(), cache.Tag("Variant", "p1-a")); err != nil {
+		t.Fatal(err)
+	}
+	waitPurge(t, g, "Product:p1")
+	g.get(t, titleOnly, nil)
+	mustEqual(t, "catalog requests after the stock change", sub.count("catalog"), 3)
 }

@@ -74,7 +74,7 @@ func (g *Gateway) runCached(ctx context.Context, media string, req wireRequest) 
 		return resp
 	}
 	if op.Kind == ast.Mutation {
-		resp := run(ctx)
+		resp := run(cache.BypassReads(ctx))
 		if tags, _ := g.cache.Tags.Collect(prep.op, resp.Data); len(tags) > 0 {
 			if err := g.cache.Store.PurgeRelated(ctx, tags...); err != nil {
 				g.log.Warn("response cache: purge after mutation failed", "err", err, "tags", tags)
@@ -121,6 +121,9 @@ func (g *Gateway) writeReply(w http.ResponseWriter, r *http.Request, rep reply) 
 		}
 		w.Header().Set("Cache-Control", cc)
 		w.Header().Set("ETag", etag)
+		if strings.HasPrefix(cc, "private") {
+			w.Header().Set("Vary", "Authorization")
+		}
 		if etagMatches(r.Header.Get("If-None-Match"), etag) {
 			w.WriteHeader(http.StatusNotModified)
 			return
