@@ -12,13 +12,14 @@ import (
 type local struct {
 	c        *otter.Cache[string, *Entry]
 	staleFor time.Duration
+	on       bool
 
 	mu    sync.Mutex
 	byTag map[string]map[string]struct{}
 }
 
-func newLocal(maxBytes uint64, staleFor time.Duration) *local {
-	l := &local{staleFor: staleFor, byTag: map[string]map[string]struct{}{}}
+func newLocal(maxBytes uint64, staleFor time.Duration, on bool) *local {
+	l := &local{staleFor: staleFor, on: on, byTag: map[string]map[string]struct{}{}}
 	l.c = otter.Must(&otter.Options[string, *Entry]{
 		MaximumWeight:    maxBytes,
 		Weigher:          func(k string, e *Entry) uint32 { return e.size(k) },
@@ -47,9 +48,17 @@ func (x expiry) ExpireAfterRead(e otter.Entry[string, *Entry]) time.Duration {
 	return e.ExpiresAfter()
 }
 
-func (l *local) get(key string) (*Entry, bool) { return l.c.GetIfPresent(key) }
+func (l *local) get(key string) (*Entry, bool) {
+	if !l.on {
+		return nil, false
+	}
+	return l.c.GetIfPresent(key)
+}
 
 func (l *local) set(key string, e *Entry) {
+	if !l.on {
+		return
+	}
 	l.mu.Lock()
 	for _, t := range e.Tags {
 		keys := l.byTag[t]

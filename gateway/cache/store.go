@@ -21,6 +21,8 @@ type Options struct {
 	Prefix string
 	// LocalBytes bounds the in-process tier (default 64 MiB).
 	LocalBytes uint64
+	// NoLocal keeps nothing in process: every lookup goes to Redis.
+	NoLocal bool
 	// StaleFor is how long past its maxAge a value may still be served when the subgraphs
 	// fail (default 5 minutes; negative: never).
 	StaleFor time.Duration
@@ -72,7 +74,7 @@ func NewStore(opts Options) *Store {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	return &Store{opts: opts, local: newLocal(opts.LocalBytes, opts.StaleFor), rdb: opts.Redis, purgedAt: map[string]time.Time{}}
+	return &Store{opts: opts, local: newLocal(opts.LocalBytes, opts.StaleFor, !opts.NoLocal), rdb: opts.Redis, purgedAt: map[string]time.Time{}}
 }
 
 // Stats returns the counters so far.
