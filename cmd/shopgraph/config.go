@@ -36,7 +36,7 @@ type config struct {
 	searchDir string
 	// searchEngine is memory or bleve.
 	searchEngine string
-	cache     cacheFlags
+	cache        cacheFlags
 }
 
 func (c *config) register(fs *flag.FlagSet, listen bool) {
