@@ -24,6 +24,9 @@ type Config struct {
 	// Durable is the consumer's name; replicas share it so each event is applied once
 	// (default "response-cache-purger").
 	Durable string
+	// OnReady, when set, is called once the consumer is in place: events published from then
+	// on are purged.
+	OnReady func()
 }
 
 const (
@@ -78,6 +81,9 @@ func (p *Purger) Run(ctx context.Context) error {
 		return fmt.Errorf("cache purger: %w", err)
 	}
 	defer cc.Stop()
+	if p.cfg.OnReady != nil {
+		p.cfg.OnReady()
+	}
 	for {
 		var batch []jetstream.Msg
 		select {
@@ -153,7 +159,9 @@ func (p *Purger) apply(ctx context.Context, batch []jetstream.Msg) {
 		return
 	}
 	if err := p.store.PurgeRelated(ctx, tags...); err != nil {
-		slog.WarnContext(ctx, "cache purger: purge failed, retrying", "err", err, "tags", len(tags))
+		if ctx.Err() == nil {
+			slog.WarnContext(ctx, "cache purger: purge failed, retrying", "err", err, "tags", len(tags))
+		}
 		for _, m := range applied {
 			_ = m.NakWithDelay(retryDelay)
 		}
