@@ -202,6 +202,8 @@ type gatewayOptions struct {
 	// noListen skips the purge subscription (a Redis that is down refuses it)
 	noListen bool
 	wrap     func(http.Handler) http.Handler
+	// noDedupe turns off the gateway's own in-flight dedupe of client queries and fetches
+	noDedupe bool
 }
 
 var signingSecret = []byte("edge-cache-test-secret-0123456789")
@@ -224,7 +226,7 @@ func newGateway(t testing.TB, sub *stub, o gatewayOptions) *gateway {
 	cfg := o.cache
 	cfg.Store = g.store
 	signer := trust.NewSigner(signingSecret)
-	gw, err := server.New(server.Config{SupergraphSDL: testSupergraph(t), Subgraphs: sub, Cache: &cfg,
+	gw, err := server.New(server.Config{SupergraphSDL: testSupergraph(t), Subgraphs: sub, Cache: &cfg, DisableDedupe: o.noDedupe,
 		SubgraphHeaders: func(r *http.Request) (http.Header, error) {
 			who, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 			if !ok {
