@@ -1,6 +1,7 @@
 package memory
 
 import (
+	"encoding/binary"
 	"slices"
 	"strings"
 	"unicode"
@@ -35,23 +36,27 @@ type row struct {
 	rating     float64
 	popularity int32 // review count
 	brand      int32 // index into brands.names, -1 without a brand
+	signal     float32
 	// The category path, root first, held in the row (a scan touches no other memory) unless
-	// it is deeper than inlineCats: then in deepCats.
+	// it is deeper than inlineCats: then ncats is deepPath and the path is in index.deepCats.
 	cats       [inlineCats]int32
 	ncats      uint8
-	deepCats   []int32
-	signal     float32
 	priceBand  int8 // index into search.PriceBuckets, -1 outside all
 	ratingBand int8 // index into search.RatingBuckets of the narrowest holding the rating, -1 below all
 	inStock    bool
 	live       bool
 }
 
-const inlineCats = 4
+// A row is one cache line: a scan of a million rows reads 64 MB.
+const (
+	inlineCats = 4
+	deepPath   = 0xff
+)
 
-func (r *row) categories() []int32 {
-	if r.deepCats != nil {
-		return r.deepCats
+// categories is the category path of the row at slot.
+func (ix *index) categories(slot int32, r *row) []int32 {
+	if r.ncats == deepPath {
+		return ix.deepCats[slot]
 	}
 	return r.cats[:r.ncats]
 }
@@ -79,6 +84,8 @@ func (d *dict) id(name string) int32 {
 // fields (sorted slot lists per word), and the documents for highlights and snapshots.
 type index struct {
 	rows     []row
+	prefixes [][2]uint64       // by slot: the id's first 16 bytes (idPrefix), which break sort ties
+	deepCats map[int32][]int32 // category paths longer than inlineCats, by slot
 	docs     []search.Document
 	slots    map[string]int32 // product id → slot
 	free     []int32          // slots of deleted products, reused
@@ -91,7 +98,7 @@ type index struct {
 }
 
 func newIndex() *index {
-	ix := &index{slots: map[string]int32{}, inCategory: map[int32][]int32{}}
+	ix := &index{slots: map[string]int32{}, inCategory: map[int32][]int32{}, deepCats: map[int32][]int32{}}
 	for f := range ix.postings {
 		ix.postings[f] = map[string][]int32{}
 	}
@@ -132,12 +139,15 @@ func (ix *index) upsert(d search.Document) {
 	default:
 		slot = int32(len(ix.rows))
 		ix.rows = append(ix.rows, row{})
+		ix.prefixes = append(ix.prefixes, [2]uint64{})
 		ix.docs = append(ix.docs, search.Document{})
 	}
 	ix.slots[d.ID] = slot
 	ix.docs[slot] = d
-	ix.rows[slot] = ix.row(d)
-	for _, c := range ix.rows[slot].categories() {
+	ix.rows[slot] = ix.row(slot, d)
+	hi, lo := idPrefix(d.ID)
+	ix.prefixes[slot] = [2]uint64{hi, lo}
+	for _, c := range ix.categories(slot, &ix.rows[slot]) {
 		ix.inCategory[c] = insertSlot(ix.inCategory[c], slot)
 	}
 	for f := range ix.postings {
@@ -155,6 +165,7 @@ func (ix *index) remove(id string) {
 	ix.unpost(slot)
 	delete(ix.slots, id)
 	ix.rows[slot] = row{}
+	delete(ix.deepCats, slot)
 	ix.docs[slot] = search.Document{}
 	ix.free = append(ix.free, slot)
 }
@@ -181,7 +192,7 @@ func removeSlot(p []int32, slot int32) []int32 {
 
 // unpost takes slot out of the posting lists of its document's words and categories.
 func (ix *index) unpost(slot int32) {
-	for _, c := range ix.rows[slot].categories() {
+	for _, c := range ix.categories(slot, &ix.rows[slot]) {
 		if p := removeSlot(ix.inCategory[c], slot); len(p) > 0 {
 			ix.inCategory[c] = p
 		} else {
@@ -201,7 +212,7 @@ func (ix *index) unpost(slot int32) {
 	}
 }
 
-func (ix *index) row(d search.Document) row {
+func (ix *index) row(slot int32, d search.Document) row {
 	r := row{
 		price:      d.PriceMin,
 		created:    d.CreatedAt.UnixMilli(),
@@ -216,17 +227,19 @@ func (ix *index) row(d search.Document) row {
 	if d.BrandID != "" {
 		r.brand = ix.brands.id(d.BrandID)
 	}
+	delete(ix.deepCats, slot)
 	if len(d.CategoryPath) > inlineCats {
-		r.deepCats = make([]int32, len(d.CategoryPath))
-	}
-	for i, c := range d.CategoryPath {
-		id := ix.cats.id(c)
-		if r.deepCats != nil {
-			r.deepCats[i] = id
-		} else {
-			r.cats[i] = id
-			r.ncats++
+		r.ncats = deepPath
+		path := make([]int32, len(d.CategoryPath))
+		for i, c := range d.CategoryPath {
+			path[i] = ix.cats.id(c)
 		}
+		ix.deepCats[slot] = path
+	} else {
+		for i, c := range d.CategoryPath {
+			r.cats[i] = ix.cats.id(c)
+		}
+		r.ncats = uint8(len(d.CategoryPath))
 	}
 	if d.Rating >= 4 {
 		r.signal += signalBoost
@@ -246,4 +259,12 @@ func band(buckets []search.Bucket, v float64) int8 {
 		}
 	}
 	return -1
+}
+
+// idPrefix packs the first 16 bytes of id, zero-padded, so that comparing the numbers orders
+// like comparing the strings, up to a tie.
+func idPrefix(id string) (hi, lo uint64) {
+	var b [16]byte
+	copy(b[:], id)
+	return binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])
 }

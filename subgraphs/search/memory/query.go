@@ -15,10 +15,11 @@ import (
 // key is a hit's place in a sort: k1, then k2, ascending (descending orders are negated), then
 // the product id, so every order is total.
 type key struct {
-	k1, k2 float64
-	id     string
-	slot   int32
-	score  float32
+	k1, k2     float64
+	idHi, idLo uint64 // the id's first bytes (idPrefix)
+	id         string
+	slot       int32
+	score      float32
 }
 
 func (a *key) less(b *key) bool {
@@ -27,6 +28,12 @@ func (a *key) less(b *key) bool {
 	}
 	if a.k2 != b.k2 {
 		return a.k2 < b.k2
+	}
+	if a.idHi != b.idHi {
+		return a.idHi < b.idHi
+	}
+	if a.idLo != b.idLo {
+		return a.idLo < b.idLo
 	}
 	return a.id < b.id
 }
@@ -61,7 +68,8 @@ func parseAfter(values []string) (*key, error) {
 	if err1 != nil || err2 != nil {
 		return nil, &search.InvalidQueryError{Reason: "after is not a cursor of this search"}
 	}
-	return &key{k1: k1, k2: k2, id: values[2]}, nil
+	hi, lo := idPrefix(values[2])
+	return &key{k1: k1, k2: k2, idHi: hi, idLo: lo, id: values[2]}, nil
 }
 
 // topN keeps the n first keys seen: a max-heap on the order, its worst key on top.
@@ -158,7 +166,7 @@ func (ix *index) filter(f search.Filter) filter {
 	return out
 }
 
-func (f *filter) keeps(r *row) bool {
+func (f *filter) keeps(ix *index, slot int32, r *row) bool {
 	if !r.live || r.price < f.priceMin || r.price > f.priceMax || (f.inStockOK && !r.inStock) ||
 		(f.hasRating && r.rating < f.minRating) {
 		return false
@@ -167,7 +175,7 @@ func (f *filter) keeps(r *row) bool {
 		return false
 	}
 	if f.hasCats {
-		for _, c := range r.categories() {
+		for _, c := range ix.categories(slot, r) {
 			if slices.Contains(f.cats, c) {
 				return true
 			}
@@ -185,8 +193,8 @@ type facetCounts struct {
 	inStock, out int
 }
 
-func (c *facetCounts) add(r *row) {
-	for _, id := range r.categories() {
+func (c *facetCounts) add(cats []int32, r *row) {
+	for _, id := range cats {
 		c.cats[id]++
 	}
 	if r.brand >= 0 {
@@ -273,26 +281,47 @@ type pass struct {
 
 func (p *pass) visit(slot int32, score float32) {
 	r := &p.ix.rows[slot]
-	if !p.f.keeps(r) {
+	if !p.f.keeps(p.ix, slot, r) {
 		return
 	}
 	p.total++
 	if p.fc != nil {
-		p.fc.add(r)
+		p.fc.add(p.ix.categories(slot, r), r)
 	}
 	if p.top.n == 0 {
 		return
 	}
-	k1, k2 := sortKey(p.sort, r, score)
-	// Compare on the numbers first: the id is read only on a tie.
-	if len(p.top.keys) == p.top.n && (k1 > p.top.keys[0].k1 || (k1 == p.top.keys[0].k1 && k2 > p.top.keys[0].k2)) {
+	k := key{slot: slot, score: score}
+	k.k1, k.k2 = sortKey(p.sort, r, score)
+	// Compare on the sort values first; the id's prefix and then the id are read only past them.
+	full := len(p.top.keys) == p.top.n
+	if full && (k.k1 > p.top.keys[0].k1 || (k.k1 == p.top.keys[0].k1 && k.k2 > p.top.keys[0].k2)) {
 		return
 	}
-	k := key{k1: k1, k2: k2, id: p.ix.docs[slot].ID, slot: slot, score: score}
+	prefix := &p.ix.prefixes[slot]
+	k.idHi, k.idLo = prefix[0], prefix[1]
+	if full && worseNumbers(&k, &p.top.keys[0]) {
+		return
+	}
+	k.id = p.ix.docs[slot].ID
 	if p.after != nil && !p.after.less(&k) {
 		return
 	}
 	p.top.offer(k)
+}
+
+// worseNumbers reports whether a sorts after b on the numbers alone (ties are not worse).
+func worseNumbers(a, b *key) bool {
+	switch {
+	case a.k1 != b.k1:
+		return a.k1 > b.k1
+	case a.k2 != b.k2:
+		return a.k2 > b.k2
+	case a.idHi != b.idHi:
+		return a.idHi > b.idHi
+	default:
+		return a.idLo > b.idLo
+	}
 }
 
 // merge adds another worker's pass into p.
@@ -417,7 +446,7 @@ func (ix *index) suggest(prefix string, limit int) []string {
 	top := topN{n: limit * 3}
 	for _, slot := range m.slots {
 		r := &ix.rows[slot]
-		top.offer(key{k1: -float64(r.popularity), id: ix.docs[slot].ID, slot: slot})
+		top.offer(key{k1: -float64(r.popularity), idHi: ix.prefixes[slot][0], idLo: ix.prefixes[slot][1], id: ix.docs[slot].ID, slot: slot})
 	}
 	out := make([]string, 0, limit)
 	seen := map[string]bool{}
