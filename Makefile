@@ -7,7 +7,7 @@ ENV := . .data/env
 
 .PHONY: run test deps build migrate seed generate compose bench audit fuzz clean
 .PHONY: bench-gateways
-.PHONY: bench-checkout graphiql
+.PHONY: bench-checkout bench-search graphiql
 
 ## run: start Postgres and Redis, migrate, seed the demo store if empty, serve everything
 run: deps build
@@ -87,3 +87,11 @@ FLASH_FLAGS ?= -units 100 -attempts 2000 -c 64
 bench-checkout:
 	$(GO) run ./bench/checkout -url $(CHECKOUT_URL) $(CHECKOUT_FLAGS)
 	$(GO) run ./bench/checkout -url $(CHECKOUT_URL) -flash $(FLASH_FLAGS)
+
+## bench-search: the search mix straight to the search subgraph and through the gateway of a
+## running store (`make run`, or a bigger one: make seed PRODUCTS=1000000), then freshness from
+## restocks. SEARCH_FLAGS='-n 500 -fresh 50' for longer runs.
+SEARCH_URL ?= http://127.0.0.1:4000
+SEARCH_FLAGS ?= -n 200 -fresh 30
+bench-search:
+	$(GO) run ./bench/search -url $(SEARCH_URL) $(SEARCH_FLAGS)
