@@ -109,7 +109,7 @@ func newApp(ctx context.Context, pool *pgxpool.Pool, rdb *redis.Client, opts app
 		_ = flash.Close()
 		return nil, fmt.Errorf("search index: %w", err)
 	}
-	indexer := search.NewIndexer(index, sources.NewCatalog(catalogpg.NewStore(pool)), sources.NewStock(inventorypg.NewStore(pool)))
+	indexer := search.NewIndexer(index, sources.NewCatalog(catalogpg.NewStore(pool)), sources.NewStock(reservations))
 
 	a := &app{pool: pool, rdb: rdb, flash: flash, reservations: reservations, payments: pay,
 		orders: store, checkout: checkout, bus: bus,

@@ -16,7 +16,9 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	catalogpg "github.com/shopgraph/shopgraph/subgraphs/catalog/postgres"
+	"github.com/shopgraph/shopgraph/subgraphs/inventory"
 	inventorypg "github.com/shopgraph/shopgraph/subgraphs/inventory/postgres"
+	inventoryredis "github.com/shopgraph/shopgraph/subgraphs/inventory/redis"
 	"github.com/shopgraph/shopgraph/subgraphs/search"
 	"github.com/shopgraph/shopgraph/subgraphs/search/sources"
 )
@@ -130,7 +132,20 @@ func reindexLocal(ctx context.Context, cfg config, progress func(done, total int
 		return 0, err
 	}
 	defer engine.Close()
-	ix := search.NewIndexer(engine, sources.NewCatalog(catalogpg.NewStore(pool)), sources.NewStock(inventorypg.NewStore(pool)))
+	// Stock is read as the server reads it: a hot SKU's Redis counters may hold sales that the
+	// stopped server did not flush to Postgres. Without Redis, Postgres' figures are used.
+	rdb, err := openRedis(cfg.redisURL)
+	if err != nil {
+		return 0, err
+	}
+	defer rdb.Close()
+	flash, err := inventoryredis.New(rdb)
+	if err != nil {
+		return 0, err
+	}
+	defer flash.Close()
+	stock := inventory.NewReservations(inventorypg.NewStore(pool), inventory.WithFlashSale(flash))
+	ix := search.NewIndexer(engine, sources.NewCatalog(catalogpg.NewStore(pool)), sources.NewStock(stock))
 	total, err := ix.Expected(ctx)
 	if err != nil {
 		return 0, err

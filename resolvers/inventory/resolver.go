@@ -46,7 +46,7 @@ func NewHandlerWith(store *postgres.Store, reservations *inventory.Reservations,
 	}
 	schema := inventoryql.NewExecutableSchema(inventoryql.Config{Resolvers: r})
 	h := resolvers.Handler(schema, func(ctx context.Context) context.Context {
-		return loaders.WithInventory(ctx, loaders.NewInventory(store))
+		return loaders.WithInventory(ctx, loaders.NewInventory(r.reader()))
 	})
 	if len(r.gatewaySecret) == 0 {
 		// No secret to check headers with: whatever an outer layer put in the context, the
@@ -64,7 +64,22 @@ func (r *Resolver) loaders(ctx context.Context) *loaders.Inventory {
 	if l := loaders.InventoryFrom(ctx); l != nil {
 		return l
 	}
-	return loaders.NewInventory(r.store)
+	return loaders.NewInventory(r.reader())
+}
+
+// stockReader is what the loaders read: availability through the reservation API, exact for
+// hot SKUs too, and fulfillment centers from the store.
+type stockReader struct {
+	*postgres.Store
+	reservations *inventory.Reservations
+}
+
+func (s stockReader) Availability(ctx context.Context, skus []string) ([]inventory.Availability, error) {
+	return s.reservations.Availability(ctx, skus)
+}
+
+func (r *Resolver) reader() loaders.InventoryReader {
+	return stockReader{Store: r.store, reservations: r.reservations}
 }
 
 // availability loads the stock of skus through the request's loader, keyed by SKU. The

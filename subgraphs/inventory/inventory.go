@@ -42,6 +42,9 @@ func (s CenterStock) Available() int {
 type Availability struct {
 	SKU     string
 	Centers []CenterStock
+	// Hot is whether the SKU is on the flash-sale path, whose counters decide its stock; the
+	// Postgres store sets it so that Reservations.Availability knows which SKUs to read there.
+	Hot bool
 }
 
 // Total is the number of units that can be sold now across all centers.

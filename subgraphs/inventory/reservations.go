@@ -126,6 +126,9 @@ type FlashHolds interface {
 	Drop(ctx context.Context, sku string) error
 	// Loaded reports, per SKU, whether its counters are loaded and running.
 	Loaded(ctx context.Context, skus []string) ([]bool, error)
+	// Stock reads the counters of every SKU in one round trip, in the order of skus; holds
+	// that expired by asOf are not counted as held, even before a sweep releases them.
+	Stock(ctx context.Context, skus []string, asOf time.Time) ([]FlashStock, error)
 }
 
 // Reservations is the API the checkout saga calls: reserve, confirm and release an order's
@@ -143,6 +146,8 @@ type Reservations struct {
 	mu         sync.Mutex
 	centers    []FulfillmentCenter
 	centersAt  time.Time
+
+	flashReadsPausedUntil atomic.Int64 // unix ns; see Availability
 }
 
 // hotHint is the set of hot SKUs as last read, a routing hint.

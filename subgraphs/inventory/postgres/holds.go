@@ -103,7 +103,8 @@ func readOrderHolds(rows pgx.Rows) (holds []orderHold, anyHot bool, err error) {
 	return holds, anyHot, nil
 }
 
-type reserveStockRow struct {
+// hotStockRow is a stock row with whether its SKU is on the flash-sale path.
+type hotStockRow struct {
 	stockRow
 	Hot bool `db:"hot"`
 }
@@ -143,7 +144,7 @@ func (s *Store) ReserveHolds(ctx context.Context, req inventory.ReserveRequest) 
 			return fmt.Errorf("lock stock: %w", err)
 		}
 		rows, _ = br.Query()
-		stock, err := pgx.CollectRows(rows, pgx.RowToStructByName[reserveStockRow])
+		stock, err := pgx.CollectRows(rows, pgx.RowToStructByName[hotStockRow])
 		if err != nil {
 			return fmt.Errorf("read stock: %w", err)
 		}

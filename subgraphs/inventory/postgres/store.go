@@ -114,27 +114,35 @@ const heldUnits = `
 		  AND h.expires_at > now()
 	), 0)`
 
-// Availability returns the availability of each SKU in one query, in the order of skus. A SKU
-// without stock rows gets an Availability with no centers.
+// Availability returns the availability of each SKU in one query, in the order of skus, as
+// Postgres has it, and whether each SKU is hot (a hot SKU's figures lag the flash-sale path by
+// up to one flush; Reservations.Availability corrects them). A SKU without stock rows gets an
+// Availability with no centers.
 func (s *Store) Availability(ctx context.Context, skus []string) ([]inventory.Availability, error) {
 	rows, _ := s.pool.Query(ctx, `
 		SELECT s.sku, s.on_hand, s.updated_at, `+heldUnits+` AS held,
-		       fc.id, fc.code, fc.name, fc.latitude, fc.longitude
+		       fc.id, fc.code, fc.name, fc.latitude, fc.longitude,
+		       EXISTS (SELECT 1 FROM inventory.hot_sku hs WHERE hs.sku = s.sku) AS hot
 		FROM inventory.stock s
 		JOIN inventory.fulfillment_center fc ON fc.id = s.fulfillment_center_id
 		WHERE s.sku = ANY($1)
 		ORDER BY s.sku, fc.code`, skus)
-	stock, err := pgx.CollectRows(rows, pgx.RowToStructByName[stockRow])
+	stock, err := pgx.CollectRows(rows, pgx.RowToStructByName[hotStockRow])
 	if err != nil {
 		return nil, fmt.Errorf("load availability of %d skus: %w", len(skus), err)
 	}
-	bySKU := make(map[string][]inventory.CenterStock, len(skus))
+	bySKU := make(map[string]inventory.Availability, len(skus))
 	for _, r := range stock {
-		bySKU[r.SKU] = append(bySKU[r.SKU], r.stock())
+		a := bySKU[r.SKU]
+		a.Centers = append(a.Centers, r.stock())
+		a.Hot = a.Hot || r.Hot
+		bySKU[r.SKU] = a
 	}
 	out := make([]inventory.Availability, len(skus))
 	for i, sku := range skus {
-		out[i] = inventory.Availability{SKU: sku, Centers: bySKU[sku]}
+		a := bySKU[sku]
+		a.SKU = sku
+		out[i] = a
 	}
 	return out, nil
 }

@@ -46,11 +46,12 @@ func redisClient(t testing.TB) *goredis.Client {
 }
 
 type fixture struct {
-	res   *inventory.Reservations
-	flash *redis.Flash
-	store *postgres.Store
-	pool  *pgxpool.Pool
-	now   atomic.Int64 // the clock of reservations and sweeps, unix ms
+	res    *inventory.Reservations
+	flash  *redis.Flash
+	store  *postgres.Store
+	pool   *pgxpool.Pool
+	prefix string       // the test's own Redis key prefix
+	now    atomic.Int64 // the clock of reservations and sweeps, unix ms
 }
 
 // newFixture gives a test its own database and its own key prefix, so tests run in parallel.
@@ -65,7 +66,7 @@ func newFixture(t testing.TB, opts ...redis.Option) *fixture {
 			client.Del(ctx, iter.Val())
 		}
 	})
-	f := &fixture{pool: pgtest.NewPool(t, func(c *pgxpool.Config) { c.MaxConns = 20 }, postgres.Domain)}
+	f := &fixture{pool: pgtest.NewPool(t, func(c *pgxpool.Config) { c.MaxConns = 20 }, postgres.Domain), prefix: prefix}
 	f.now.Store(time.Now().UnixMilli())
 	f.store = postgres.NewStore(f.pool)
 	flash, err := redis.New(client, append([]redis.Option{redis.WithPrefix(prefix)}, opts...)...)

@@ -12,8 +12,8 @@
 //     flusher (inventory.Flusher) writes the stream to Postgres (holds inserted, confirmed,
 //     released; stock on hand decremented on confirmation) with idempotent statements and only
 //     then deletes the entries, so each change is applied at least once and has effect once.
-//     Postgres lags Redis by at most the flush interval; the availability the graph shows for a
-//     hot SKU is Postgres' view and may be that much behind.
+//     Postgres lags Redis by at most the flush interval, so availability (the graph's, and the
+//     search index's) reads a hot SKU's counters from Redis (Stock) over Postgres' figures.
 //   - Switching is fenced by Postgres. A SKU becomes hot (or cold) in a Postgres transaction that
 //     holds its stock row locks, pauses the SKU in Redis, writes its pending stream, and, going
 //     hot, re-derives the Redis counters from Postgres (the reconciler). The Postgres path checks

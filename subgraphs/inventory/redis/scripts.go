@@ -182,3 +182,22 @@ if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then
 end
 return 1
 `)
+
+// stockScript reads a SKU's counters for availability: the stock hash's fields, then, for each
+// active hold that expired by now but was not swept yet, "ex:<center>" and its quantity, so
+// that the reader does not count it as held (Postgres does not either). It returns an empty
+// list when the SKU is not loaded. It writes nothing. ARGV: now, limit.
+var stockScript = goredis.NewScript(prelude + `
+if not loaded() then return {} end
+local out = redis.call('HGETALL', KEYS[1])
+local due = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+for _, o in ipairs(due) do
+  local v = redis.call('HGET', KEYS[2], o)
+  local h = v and parse(v)
+  if h and h.st == 'ACTIVE' then
+    out[#out + 1] = 'ex:' .. h.c
+    out[#out + 1] = h.q
+  end
+end
+return out
+`)

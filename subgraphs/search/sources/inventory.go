@@ -3,20 +3,27 @@ package sources
 import (
 	"context"
 
-	inventorypg "github.com/shopgraph/shopgraph/subgraphs/inventory/postgres"
+	"github.com/shopgraph/shopgraph/subgraphs/inventory"
 	"github.com/shopgraph/shopgraph/subgraphs/search"
 )
 
-// Stock is search.Stock over the inventory's store: a SKU is sellable when units on hand
-// exceed the active holds at some center, as Variant.inStock says in the graph.
+// StockReader reads the availability of SKUs in one batch: inventory.Reservations, which is
+// exact for SKUs on the flash-sale path too, or the inventory's Postgres store alone.
+type StockReader interface {
+	Availability(ctx context.Context, skus []string) ([]inventory.Availability, error)
+}
+
+// Stock is search.Stock over the inventory: a SKU is sellable when units on hand exceed the
+// active holds at some center, as Variant.inStock says in the graph.
 type Stock struct {
-	store *inventorypg.Store
+	reader StockReader
 }
 
 var _ search.Stock = (*Stock)(nil)
 
-// NewStock returns the adapter.
-func NewStock(store *inventorypg.Store) *Stock { return &Stock{store: store} }
+// NewStock returns the adapter. Give it the process's inventory.Reservations so that the index
+// sees a flash sale's sales as they happen, not when they are flushed to Postgres.
+func NewStock(r StockReader) *Stock { return &Stock{reader: r} }
 
 // Sellable implements search.Stock.
 func (s *Stock) Sellable(ctx context.Context, skus []string) (map[string]bool, error) {
@@ -24,12 +31,12 @@ func (s *Stock) Sellable(ctx context.Context, skus []string) (map[string]bool, e
 	if len(skus) == 0 {
 		return out, nil
 	}
-	avail, err := s.store.Availability(ctx, skus)
+	avail, err := s.reader.Availability(ctx, skus)
 	if err != nil {
 		return nil, err
 	}
 	for _, a := range avail {
-		if a.Total() > 0 {
+		if a.InStock() {
 			out[a.SKU] = true
 		}
 	}
