@@ -633,8 +633,9 @@ type Query {
   fulfillmentCenters: [FulfillmentCenter!]! @cacheControl(maxAge: 300)
   """
   The stock holds of an order, ordered by SKU (for operators and diagnostics; checkout takes,
-  confirms and releases holds in process). An order without holds has none. A malformed id is
-  rejected with BAD_USER_INPUT.
+  confirms and releases holds in process). Staff only: a guest is refused with
+  UNAUTHENTICATED, a customer with FORBIDDEN. An order without holds has none. A malformed id
+  is rejected with BAD_USER_INPUT.
   """
   holds(orderId: ID!): [Hold!]!
 }

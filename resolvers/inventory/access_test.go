@@ -1,11 +1,15 @@
 package inventoryresolvers_test
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"testing"
 
+	"github.com/oklog/ulid/v2"
+
 	inventoryresolvers "github.com/shopgraph/shopgraph/resolvers/inventory"
+	"github.com/shopgraph/shopgraph/subgraphs/inventory"
 	"github.com/shopgraph/shopgraph/subgraphs/inventory/postgres"
 	"github.com/shopgraph/shopgraph/subgraphs/trust"
 )
@@ -109,5 +113,52 @@ func TestOperatorMutationsAreForStaff(t *testing.T) {
 	decode(t, setHot(s.staff), &hot)
 	if ue := hot.SetHotSku.UserErrors; len(ue) != 1 || ue[0].Code != "FLASH_SALE_DISABLED" {
 		t.Errorf("staff setHotSku = %+v, want FLASH_SALE_DISABLED from a store without a flash-sale path", hot.SetHotSku)
+	}
+}
+
+// An order's holds are for operators: a guest or a customer learns nothing of them, not even
+// whether the order exists, whatever the order id.
+func TestHoldsAreForStaff(t *testing.T) {
+	s := newSubgraph(t)
+	s.exec(t, `INSERT INTO inventory.stock (sku, fulfillment_center_id, on_hand) VALUES ('CAP-1', $1, 3)`, rotterdam)
+	order := ulid.Make().String()
+	if _, err := inventory.NewReservations(postgres.NewStore(s.pool)).Reserve(context.Background(), inventory.ReserveRequest{
+		OrderID: order, Lines: []inventory.ReserveLine{{SKU: "CAP-1", Quantity: 1}}}); err != nil {
+		t.Fatal(err)
+	}
+	unconfigured := inventoryresolvers.NewHandler(postgres.NewStore(s.pool))
+	tests := []struct {
+		name    string
+		caller  http.Handler
+		orderID string
+		want    string
+	}{
+		{"guest", s.handler, order, "UNAUTHENTICATED"},
+		{"guest with a malformed id", s.handler, "has space", "UNAUTHENTICATED"},
+		{"customer", as(s.handler, customer), order, "FORBIDDEN"},
+		{"customer with an unknown order", as(s.handler, customer), ulid.Make().String(), "FORBIDDEN"},
+		{"customer raising the role", forgedStaff(s.handler), order, "UNAUTHENTICATED"},
+		{"staff signed with another secret", signedWith([]byte("not-the-gateway-secret-0123456789"), staff, s.handler), order, "UNAUTHENTICATED"},
+		{"staff on a handler without a secret", as(unconfigured, staff), order, "UNAUTHENTICATED"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := do(t, tt.caller, holdsQuery, map[string]any{"orderId": tt.orderID})
+			if !slices.Equal(resp.Codes(), []string{tt.want}) {
+				t.Fatalf("errors = %+v, want one %s", resp.Errors, tt.want)
+			}
+			if resp.Errors[0].Message == "" {
+				t.Error("refusal without a message")
+			}
+			if string(resp.Data) != "null" && len(resp.Data) != 0 {
+				t.Errorf("refused query returned data: %s", resp.Data)
+			}
+		})
+	}
+
+	var data holdsData
+	decode(t, do(t, s.staff, holdsQuery, map[string]any{"orderId": order}), &data)
+	if len(data.Holds) != 1 || data.Holds[0].Variant.SKU != "CAP-1" || data.Holds[0].OrderID != order {
+		t.Errorf("staff holds = %+v, want the order's CAP-1 hold", data.Holds)
 	}
 }

@@ -56,7 +56,7 @@ func TestHoldsQuery(t *testing.T) {
 		('MUG', $1, 5), ('PLATE', $2, 5)`, rotterdam, leipzig)
 	store := postgres.NewStore(s.pool)
 	res := inventory.NewReservations(store)
-	h := inventoryresolvers.NewHandlerWith(store, res)
+	h := as(inventoryresolvers.NewHandlerWith(store, res, inventoryresolvers.WithGatewaySecret(gatewaySecret)), staff)
 	order := ulid.Make().String()
 	if _, err := res.Reserve(context.Background(), inventory.ReserveRequest{OrderID: order,
 		Lines: []inventory.ReserveLine{{SKU: "PLATE", Quantity: 1}, {SKU: "MUG", Quantity: 2}}}); err != nil {

@@ -103,6 +103,9 @@ func (r *queryResolver) FulfillmentCenters(ctx context.Context) ([]inventoryql.F
 
 // Holds is the resolver for the holds field.
 func (r *queryResolver) Holds(ctx context.Context, orderID string) ([]inventoryql.Hold, error) {
+	if err := inventory.RequireStaff(ctx); err != nil {
+		return nil, err
+	}
 	holds, err := r.reservations.Holds(ctx, orderID)
 	if err != nil {
 		return nil, err

@@ -25,15 +25,16 @@ func (e *AccessError) Error() string { return e.Message }
 func (e *AccessError) UserErrorCode() string { return e.Code }
 
 // RequireStaff refuses anyone but signed-in staff before an operator's command (restock, the
-// flash-sale switch) touches stock: a guest is UNAUTHENTICATED, a customer FORBIDDEN. The role
+// flash-sale switch) touches stock, or an operator's read (an order's holds) shows it: a guest
+// is UNAUTHENTICATED, a customer FORBIDDEN. The role
 // comes from the gateway's signed headers (trust), never from the client.
 func RequireStaff(ctx context.Context) error {
 	c := trust.CallerFrom(ctx)
 	switch {
 	case c.Guest():
-		return &AccessError{Code: CodeUnauthenticated, Message: "sign in as staff to change stock"}
+		return &AccessError{Code: CodeUnauthenticated, Message: "sign in as staff to manage stock"}
 	case !c.Staff():
-		return &AccessError{Code: CodeForbidden, Message: "only staff may change stock"}
+		return &AccessError{Code: CodeForbidden, Message: "only staff may manage stock"}
 	}
 	return nil
 }
