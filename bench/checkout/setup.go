@@ -27,7 +27,7 @@ type cart struct {
 const (
 	opProducts = `query { products(first: 100) { edges { node { variants { sku price { currency } availability { total } } } } } }`
 	opCenters  = `query { fulfillmentCenters { id code } }`
-	opVariant  = `query($sku: String!) { variant(sku: $sku) { availability { total } } }`
+	opVariant  = `query($sku: String!) { variant(sku: $sku) { availability { total } inStock } }`
 	opRestock  = `mutation($in: RestockInput!) { restock(input: $in) { stockLevel { available } userErrors { code message } } }`
 	opSetHot   = `mutation($in: SetHotSkuInput!) { setHotSku(input: $in) { hot userErrors { code message } } }`
 	opLogin    = `mutation($in: LoginInput!) { login(input: $in) { token userErrors { code message } } }`
@@ -160,21 +160,24 @@ func setHot(ctx context.Context, c *client, who auth, s string, hot bool) error 
 	return refused("setHotSku "+s, out.SetHotSku.UserErrors)
 }
 
-func available(ctx context.Context, c *client, s string) (int, error) {
+// available reads what the graph tells a shopper about a SKU: units that can be sold now, and
+// whether it is in stock.
+func available(ctx context.Context, c *client, s string) (total int, inStock bool, err error) {
 	var out struct {
 		Variant *struct {
 			Availability struct {
 				Total int `json:"total"`
 			} `json:"availability"`
+			InStock bool `json:"inStock"`
 		} `json:"variant"`
 	}
 	if err := c.do(ctx, auth{}, opVariant, map[string]any{"sku": s}, &out); err != nil {
-		return 0, fmt.Errorf("read availability of %s: %w", s, err)
+		return 0, false, fmt.Errorf("read availability of %s: %w", s, err)
 	}
 	if out.Variant == nil {
-		return 0, fmt.Errorf("variant %s not found", s)
+		return 0, false, fmt.Errorf("variant %s not found", s)
 	}
-	return out.Variant.Availability.Total, nil
+	return out.Variant.Availability.Total, out.Variant.InStock, nil
 }
 
 func login(ctx context.Context, c *client, email, password string) (string, error) {
