@@ -2,6 +2,7 @@ package redis_test
 
 import (
 	"context"
+	"strconv"
 	"testing"
 
 	"github.com/oklog/ulid/v2"
@@ -41,6 +42,37 @@ func BenchmarkFlashSaleReserve(b *testing.B) {
 			})
 			b.StopTimer()
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "attempts/s")
+		})
+	}
+}
+
+// BenchmarkAvailability reads a batch of 100 SKUs, as one entity fetch of the graph does:
+// none hot (Postgres only) and 10 hot (Postgres, then one Redis pipeline for the 10).
+func BenchmarkAvailability(b *testing.B) {
+	for _, bc := range []struct {
+		name string
+		hot  int
+	}{{"none-hot", 0}, {"10-hot", 10}} {
+		b.Run(bc.name, func(b *testing.B) {
+			f := newFixture(b)
+			skus := make([]string, 100)
+			for i := range skus {
+				skus[i] = "SKU-" + strconv.Itoa(i)
+				f.stock(b, skus[i], rotterdam, 50)
+				f.stock(b, skus[i], leipzig, 50)
+			}
+			for _, sku := range skus[:bc.hot] {
+				f.hot(b, sku)
+			}
+			ctx := context.Background()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				as, err := f.res.Availability(ctx, skus)
+				if err != nil || len(as) != len(skus) || as[0].Total() != 100 {
+					b.Fatalf("availability: %v", err)
+				}
+			}
 		})
 	}
 }
