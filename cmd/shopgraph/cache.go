@@ -56,8 +56,10 @@ func (c *cacheFlags) attach(gw *server.Config, rdb redis.UniversalClient, js jet
 	return workers
 }
 
-// listenPurges follows the purge channel until ctx ends, subscribing again while Redis is down.
+// listenPurges follows the purge channel until ctx ends, subscribing again (backing off up to
+// 30s) while Redis is down.
 func listenPurges(ctx context.Context, store *cache.Store) {
+	wait := time.Second
 	for ctx.Err() == nil {
 		stop, err := store.Listen(ctx)
 		if err == nil {
@@ -65,11 +67,12 @@ func listenPurges(ctx context.Context, store *cache.Store) {
 			stop()
 			return
 		}
-		slog.Warn("response cache: purge channel unavailable, retrying", "err", err)
+		slog.Warn("response cache: purge channel unavailable, retrying", "err", err, "in", wait)
 		select {
 		case <-ctx.Done():
-		case <-time.After(time.Second):
+		case <-time.After(wait):
 		}
+		wait = min(2*wait, 30*time.Second)
 	}
 }
 
