@@ -200,8 +200,9 @@ type gatewayOptions struct {
 	now    func() time.Time
 	cache  cache.Config
 	// noListen skips the purge subscription (a Redis that is down refuses it)
-	noListen bool
-	wrap     func(http.Handler) http.Handler
+	noListen     bool
+	wrap         func(http.Handler) http.Handler
+	redisTimeout time.Duration
 	// noDedupe turns off the gateway's own in-flight dedupe of client queries and fetches
 	noDedupe bool
 }
@@ -213,7 +214,12 @@ var signingSecret = []byte("edge-cache-test-secret-0123456789")
 func newGateway(t testing.TB, sub *stub, o gatewayOptions) *gateway {
 	t.Helper()
 	g := &gateway{purged: make(chan []string, 64)}
-	g.store = cache.NewStore(cache.Options{Redis: o.redis, Prefix: o.prefix, Now: o.now,
+	// a generous Redis budget: these tests are about what is cached, not how fast Redis is
+	// on a loaded machine
+	if o.redisTimeout == 0 {
+		o.redisTimeout = 2 * time.Second
+	}
+	g.store = cache.NewStore(cache.Options{Redis: o.redis, Prefix: o.prefix, Now: o.now, RedisTimeout: o.redisTimeout,
 		OnPurge: func(tags []string) { g.purged <- tags }})
 	if !o.noListen {
 		ctx, cancel := context.WithCancel(context.Background())

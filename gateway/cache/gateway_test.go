@@ -251,7 +251,7 @@ func TestRedisDownDegradesToProcess(t *testing.T) {
 	redisClient(t)                                                               // skips without the test Redis, like the others
 	dead := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1}) // nothing listens there
 	t.Cleanup(func() { _ = dead.Close() })
-	g := newGateway(t, sub, gatewayOptions{redis: dead, prefix: testPrefix(), noListen: true})
+	g := newGateway(t, sub, gatewayOptions{redis: dead, prefix: testPrefix(), noListen: true, redisTimeout: 100 * time.Millisecond})
 	first := g.get(t, productQuery, map[string]any{"id": "p1"})
 	second := g.get(t, productQuery, map[string]any{"id": "p1"})
 	mustEqual(t, "body", string(first.body), `{"data":{"product":{"title":"Mug","stock":20}}}`)

@@ -218,7 +218,12 @@ func (s *Store) PurgeRelated(ctx context.Context, tags ...string) error {
 		seen[t] = true
 	}
 	for _, t := range tags {
-		for _, o := range s.Related(ctx, t) {
+		related, err := s.Related(ctx, t)
+		if err != nil {
+			s.dropLocal(tags) // what this process can do without Redis
+			return err
+		}
+		for _, o := range related {
 			if !seen[o] {
 				seen[o] = true
 				all = append(all, o)
@@ -229,18 +234,18 @@ func (s *Store) PurgeRelated(ctx context.Context, tags ...string) error {
 }
 
 // Related returns the tags of the entities seen nested in or around the tagged one.
-func (s *Store) Related(ctx context.Context, tag string) []string {
+func (s *Store) Related(ctx context.Context, tag string) ([]string, error) {
 	if s.rdb == nil {
-		return nil
+		return nil, nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, s.opts.RedisTimeout)
+	ctx, cancel := context.WithTimeout(ctx, 5*s.opts.RedisTimeout)
 	defer cancel()
 	related, err := s.rdb.SMembers(ctx, s.relatedKey(tag)).Result()
-	if err != nil {
+	if err != nil && !errors.Is(err, redis.Nil) {
 		s.redisFailed(&s.responses, "related", err)
-		return nil
+		return nil, fmt.Errorf("cache related %s: %w", tag, err)
 	}
-	return related
+	return related, nil
 }
 
 // purgeMessage travels on the purge channel.
