@@ -5,7 +5,9 @@ import (
 	"flag"
 	"log/slog"
 	"os"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/shopgraph/shopgraph/cmd/shopgraph/settings"
@@ -74,8 +76,9 @@ func registerGateway(fs *flag.FlagSet, g *server.Config) {
 	fs.BoolVar(&g.Telemetry.Disabled, "no-telemetry", false, "serve no /metrics and make no spans")
 }
 
-// parse reads the command line, then fills every flag not given on it from the configuration
-// (file and environment), so a flag given explicitly always wins.
+// parse reads the command line, then sets every flag not given on it that the configuration
+// (file or environment) sets, so a flag given explicitly always wins and a key left out keeps
+// the command's own default.
 func (c *config) parse(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -87,35 +90,67 @@ func (c *config) parse(fs *flag.FlagSet, args []string) error {
 	c.file = f
 	explicit := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { explicit[fl.Name] = true })
-	for name, value := range flagValues(f) {
-		if fs.Lookup(name) == nil || explicit[name] {
+	for _, b := range flagKeys {
+		if !f.Given(b.key) || fs.Lookup(b.flag) == nil || explicit[b.flag] {
 			continue
 		}
-		if err := fs.Set(name, value); err != nil {
-			return err
+		if err := fs.Set(b.flag, b.value(f)); err != nil {
+			return f.Errorf(b.key, strings.TrimPrefix(err.Error(), "invalid value "))
 		}
 	}
 	return nil
 }
 
-// flagValues is the configuration as the flags that can override it.
-func flagValues(f settings.File) map[string]string {
-	g := f.Gateway
-	return map[string]string{
-		"database-url":     f.DatabaseURL,
-		"redis-url":        f.RedisURL,
-		"listen":           f.Listen,
-		"search-index":     f.Data.SearchIndex,
-		"search-engine":    f.Data.SearchEngine,
-		"nats-store":       f.Data.NATSStore,
-		"supergraph":       g.Supergraph,
-		"no-dedupe":        strconv.FormatBool(!g.Dedupe),
-		"subgraph-timeout": time.Duration(g.SubgraphTimeout).String(),
-		"request-timeout":  time.Duration(g.RequestTimeout).String(),
-		"max-depth":        strconv.Itoa(g.MaxDepth),
-		"max-aliases":      strconv.Itoa(g.MaxAliases),
-		"plan-cache":       strconv.Itoa(g.PlanCache),
+// flagKeys binds each configuration key to the flag it sets.
+var flagKeys = []struct {
+	key, flag string
+	value     func(settings.File) string
+}{
+	{"database_url", "database-url", func(f settings.File) string { return f.DatabaseURL }},
+	{"redis_url", "redis-url", func(f settings.File) string { return f.RedisURL }},
+	{"listen", "listen", func(f settings.File) string { return f.Listen }},
+	{"data.search_index", "search-index", func(f settings.File) string { return f.Data.SearchIndex }},
+	{"data.search_engine", "search-engine", func(f settings.File) string { return f.Data.SearchEngine }},
+	{"data.nats_store", "nats-store", func(f settings.File) string { return f.Data.NATSStore }},
+	{"gateway.supergraph", "supergraph", func(f settings.File) string { return f.Gateway.Supergraph }},
+	{"gateway.dedupe", "no-dedupe", func(f settings.File) string { return strconv.FormatBool(!f.Gateway.Dedupe) }},
+	{"gateway.subgraph_timeout", "subgraph-timeout", func(f settings.File) string { return duration(f.Gateway.SubgraphTimeout) }},
+	{"gateway.request_timeout", "request-timeout", func(f settings.File) string { return duration(f.Gateway.RequestTimeout) }},
+	{"gateway.max_depth", "max-depth", func(f settings.File) string { return strconv.Itoa(f.Gateway.MaxDepth) }},
+	{"gateway.max_aliases", "max-aliases", func(f settings.File) string { return strconv.Itoa(f.Gateway.MaxAliases) }},
+	{"gateway.plan_cache", "plan-cache", func(f settings.File) string { return strconv.Itoa(f.Gateway.PlanCache) }},
+	{"gateway.graphiql", "no-graphiql", func(f settings.File) string { return strconv.FormatBool(!f.Gateway.GraphiQL) }},
+	{"gateway.telemetry", "no-telemetry", func(f settings.File) string { return strconv.FormatBool(!f.Gateway.Telemetry) }},
+	{"persisted.apq", "no-apq", func(f settings.File) string { return strconv.FormatBool(!f.Persisted.APQ) }},
+	{"persisted.apq_prefix", "apq-prefix", func(f settings.File) string { return f.Persisted.APQPrefix }},
+	{"persisted.apq_ttl", "apq-ttl", func(f settings.File) string { return duration(f.Persisted.APQTTL) }},
+	{"persisted.manifests", "manifests", func(f settings.File) string { return strings.Join(f.Persisted.Manifests, ",") }},
+	{"persisted.client_modes", "client-modes", func(f settings.File) string { return pairs(f.Persisted.ClientModes) }},
+	{"persisted.default_mode", "default-mode", func(f settings.File) string { return f.Persisted.DefaultMode }},
+	{"cache.enabled", "response-cache", func(f settings.File) string { return strconv.FormatBool(f.Cache.Enabled) }},
+	{"cache.memory_bytes", "response-cache-bytes", func(f settings.File) string { return strconv.Itoa(f.Cache.MemoryBytes) }},
+	{"cache.stale", "response-cache-stale", func(f settings.File) string { return duration(f.Cache.Stale) }},
+	{"cache.prefix", "response-cache-prefix", func(f settings.File) string { return f.Cache.Prefix }},
+	{"partner.enabled", "partner", func(f settings.File) string { return strconv.FormatBool(f.Partner.Enabled) }},
+	{"partner.default_quota", "partner-quota", func(f settings.File) string { return f.Partner.DefaultQuota }},
+	{"partner.default_max_cost", "partner-max-cost", func(f settings.File) string { return strconv.Itoa(f.Partner.DefaultMaxCost) }},
+	{"partner.max_depth", "partner-max-depth", func(f settings.File) string { return strconv.Itoa(f.Partner.MaxDepth) }},
+	{"partner.max_aliases", "partner-max-aliases", func(f settings.File) string { return strconv.Itoa(f.Partner.MaxAliases) }},
+	{"partner.key_cache", "partner-key-cache", func(f settings.File) string { return duration(f.Partner.KeyCache) }},
+	{"storefront.quota", "storefront-quota", func(f settings.File) string { return f.Storefront.Quota }},
+	{"storefront.max_cost", "storefront-max-cost", func(f settings.File) string { return strconv.Itoa(f.Storefront.MaxCost) }},
+}
+
+func duration(d settings.Duration) string { return time.Duration(d).String() }
+
+// pairs writes a map as name=value,... in name order.
+func pairs(m map[string]string) string {
+	out := make([]string, 0, len(m))
+	for k, v := range m {
+		out = append(out, k+"="+v)
 	}
+	slices.Sort(out)
+	return strings.Join(out, ",")
 }
 
 // startTracing makes the gateway export spans over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is

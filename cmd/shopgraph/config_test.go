@@ -4,6 +4,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -37,5 +38,57 @@ func TestBadConfigRefusesToStart(t *testing.T) {
 	err := runMigrate(t.Context(), []string{"--config", path})
 	if err == nil || err.Error() != path+":2: gateway.plan_cache: must be at least 1" {
 		t.Errorf("err = %v, want the file, line and reason", err)
+	}
+}
+
+// The documented example sets every key; serve reads it whole.
+func TestExampleConfigDrivesServe(t *testing.T) {
+	var cfg config
+	var edge edgeFlags
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	cfg.register(fs, true)
+	edge.register(fs, true)
+	if err := cfg.parse(fs, []string{"--config", "../../shopgraph.example.yaml"}); err != nil {
+		t.Fatal(err)
+	}
+	if !edge.partner || edge.partnerQuota != "600/m" || edge.storefrontQuota != "100000/m" || cfg.gateway.Persisted.DisableAPQ {
+		t.Errorf("edge settings not applied: %+v, apq off %v", edge, cfg.gateway.Persisted.DisableAPQ)
+	}
+}
+
+// A key the file leaves out keeps the command's own default: serve turns the partner
+// endpoint on, gateway leaves it off; a key the file sets applies to both.
+func TestOmittedKeysKeepTheCommandDefault(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "shopgraph.yaml")
+	if err := os.WriteFile(path, []byte("partner:\n  default_quota: 5/s\npersisted:\n  client_modes: {ios: persisted-only}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, serve := range []bool{true, false} {
+		var cfg config
+		var edge edgeFlags
+		fs := flag.NewFlagSet("cmd", flag.ContinueOnError)
+		cfg.register(fs, true)
+		edge.register(fs, serve)
+		if err := cfg.parse(fs, []string{"--config", path}); err != nil {
+			t.Fatal(err)
+		}
+		if edge.partner != serve || edge.partnerQuota != "5/s" {
+			t.Errorf("serve=%v: partner %v quota %q", serve, edge.partner, edge.partnerQuota)
+		}
+	}
+}
+
+// A value the flag refuses is reported at its line in the file.
+func TestBadEdgeValueNamesTheLine(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "shopgraph.yaml")
+	if err := os.WriteFile(path, []byte("persisted:\n  apq: true\n  client_modes:\n    ios: strict\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var cfg config
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	cfg.register(fs, true)
+	err := cfg.parse(fs, []string{"--config", path})
+	if err == nil || !strings.HasPrefix(err.Error(), path+":4: persisted.client_modes:") || !strings.Contains(err.Error(), "strict") {
+		t.Errorf("err = %v, want the file, line 4, the key and the bad mode", err)
 	}
 }

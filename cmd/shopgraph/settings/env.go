@@ -28,7 +28,7 @@ var shortNames = map[string]string{
 }
 
 // applyEnv sets every key whose variable is set. Lists are comma-separated.
-func applyEnv(f *File, lookup func(string) (string, bool)) error {
+func applyEnv(f *File, lookup func(string) (string, bool), given map[string]bool) error {
 	return walk(reflect.ValueOf(f).Elem(), "", func(key string, v reflect.Value) error {
 		for _, name := range []string{shortNames[key], EnvName(key)} {
 			raw, ok := lookup(name)
@@ -38,6 +38,7 @@ func applyEnv(f *File, lookup func(string) (string, bool)) error {
 			if err := setText(v, raw); err != nil {
 				return &Error{Key: key, Reason: fmt.Sprintf("%s=%q: %v", name, raw, err)}
 			}
+			given[key] = true
 		}
 		return nil
 	})

@@ -29,6 +29,30 @@ type File struct {
 	Data Data `yaml:"data"`
 	// Gateway tunes the federation gateway.
 	Gateway Gateway `yaml:"gateway"`
+	// The edge: persisted queries, the response cache, the partner endpoint, storefront limits.
+	Persisted  Persisted  `yaml:"persisted"`
+	Cache      Cache      `yaml:"cache"`
+	Partner    Partner    `yaml:"partner"`
+	Storefront Storefront `yaml:"storefront"`
+
+	path  string
+	src   []byte
+	given map[string]bool
+}
+
+// Given reports whether the file or the environment set the dotted key.
+func (f File) Given(key string) bool { return f.given[key] }
+
+// Errorf is a refusal of the value at key, pointing at its line when the file holds it.
+func (f File) Errorf(key, reason string) error {
+	if !f.given[key] {
+		return &Error{Key: key, Reason: reason + " (from " + EnvName(key) + ")"}
+	}
+	line := lineOf(f.src, key)
+	if line == 0 {
+		return &Error{Key: key, Reason: reason + " (from " + EnvName(key) + ")"}
+	}
+	return &Error{Path: f.path, Line: line, Key: key, Reason: reason}
 }
 
 // Data locates the embedded stores of `shopgraph serve`.
@@ -55,6 +79,10 @@ type Gateway struct {
 	// MaxDepth and MaxAliases bound every operation of the storefront endpoint.
 	MaxDepth   int `yaml:"max_depth"`
 	MaxAliases int `yaml:"max_aliases"`
+	// GraphiQL serves the GraphiQL IDE at /graphiql.
+	GraphiQL bool `yaml:"graphiql"`
+	// Telemetry serves /metrics and makes spans (exported when OTEL_EXPORTER_OTLP_ENDPOINT is set).
+	Telemetry bool `yaml:"telemetry"`
 }
 
 // Duration is a time.Duration written as "30s", "5m".
@@ -92,6 +120,8 @@ func Defaults() File {
 			PlanCache:       1000,
 			MaxDepth:        15,
 			MaxAliases:      30,
+			GraphiQL:        true,
+			Telemetry:       true,
 		},
 	}
 }
@@ -100,6 +130,7 @@ func Defaults() File {
 // validates the result.
 func Load(path string) (File, error) {
 	f := Defaults()
+	f.path, f.given = path, map[string]bool{}
 	var src []byte
 	if path != "" {
 		b, err := os.ReadFile(path)
@@ -110,8 +141,10 @@ func Load(path string) (File, error) {
 		if err := yaml.UnmarshalWithOptions(b, &f, yaml.DisallowUnknownField()); err != nil {
 			return File{}, &Error{Path: path, Line: errorLine(err), Reason: yaml.FormatError(err, false, false)}
 		}
+		f.src = b
+		markGiven(b, f.given)
 	}
-	if err := applyEnv(&f, os.LookupEnv); err != nil {
+	if err := applyEnv(&f, os.LookupEnv, f.given); err != nil {
 		return File{}, err
 	}
 	if err := f.validate(); err != nil {

@@ -2,10 +2,11 @@ package settings
 
 import (
 	"errors"
-	"strings"
+	"reflect"
 	"time"
 
 	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
 )
 
@@ -18,6 +19,15 @@ type fieldError struct {
 func (e *fieldError) Error() string { return e.path + ": " + e.reason }
 
 func (f *File) validate() error {
+	// A bad duration anywhere is reported with its key (decoding could not say where it was).
+	if err := walk(reflect.ValueOf(f).Elem(), "", func(key string, v reflect.Value) error {
+		if d, ok := v.Interface().(Duration); ok && d == badDuration {
+			return &fieldError{key, "not a duration such as 30s or 5m"}
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
 	switch {
 	case f.DatabaseURL == "":
 		return &fieldError{"database_url", "must not be empty"}
@@ -56,6 +66,22 @@ func positive(key string, d Duration) error {
 	return nil
 }
 
+// markGiven records the dotted keys the YAML source sets, down to the leaves of the struct
+// (a map such as persisted.client_modes counts as one key).
+func markGiven(src []byte, given map[string]bool) {
+	file, err := parser.ParseBytes(src, 0)
+	if err != nil {
+		return
+	}
+	var f File
+	_ = walk(reflect.ValueOf(&f).Elem(), "", func(key string, _ reflect.Value) error {
+		if keyLine(file, key) > 0 {
+			given[key] = true
+		}
+		return nil
+	})
+}
+
 // errorLine is the line a decoding error points at, or 0.
 func errorLine(err error) int {
 	var se yaml.Error
@@ -77,7 +103,12 @@ func lineOf(src []byte, key string) int {
 	if err != nil {
 		return 0
 	}
-	path, err := yaml.PathString("$." + strings.ReplaceAll(key, ".", "."))
+	return keyLine(file, key)
+}
+
+// keyLine finds the line of a dotted key in a parsed file, or 0.
+func keyLine(file *ast.File, key string) int {
+	path, err := yaml.PathString("$." + key)
 	if err != nil {
 		return 0
 	}
