@@ -20,6 +20,7 @@ import (
 // cacheFlags configure the gateway's response cache.
 type cacheFlags struct {
 	on         bool
+	local      bool
 	localBytes int
 	staleFor   time.Duration
 	prefix     string
@@ -28,6 +29,7 @@ type cacheFlags struct {
 
 func (c *cacheFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.on, "response-cache", true, "cache query responses and entities by their @cacheControl policies (in process, then Redis)")
+	fs.BoolVar(&c.local, "response-cache-local", true, "keep entries in process in front of Redis (false: every lookup goes to Redis)")
 	fs.IntVar(&c.localBytes, "response-cache-bytes", 64<<20, "bytes of responses and entities each process keeps in memory")
 	fs.DurationVar(&c.staleFor, "response-cache-stale", 5*time.Minute, "how long past its maxAge a cached response is still served when subgraphs fail")
 	fs.StringVar(&c.prefix, "response-cache-prefix", "shopgraph:cache:", "prefix of the cache's Redis keys and purge channel")
@@ -41,7 +43,7 @@ func (c *cacheFlags) attach(gw *server.Config, rdb redis.UniversalClient, js jet
 		return nil
 	}
 	store := cache.NewStore(cache.Options{Redis: rdb, Prefix: c.prefix, LocalBytes: uint64(c.localBytes),
-		StaleFor: c.staleFor, OnPurge: c.onPurge})
+		NoLocal: !c.local, StaleFor: c.staleFor, OnPurge: c.onPurge})
 	gw.Cache = &cache.Config{Store: store}
 	workers := []func(context.Context){func(ctx context.Context) { listenPurges(ctx, store) }}
 	if js != nil {

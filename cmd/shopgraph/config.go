@@ -128,6 +128,7 @@ var flagKeys = []struct {
 	{"persisted.client_modes", "client-modes", func(f settings.File) string { return pairs(f.Persisted.ClientModes) }},
 	{"persisted.default_mode", "default-mode", func(f settings.File) string { return f.Persisted.DefaultMode }},
 	{"cache.enabled", "response-cache", func(f settings.File) string { return strconv.FormatBool(f.Cache.Enabled) }},
+	{"cache.local", "response-cache-local", func(f settings.File) string { return strconv.FormatBool(f.Cache.Local) }},
 	{"cache.memory_bytes", "response-cache-bytes", func(f settings.File) string { return strconv.Itoa(f.Cache.MemoryBytes) }},
 	{"cache.stale", "response-cache-stale", func(f settings.File) string { return duration(f.Cache.Stale) }},
 	{"cache.prefix", "response-cache-prefix", func(f settings.File) string { return f.Cache.Prefix }},

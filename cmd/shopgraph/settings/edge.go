@@ -22,6 +22,8 @@ type Persisted struct {
 // Cache configures the response and entity cache.
 type Cache struct {
 	Enabled bool `yaml:"enabled"`
+	// Local keeps entries in each process in front of Redis.
+	Local bool `yaml:"local"`
 	// MemoryBytes bounds what each process keeps in memory, in front of Redis.
 	MemoryBytes int `yaml:"memory_bytes"`
 	// Stale is how long past its maxAge a response is still served when subgraphs fail.
