@@ -169,6 +169,9 @@ func reindexHandler(ix *search.Indexer) http.Handler {
 			return
 		}
 		rc := http.NewResponseController(w)
+		// A rebuild outlasts the server's write timeout (a Bleve build is merged for minutes
+		// after its last progress line): no deadline for this loopback caller, who can hang up.
+		_ = rc.SetWriteDeadline(time.Time{})
 		enc := json.NewEncoder(w)
 		started := false
 		send := func(ev reindexEvent, status int) {
@@ -177,8 +180,6 @@ func reindexHandler(ix *search.Indexer) http.Handler {
 				w.WriteHeader(status)
 				started = true
 			}
-			// A rebuild outlasts the server's write timeout: each line extends it.
-			_ = rc.SetWriteDeadline(time.Now().Add(time.Minute))
 			_ = enc.Encode(ev)
 			_ = rc.Flush()
 		}

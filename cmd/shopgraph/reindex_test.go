@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -58,7 +59,11 @@ func TestReindexThroughTheServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(mux)
+	srv := httptest.NewUnstartedServer(mux)
+	// Far shorter than a rebuild, as serve's write timeout is for a big catalog: the stream
+	// must outlive it.
+	srv.Config.WriteTimeout = 50 * time.Millisecond
+	srv.Start()
 	defer srv.Close()
 
 	for round := range 2 { // the second rebuilds beside a full index
