@@ -95,3 +95,7 @@ SEARCH_URL ?= http://127.0.0.1:4000
 SEARCH_FLAGS ?= -n 200 -fresh 30
 bench-search:
 	$(GO) run ./bench/search -url $(SEARCH_URL) $(SEARCH_FLAGS)
+
+## bench-edge: persisted GETs without cache, from the in-process and Redis tiers, and the partner endpoint, against the running store
+bench-edge: build
+	$(ENV); $(GO) run ./bench/edge -bin bin/shopgraph
