@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/shopgraph/shopgraph/subgraphs/redistest"
+
 	"github.com/shopgraph/shopgraph/gateway/cache"
 	"github.com/shopgraph/shopgraph/gateway/server"
 )
@@ -56,7 +58,7 @@ func serve(b *testing.B, h http.Handler, target string) {
 // entity fetch) through the handler: without the cache, from the in-process tier, and from
 // Redis (with no in-process tier).
 func BenchmarkCachedQuery(b *testing.B) {
-	rdb := redisClient(b)
+	rdb := redistest.Client(b)
 	target := productURL("p1")
 	for _, tc := range []struct {
 		name string
@@ -82,7 +84,7 @@ func BenchmarkCachedQuery(b *testing.B) {
 // BenchmarkMiss asks for a different product every time, so every request misses: the cost
 // the cache adds is keying, tagging, storing in both tiers and the entity cache's lookups.
 func BenchmarkMiss(b *testing.B) {
-	rdb := redisClient(b)
+	rdb := redistest.Client(b)
 	for _, tc := range []struct {
 		name string
 		opts *cache.Options

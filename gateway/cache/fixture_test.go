@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -163,25 +162,6 @@ func (s *stub) Fetch(ctx context.Context, subgraph string, body []byte) ([]byte,
 		data["product"] = s.product(id)
 	}
 	return json.Marshal(map[string]any{"data": data})
-}
-
-// redisClient connects to the Redis of the test script (REDIS_URL).
-func redisClient(t testing.TB) *redis.Client {
-	t.Helper()
-	u := os.Getenv("REDIS_URL")
-	if u == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("REDIS_URL is not set: run the tests with `make test`")
-		}
-		t.Skip("REDIS_URL is not set: run the tests with `make test`")
-	}
-	opt, err := redis.ParseURL(u)
-	if err != nil {
-		t.Fatalf("parse REDIS_URL: %v", err)
-	}
-	c := redis.NewClient(opt)
-	t.Cleanup(func() { _ = c.Close() })
-	return c
 }
 
 func testPrefix() string { return "test:edge-cache:" + ulid.Make().String() + ":" }

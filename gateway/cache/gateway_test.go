@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopgraph/shopgraph/subgraphs/redistest"
+
 	"github.com/redis/go-redis/v9"
 
 	"github.com/shopgraph/shopgraph/gateway/cache"
@@ -18,7 +20,7 @@ const productQuery = `query P($id: ID!) { product(id: $id) { title stock } }`
 
 func TestHitAfterMiss(t *testing.T) {
 	sub := newStub()
-	g := newGateway(t, sub, gatewayOptions{redis: redisClient(t), prefix: testPrefix()})
+	g := newGateway(t, sub, gatewayOptions{redis: redistest.Client(t), prefix: testPrefix()})
 	first := g.get(t, productQuery, map[string]any{"id": "p1"})
 	second := g.get(t, productQuery, map[string]any{"id": "p1"})
 	mustEqual(t, "second body", string(second.body), string(first.body))
@@ -41,7 +43,7 @@ func TestHitAfterMiss(t *testing.T) {
 
 func TestRedisTierSharedByReplicas(t *testing.T) {
 	sub := newStub()
-	rdb, prefix := redisClient(t), testPrefix()
+	rdb, prefix := redistest.Client(t), testPrefix()
 	a := newGateway(t, sub, gatewayOptions{redis: rdb, prefix: prefix})
 	b := newGateway(t, sub, gatewayOptions{redis: rdb, prefix: prefix})
 	a.get(t, productQuery, map[string]any{"id": "p1"})
@@ -53,7 +55,7 @@ func TestRedisTierSharedByReplicas(t *testing.T) {
 
 func TestPrivateIsNeverSharedBetweenCallers(t *testing.T) {
 	sub := newStub()
-	g := newGateway(t, sub, gatewayOptions{redis: redisClient(t), prefix: testPrefix()})
+	g := newGateway(t, sub, gatewayOptions{redis: redistest.Client(t), prefix: testPrefix()})
 	const me = `{ me { email } }`
 	alice := g.get(t, me, nil, "Authorization", "Bearer alice")
 	bob := g.get(t, me, nil, "Authorization", "Bearer bob")
@@ -72,7 +74,7 @@ func TestPrivateIsNeverSharedBetweenCallers(t *testing.T) {
 
 func TestMutationsAndErrorsAreNotCached(t *testing.T) {
 	sub := newStub()
-	g := newGateway(t, sub, gatewayOptions{redis: redisClient(t), prefix: testPrefix()})
+	g := newGateway(t, sub, gatewayOptions{redis: redistest.Client(t), prefix: testPrefix()})
 	const rename = `mutation R($id: ID!, $title: String!) { setTitle(id: $id, title: $title) { title } }`
 	for i := 0; i < 2; i++ {
 		r := g.post(t, rename, map[string]any{"id": "p2", "title": "Shirt"})
@@ -109,7 +111,7 @@ func TestStampedeFetchesOnce(t *testing.T) {
 	const n = 16
 	var arrived atomic.Int32
 	all := make(chan struct{})
-	g := newGateway(t, sub, gatewayOptions{redis: redisClient(t), prefix: testPrefix(), noDedupe: true,
+	g := newGateway(t, sub, gatewayOptions{redis: redistest.Client(t), prefix: testPrefix(), noDedupe: true,
 		wrap: func(h http.Handler) http.Handler {
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if arrived.Add(1) == n {
@@ -142,7 +144,7 @@ func TestStaleIfError(t *testing.T) {
 	var now atomic.Int64
 	now.Store(time.Now().UnixNano())
 	clock := func() time.Time { return time.Unix(0, now.Load()) }
-	g := newGateway(t, sub, gatewayOptions{redis: redisClient(t), prefix: testPrefix(), now: clock})
+	g := newGateway(t, sub, gatewayOptions{redis: redistest.Client(t), prefix: testPrefix(), now: clock})
 	fresh := g.get(t, productQuery, map[string]any{"id": "p1"})
 
 	now.Add(int64(10 * time.Second)) // past maxAge (5 s), within StaleFor (5 min)
@@ -168,7 +170,7 @@ func TestStaleIfError(t *testing.T) {
 // second sends inventory only the representation the first did not fetch.
 func TestEntityCacheSharesEntities(t *testing.T) {
 	sub := newStub()
-	g := newGateway(t, sub, gatewayOptions{redis: redisClient(t), prefix: testPrefix()})
+	g := newGateway(t, sub, gatewayOptions{redis: redistest.Client(t), prefix: testPrefix()})
 	one := g.get(t, productQuery, map[string]any{"id": "p1"})
 	mustEqual(t, "one", string(one.body), `{"data":{"product":{"title":"Mug","stock":20}}}`)
 	mustEqual(t, "representations after one", sub.repsSent("inventory"), 1)
@@ -181,7 +183,7 @@ func TestEntityCacheSharesEntities(t *testing.T) {
 
 func TestPurgeReachesEveryReplica(t *testing.T) {
 	sub := newStub()
-	rdb, prefix := redisClient(t), testPrefix()
+	rdb, prefix := redistest.Client(t), testPrefix()
 	a := newGateway(t, sub, gatewayOptions{redis: rdb, prefix: prefix})
 	b := newGateway(t, sub, gatewayOptions{redis: rdb, prefix: prefix})
 	vars := map[string]any{"id": "p1"}
@@ -227,7 +229,7 @@ func waitPurge(t *testing.T, g *gateway, tag string) {
 
 func TestETagAndNotModified(t *testing.T) {
 	sub := newStub()
-	g := newGateway(t, sub, gatewayOptions{redis: redisClient(t), prefix: testPrefix()})
+	g := newGateway(t, sub, gatewayOptions{redis: redistest.Client(t), prefix: testPrefix()})
 	first := g.get(t, productQuery, map[string]any{"id": "p1"})
 	etag := first.header.Get("ETag")
 	if !strings.HasPrefix(etag, `"`) || len(etag) < 10 {
@@ -248,7 +250,7 @@ func TestETagAndNotModified(t *testing.T) {
 
 func TestRedisDownDegradesToProcess(t *testing.T) {
 	sub := newStub()
-	redisClient(t)                                                               // skips without the test Redis, like the others
+	redistest.Client(t)                                                          // skips without the test Redis, like the others
 	dead := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1}) // nothing listens there
 	t.Cleanup(func() { _ = dead.Close() })
 	g := newGateway(t, sub, gatewayOptions{redis: dead, prefix: testPrefix(), noListen: true, redisTimeout: 100 * time.Millisecond})
@@ -267,7 +269,7 @@ func TestRedisDownDegradesToProcess(t *testing.T) {
 // a response that showed the variant inside the product.
 func TestStockChangeReachesTheProduct(t *testing.T) {
 	sub := newStub()
-	rdb, prefix := redisClient(t), testPrefix()
+	rdb, prefix := redistest.Client(t), testPrefix()
 	g := newGateway(t, sub, gatewayOptions{redis: rdb, prefix: prefix})
 	const withVariants = `{ product(id: "p1") { title variants { sku price } } }`
 	const titleOnly = `{ product(id: "p1") { title } }`

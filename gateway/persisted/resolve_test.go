@@ -5,13 +5,14 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/shopgraph/shopgraph/subgraphs/redistest"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -125,41 +126,9 @@ func TestNewRefusesBadModes(t *testing.T) {
 	}
 }
 
-// redisClient connects to the server the test script starts (REDIS_URL).
-func redisClient(t testing.TB) *redis.Client {
-	t.Helper()
-	u := os.Getenv("REDIS_URL")
-	if u == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("REDIS_URL is not set: run the tests with `make test`")
-		}
-		t.Skip("REDIS_URL is not set: run the tests with `make test`")
-	}
-	opt, err := redis.ParseURL(u)
-	if err != nil {
-		t.Fatalf("parse REDIS_URL: %v", err)
-	}
-	c := redis.NewClient(opt)
-	t.Cleanup(func() { _ = c.Close() })
-	return c
-}
-
-// testPrefix is a key prefix of the test's own, deleted when it ends.
-func testPrefix(t testing.TB, rdb *redis.Client) string {
-	prefix := fmt.Sprintf("test:apq:%08x:", rand.Uint32())
-	t.Cleanup(func() {
-		ctx := context.Background()
-		keys, _ := rdb.Keys(ctx, prefix+"*").Result()
-		if len(keys) > 0 {
-			rdb.Del(ctx, keys...)
-		}
-	})
-	return prefix
-}
-
 func TestAPQSharedThroughRedis(t *testing.T) {
-	rdb := redisClient(t)
-	prefix := testPrefix(t, rdb)
+	rdb := redistest.Client(t)
+	prefix := redistest.Prefix(t, rdb, "apq")
 	opts := Options{Redis: rdb, KeyPrefix: prefix, TTL: time.Hour}
 	a, b := newDocuments(t, opts), newDocuments(t, opts)
 	ctx := context.Background()

@@ -6,36 +6,17 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/shopgraph/shopgraph/subgraphs/redistest"
+
 	"github.com/redis/go-redis/v9"
 
 	"github.com/shopgraph/shopgraph/gateway/quota"
 )
-
-// redisClient connects to the server the test script starts (REDIS_URL).
-func redisClient(t testing.TB) *redis.Client {
-	t.Helper()
-	u := os.Getenv("REDIS_URL")
-	if u == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("REDIS_URL is not set: run the tests with `make test`")
-		}
-		t.Skip("REDIS_URL is not set: run the tests with `make test`")
-	}
-	opt, err := redis.ParseURL(u)
-	if err != nil {
-		t.Fatalf("parse REDIS_URL: %v", err)
-	}
-	opt.PoolSize = 64
-	c := redis.NewClient(opt)
-	t.Cleanup(func() { _ = c.Close() })
-	return c
-}
 
 // testPrefix keeps each test's buckets apart from other tests and runs.
 func testPrefix() string { return fmt.Sprintf("test:quota:%x:", rand.Uint64()) }
@@ -69,7 +50,7 @@ func TestParseRate(t *testing.T) {
 }
 
 func TestLimitRefusesTheRequestAfterTheQuota(t *testing.T) {
-	l := quota.New(redisClient(t), quota.Options{Prefix: testPrefix()})
+	l := quota.New(redistest.Client(t), quota.Options{Prefix: testPrefix()})
 	rate := quota.Rate{Limit: 5, Period: time.Hour}
 	ctx := context.Background()
 	for i := range 5 {
@@ -103,7 +84,7 @@ func TestLimitRefusesTheRequestAfterTheQuota(t *testing.T) {
 // Many goroutines spending one bucket at once never get more than the limit through: the check
 // and the update are one script, so there is no read-then-write race.
 func TestLimitHoldsUnderConcurrency(t *testing.T) {
-	rdb := redisClient(t)
+	rdb := redistest.Client(t)
 	prefix := testPrefix()
 	// Two limiters, as two gateway replicas would have.
 	replicas := []*quota.Limiter{quota.New(rdb, quota.Options{Prefix: prefix}), quota.New(rdb, quota.Options{Prefix: prefix})}
@@ -169,7 +150,7 @@ func TestRedisDown(t *testing.T) {
 // Quota checks per second through Redis, with 1 and 16 checks in flight per core (one
 // caller's bucket, the worst case: every check touches the same key).
 func BenchmarkAllow(b *testing.B) {
-	l := quota.New(redisClient(b), quota.Options{Prefix: testPrefix()})
+	l := quota.New(redistest.Client(b), quota.Options{Prefix: testPrefix()})
 	rate := quota.Rate{Limit: 1 << 30, Period: time.Second}
 	ctx := context.Background()
 	for _, p := range []int{1, 16} {

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopgraph/shopgraph/subgraphs/redistest"
+
 	"github.com/redis/go-redis/v9"
 
 	"github.com/shopgraph/shopgraph/gateway/operation"
@@ -43,25 +45,6 @@ func (s *partnerSubgraphs) Fetch(ctx context.Context, subgraph string, body []by
 	return []byte(`{"data":{"products":[{"id":"1","name":"Mug"},{"id":"2","name":"Tee"}]}}`), nil
 }
 
-func testRedis(t testing.TB) *redis.Client {
-	t.Helper()
-	u := os.Getenv("REDIS_URL")
-	if u == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("REDIS_URL is not set: run the tests with `make test`")
-		}
-		t.Skip("REDIS_URL is not set: run the tests with `make test`")
-	}
-	opt, err := redis.ParseURL(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	opt.PoolSize = 64
-	c := redis.NewClient(opt)
-	t.Cleanup(func() { _ = c.Close() })
-	return c
-}
-
 func downRedis(t testing.TB) *redis.Client {
 	c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialTimeout: 100 * time.Millisecond})
 	t.Cleanup(func() { _ = c.Close() })
@@ -81,7 +64,7 @@ var testScopes = partner.Scopes{"products": {"products", "product"}, "search": {
 // its own Redis prefix. edit adjusts the configuration.
 func newPartnerEnv(t *testing.T, edit func(*Config)) *partnerEnv {
 	t.Helper()
-	rdb := testRedis(t)
+	rdb := redistest.Client(t)
 	store := partnerpg.NewStore(pgtest.NewPool(t, nil, partnerpg.Domain))
 	sdl, err := os.ReadFile("../supergraph/testdata/store.graphql")
 	if err != nil {
@@ -356,7 +339,7 @@ func TestPartnerErrorsAreMasked(t *testing.T) {
 }
 
 func TestStorefrontPolicy(t *testing.T) {
-	rdb := testRedis(t)
+	rdb := redistest.Client(t)
 	env := newPartnerEnv(t, func(c *Config) {
 		c.Storefront = Policy{
 			MaxCost: 50, Quota: quota.New(rdb, quota.Options{Prefix: fmt.Sprintf("test:storefront:%x:", rand.Uint64()), FailOpen: true}),
@@ -379,7 +362,7 @@ func TestStorefrontPolicy(t *testing.T) {
 // A partner request end to end in process: key from the cache, quota in Redis, scopes, cost.
 // Compare with BenchmarkServeHTTP, the same query on the storefront without policies.
 func BenchmarkPartnerServeHTTP(b *testing.B) {
-	rdb := testRedis(b)
+	rdb := redistest.Client(b)
 	store := partnerpg.NewStore(pgtest.NewPool(b, nil, partnerpg.Domain))
 	sdl, err := os.ReadFile("../supergraph/testdata/store.graphql")
 	if err != nil {

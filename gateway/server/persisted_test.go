@@ -1,10 +1,8 @@
 package server
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -13,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/redis/go-redis/v9"
+	"github.com/shopgraph/shopgraph/subgraphs/redistest"
 
 	"github.com/shopgraph/shopgraph/gateway/persisted"
 )
@@ -192,26 +190,8 @@ func TestPersistedMutationOverGETRefused(t *testing.T) {
 }
 
 func TestAPQSharedByGateways(t *testing.T) {
-	u := os.Getenv("REDIS_URL")
-	if u == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("REDIS_URL is not set: run the tests with `make test`")
-		}
-		t.Skip("REDIS_URL is not set: run the tests with `make test`")
-	}
-	opt, err := redis.ParseURL(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rdb := redis.NewClient(opt)
-	t.Cleanup(func() { _ = rdb.Close() })
-	prefix := fmt.Sprintf("test:gateway-apq:%08x:", rand.Uint32())
-	t.Cleanup(func() {
-		keys, _ := rdb.Keys(context.Background(), prefix+"*").Result()
-		if len(keys) > 0 {
-			rdb.Del(context.Background(), keys...)
-		}
-	})
+	rdb := redistest.Client(t)
+	prefix := redistest.Prefix(t, rdb, "gateway-apq")
 	opts := persisted.Options{Redis: rdb, KeyPrefix: prefix}
 	a, _ := persistedGateway(t, opts)
 	b, _ := persistedGateway(t, opts)

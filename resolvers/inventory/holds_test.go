@@ -2,11 +2,11 @@ package inventoryresolvers_test
 
 import (
 	"context"
-	"os"
 	"testing"
 
+	"github.com/shopgraph/shopgraph/subgraphs/redistest"
+
 	"github.com/oklog/ulid/v2"
-	goredis "github.com/redis/go-redis/v9"
 
 	inventoryresolvers "github.com/shopgraph/shopgraph/resolvers/inventory"
 	"github.com/shopgraph/shopgraph/subgraphs/inventory"
@@ -147,26 +147,8 @@ func TestSetHotSkuMovesReservationsToRedis(t *testing.T) {
 // newFlash returns the flash-sale path on the test Redis under a key prefix of the test's own.
 func newFlash(t testing.TB) *redis.Flash {
 	t.Helper()
-	u := os.Getenv("REDIS_URL")
-	if u == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("REDIS_URL is not set: run the tests with `make test`")
-		}
-		t.Skip("REDIS_URL is not set: run the tests with `make test`")
-	}
-	opt, err := goredis.ParseURL(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := goredis.NewClient(opt)
-	t.Cleanup(func() { _ = client.Close() })
-	prefix := "test:inventory:" + ulid.Make().String()
-	t.Cleanup(func() {
-		iter := client.Scan(context.Background(), 0, prefix+":*", 1000).Iterator()
-		for iter.Next(context.Background()) {
-			client.Del(context.Background(), iter.Val())
-		}
-	})
+	client := redistest.Client(t)
+	prefix := redistest.Prefix(t, client, "inventory")
 	flash, err := redis.New(client, redis.WithPrefix(prefix))
 	if err != nil {
 		t.Fatal(err)

@@ -2,37 +2,19 @@ package purge_test
 
 import (
 	"context"
-	"os"
 	"testing"
 	"time"
 
+	"github.com/shopgraph/shopgraph/subgraphs/redistest"
+
 	"github.com/nats-io/nats.go"
 	"github.com/oklog/ulid/v2"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/shopgraph/shopgraph/gateway/cache"
 	"github.com/shopgraph/shopgraph/gateway/cache/purge"
 	"github.com/shopgraph/shopgraph/subgraphs/outbox"
 	bus "github.com/shopgraph/shopgraph/subgraphs/outbox/jetstream"
 )
-
-func redisClient(t *testing.T) *redis.Client {
-	t.Helper()
-	u := os.Getenv("REDIS_URL")
-	if u == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("REDIS_URL is not set: run the tests with `make test`")
-		}
-		t.Skip("REDIS_URL is not set: run the tests with `make test`")
-	}
-	opt, err := redis.ParseURL(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := redis.NewClient(opt)
-	t.Cleanup(func() { _ = c.Close() })
-	return c
-}
 
 // TestEventsPurgeTheirTags publishes StockChanged and ProductChanged as the outbox relay does
 // and requires the purges they name: Variant:<sku> (with the product it was seen in) and
@@ -44,7 +26,7 @@ func TestEventsPurgeTheirTags(t *testing.T) {
 	}
 	t.Cleanup(b.Close)
 	purged := make(chan []string, 16)
-	store := cache.NewStore(cache.Options{Redis: redisClient(t), Prefix: "test:edge-cache:" + ulid.Make().String() + ":",
+	store := cache.NewStore(cache.Options{Redis: redistest.Client(t), Prefix: "test:edge-cache:" + ulid.Make().String() + ":",
 		OnPurge: func(tags []string) { purged <- tags }})
 
 	ready := make(chan struct{})

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopgraph/shopgraph/subgraphs/redistest"
+
 	"github.com/oklog/ulid/v2"
 	goredis "github.com/redis/go-redis/v9"
 
@@ -149,7 +151,7 @@ func TestAvailabilityReadsRedisOncePerBatch(t *testing.T) {
 		}
 	}
 	hook := &countingHook{}
-	client := redisClient(t)
+	client := redistest.Client(t)
 	client.AddHook(hook)
 	flash, err := redis.New(client, redis.WithPrefix(f.prefix), redis.WithoutAutoPipeline())
 	if err != nil {

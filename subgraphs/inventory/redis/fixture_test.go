@@ -3,14 +3,14 @@ package redis_test
 import (
 	"context"
 	"errors"
-	"os"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/shopgraph/shopgraph/subgraphs/redistest"
+
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/oklog/ulid/v2"
-	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/shopgraph/shopgraph/subgraphs/inventory"
 	"github.com/shopgraph/shopgraph/subgraphs/inventory/postgres"
@@ -25,26 +25,6 @@ const (
 
 var amsterdam = inventory.Location{Latitude: 52.37, Longitude: 4.90}
 
-// redisClient connects to the server the test script starts (REDIS_URL).
-func redisClient(t testing.TB) *goredis.Client {
-	t.Helper()
-	u := os.Getenv("REDIS_URL")
-	if u == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("REDIS_URL is not set: run the tests with `make test`")
-		}
-		t.Skip("REDIS_URL is not set: run the tests with `make test`")
-	}
-	opt, err := goredis.ParseURL(u)
-	if err != nil {
-		t.Fatalf("parse REDIS_URL: %v", err)
-	}
-	opt.PoolSize = 64
-	c := goredis.NewClient(opt)
-	t.Cleanup(func() { _ = c.Close() })
-	return c
-}
-
 type fixture struct {
 	res    *inventory.Reservations
 	flash  *redis.Flash
@@ -57,7 +37,7 @@ type fixture struct {
 // newFixture gives a test its own database and its own key prefix, so tests run in parallel.
 func newFixture(t testing.TB, opts ...redis.Option) *fixture {
 	t.Helper()
-	client := redisClient(t)
+	client := redistest.Client(t)
 	prefix := "test:inventory:" + ulid.Make().String()
 	t.Cleanup(func() {
 		ctx := context.Background()

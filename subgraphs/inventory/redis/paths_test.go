@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopgraph/shopgraph/subgraphs/redistest"
+
 	"github.com/oklog/ulid/v2"
 	goredis "github.com/redis/go-redis/v9"
 
@@ -39,7 +41,7 @@ func TestReconciliationRestoresCountersFromPostgres(t *testing.T) {
 	}
 	want(t, "after the sale started")
 
-	client := redisClient(t)
+	client := redistest.Client(t)
 	stockKey := func() string {
 		keys, err := client.Keys(ctx, "*{PHONE}:stock").Result()
 		if err != nil || len(keys) == 0 {

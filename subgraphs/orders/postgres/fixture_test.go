@@ -3,14 +3,14 @@ package postgres_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/shopgraph/shopgraph/subgraphs/redistest"
+
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/oklog/ulid/v2"
-	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/shopgraph/shopgraph/subgraphs/cart"
 	cartpg "github.com/shopgraph/shopgraph/subgraphs/cart/postgres"
@@ -96,24 +96,8 @@ func newFixture(t testing.TB, opts ...orders.Option) *fixture {
 // Redis of the test script, REDIS_URL, under a prefix of the test's own).
 func (f *fixture) withFlashSale(t testing.TB) {
 	t.Helper()
-	u := os.Getenv("REDIS_URL")
-	if u == "" {
-		t.Skip("REDIS_URL is not set: run the tests with `make test`")
-	}
-	opt, err := goredis.ParseURL(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := goredis.NewClient(opt)
-	prefix := "test:orders:" + ulid.Make().String()
-	t.Cleanup(func() {
-		ctx := context.Background()
-		iter := client.Scan(ctx, 0, prefix+":*", 1000).Iterator()
-		for iter.Next(ctx) {
-			client.Del(ctx, iter.Val())
-		}
-		_ = client.Close()
-	})
+	client := redistest.Client(t)
+	prefix := redistest.Prefix(t, client, "orders")
 	flash, err := inventoryredis.New(client, inventoryredis.WithPrefix(prefix))
 	if err != nil {
 		t.Fatal(err)

@@ -2,11 +2,11 @@ package sources_test
 
 import (
 	"context"
-	"os"
 	"testing"
 
+	"github.com/shopgraph/shopgraph/subgraphs/redistest"
+
 	"github.com/oklog/ulid/v2"
-	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/shopgraph/shopgraph/subgraphs/inventory"
 	inventorypg "github.com/shopgraph/shopgraph/subgraphs/inventory/postgres"
@@ -18,26 +18,8 @@ import (
 // The index reads stock as the graph does: a SKU sold out on the flash-sale path is not
 // sellable at once, before its sales are flushed to Postgres.
 func TestStockReadsTheFlashSalePath(t *testing.T) {
-	u := os.Getenv("REDIS_URL")
-	if u == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("REDIS_URL is not set: run the tests with `make test`")
-		}
-		t.Skip("REDIS_URL is not set: run the tests with `make test`")
-	}
-	opt, err := goredis.ParseURL(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := goredis.NewClient(opt)
-	t.Cleanup(func() { _ = client.Close() })
-	prefix := "test:search:" + ulid.Make().String()
-	t.Cleanup(func() {
-		iter := client.Scan(context.Background(), 0, prefix+":*", 1000).Iterator()
-		for iter.Next(context.Background()) {
-			client.Del(context.Background(), iter.Val())
-		}
-	})
+	client := redistest.Client(t)
+	prefix := redistest.Prefix(t, client, "search")
 	flash, err := inventoryredis.New(client, inventoryredis.WithPrefix(prefix))
 	if err != nil {
 		t.Fatal(err)
