@@ -2,6 +2,7 @@ package inventoryresolvers
 
 import (
 	"context"
+
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/shopgraph/shopgraph/subgraphs/inventory"
