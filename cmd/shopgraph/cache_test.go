@@ -57,7 +57,7 @@ func TestPriceChangeLeavesEveryGatewayCache(t *testing.T) {
 	replicas := make([]*replica, 2)
 	for i := range replicas {
 		r := &replica{purged: make(chan []string, 64)}
-		flags := cacheFlags{on: true, localBytes: 8 << 20, staleFor: time.Minute, prefix: prefix,
+		flags := cacheFlags{on: true, local: true, localBytes: 8 << 20, staleFor: time.Minute, prefix: prefix,
 			onPurge: func(tags []string) { r.purged <- tags }}
 		gw := server.Config{DisableDedupe: true}
 		a.workers = append(a.workers, flags.attach(&gw, rdb, a.bus.JetStream())...)

@@ -32,8 +32,8 @@ func applyEnv(f *File, lookup func(string) (string, bool), given map[string]bool
 	return walk(reflect.ValueOf(f).Elem(), "", func(key string, v reflect.Value) error {
 		for _, name := range []string{shortNames[key], EnvName(key)} {
 			raw, ok := lookup(name)
-			if name == "" || !ok {
-				continue
+			if name == "" || !ok || (raw == "" && name == shortNames[key]) {
+				continue // an empty DATABASE_URL and the like count as unset, as they always have
 			}
 			if err := setText(v, raw); err != nil {
 				return &Error{Key: key, Reason: fmt.Sprintf("%s=%q: %v", name, raw, err)}

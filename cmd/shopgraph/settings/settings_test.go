@@ -19,6 +19,7 @@ func write(t *testing.T, text string) string {
 }
 
 func TestLoadReadsTheFileOverDefaults(t *testing.T) {
+	t.Setenv("REDIS_URL", "") // the test script's own would override the default
 	f, err := Load(write(t, "listen: 0.0.0.0:8080\ngateway:\n  subgraph_timeout: 5s\n  dedupe: false\n"))
 	if err != nil {
 		t.Fatal(err)
