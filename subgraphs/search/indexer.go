@@ -234,6 +234,20 @@ func (ix *Indexer) IndexIfEmpty(ctx context.Context, progress func(done int)) (b
 	return true, nil
 }
 
+// IndexIfStale reindexes when the engine reports its index stale (see Stale), and reports
+// whether it did. The stale index keeps serving during the rebuild and refreshes reach both,
+// so serve runs it beside the event consumer, after IndexIfEmpty.
+func (ix *Indexer) IndexIfStale(ctx context.Context, progress func(done int)) (bool, error) {
+	s, ok := ix.engine.(Stale)
+	if !ok || !s.Stale() {
+		return false, nil
+	}
+	if _, err := ix.Reindex(ctx, progress); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
 // Indexed is how many products the live index holds: the expected size of a reindex.
 func (ix *Indexer) Indexed(ctx context.Context) (int, error) {
 	r, err := ix.engine.Search(ctx, Query{First: 0, WithoutFacets: true})

@@ -160,6 +160,14 @@ type Engine interface {
 	Close() error
 }
 
+// Stale is implemented by an engine that can open on an index missing changes the event
+// consumer already acknowledged, as the memory engine does from a snapshot written while
+// serving when the process then crashed. Such an index serves as it is until a committed
+// rebuild (Indexer.IndexIfStale) brings it up to date.
+type Stale interface {
+	Stale() bool
+}
+
 // Build is an index being filled aside.
 type Build interface {
 	Upsert(ctx context.Context, docs []Document) error

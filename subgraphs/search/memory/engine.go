@@ -3,42 +3,50 @@
 // facets. A broad query (a whole category, or browsing everything) costs a pass over arrays,
 // not a read of every match's doc values from disk.
 //
-// The index lives in memory only. Close writes it to a snapshot file in the engine's folder
-// and Open loads and deletes that file, so a clean restart resumes where it stopped; after a
-// crash there is no snapshot, the engine opens empty and the indexer rebuilds it from the
-// catalog (search.Indexer.IndexIfEmpty), since events applied after the last snapshot would
-// otherwise be missing.
+// The index lives in memory and is written to a snapshot file in the engine's folder every
+// SnapshotEvery interval and on Close. Open loads the snapshot and serves it at once. Only
+// Close's snapshot is known to hold every change the event consumer acknowledged (it acks after
+// applying); one written while serving misses what was applied after it, so after a crash the
+// engine reports itself Stale and the indexer rebuilds it beside the live index
+// (search.Indexer.IndexIfStale) while the snapshot answers.
 package memory
 
 import (
-	"bufio"
 	"context"
-	"encoding/gob"
 	"errors"
 	"fmt"
-	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
+	"time"
 
 	"github.com/shopgraph/shopgraph/subgraphs/search"
 )
 
-const snapshotFile = "products.gob"
-
 // Engine is an in-memory product index; it implements search.Engine.
 type Engine struct {
-	dir string // where Close writes the snapshot; empty: nowhere
+	dir string // where snapshots are written; empty: nowhere
 
-	mu     sync.RWMutex // guards ix; searches hold it shared
+	file sync.Mutex // one snapshot write at a time, so Close's is the last
+
+	mu     sync.RWMutex // guards ix, stale and closed; searches hold it shared
 	ix     *index
+	stale  bool // ix may miss acknowledged changes: loaded from a snapshot not written by Close
 	closed bool
+
+	afterSnapshot func(snapshotStats, error) // called by SnapshotEvery after each write (tests)
 }
 
-var _ search.Engine = (*Engine)(nil)
+var (
+	_ search.Engine = (*Engine)(nil)
+	_ search.Stale  = (*Engine)(nil)
+)
 
-// Open returns an engine holding the snapshot left in dir by the last Close, or an empty one.
-// dir may be empty: no snapshot is read or written.
+// Open returns an engine holding the snapshot in dir, or an empty one when there is none or
+// it cannot be read (cut short, another format: logged, and the indexer rebuilds). dir may be
+// empty: no snapshot is read or written.
 func Open(dir string) (*Engine, error) {
 	e := &Engine{dir: dir, ix: newIndex()}
 	if dir == "" {
@@ -48,94 +56,115 @@ func Open(dir string) (*Engine, error) {
 		return nil, fmt.Errorf("search index folder: %w", err)
 	}
 	path := filepath.Join(dir, snapshotFile)
-	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return e, nil
+	_ = os.Remove(path + ".tmp") // a write a crash cut short; the previous snapshot is whole
+	marker := filepath.Join(dir, cleanMarker)
+	_, err := os.Stat(marker)
+	clean := err == nil
+	ix, h, err := readSnapshot(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+	case err != nil:
+		slog.Warn("search snapshot ignored; the index is rebuilt from the catalog", "err", err)
+	default:
+		e.ix, e.stale = ix, !clean
+		slog.Info("search snapshot loaded", "products", h.Documents, "written", h.Written, "clean", clean)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("open search snapshot: %w", err)
-	}
-	defer f.Close()
-	dec := gob.NewDecoder(bufio.NewReaderSize(f, 1<<20))
-	for {
-		var batch []search.Document
-		if err := dec.Decode(&batch); err != nil {
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			return nil, fmt.Errorf("read search snapshot %s: %w", path, err)
+	if clean {
+		// From now on the index moves past the snapshot: a crash must not pass it for clean.
+		if err := os.Remove(marker); err != nil {
+			return nil, fmt.Errorf("search snapshot marker: %w", err)
 		}
-		for _, d := range batch {
-			e.ix.upsert(d)
+		if err := syncDir(dir); err != nil {
+			return nil, fmt.Errorf("search snapshot marker: %w", err)
 		}
-	}
-	// From now on the snapshot is stale: a crash must not bring it back.
-	if err := os.Remove(path); err != nil {
-		return nil, fmt.Errorf("remove read search snapshot: %w", err)
 	}
 	return e, nil
 }
 
-// Close writes the snapshot (when the engine has a folder) and releases the index.
-func (e *Engine) Close() error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+// Stale reports whether the index may miss changes already acknowledged: it was loaded from a
+// snapshot written while serving, and no rebuild has been committed since.
+func (e *Engine) Stale() bool {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.stale
+}
+
+// Snapshot writes the index to the engine's folder now, replacing the previous snapshot only
+// once the new one is whole. Writes go on meanwhile: the documents are copied first.
+func (e *Engine) Snapshot() error {
+	_, err := e.snapshot()
+	return err
+}
+
+func (e *Engine) snapshot() (snapshotStats, error) {
+	if e.dir == "" {
+		return snapshotStats{}, nil
+	}
+	e.file.Lock()
+	defer e.file.Unlock()
+	e.mu.RLock()
 	if e.closed {
+		e.mu.RUnlock()
+		return snapshotStats{}, nil
+	}
+	// A shallow copy: the strings are shared, and the index replaces documents, never edits them.
+	docs, live := slices.Clone(e.ix.docs), e.ix.len()
+	e.mu.RUnlock()
+	return writeSnapshot(filepath.Join(e.dir, snapshotFile), docs, live)
+}
+
+// SnapshotEvery writes a snapshot every interval until ctx ends; a failed write is logged and
+// the previous snapshot stays. It does nothing without a folder or a positive interval.
+func (e *Engine) SnapshotEvery(ctx context.Context, every time.Duration) {
+	if e.dir == "" || every <= 0 {
+		return
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		st, err := e.snapshot()
+		if err != nil {
+			slog.Error("search snapshot", "err", err)
+		} else {
+			slog.Debug("search snapshot written", "products", st.Documents, "bytes", st.Bytes, "took", st.Took)
+		}
+		if e.afterSnapshot != nil {
+			e.afterSnapshot(st, err)
+		}
+	}
+}
+
+// Close writes the snapshot (when the engine has a folder), marked clean unless a rebuild was
+// still due, and releases the index.
+func (e *Engine) Close() error {
+	e.file.Lock()
+	defer e.file.Unlock()
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
 		return nil
 	}
 	e.closed = true
-	ix := e.ix
+	ix, stale := e.ix, e.stale
 	e.ix = newIndex()
+	e.mu.Unlock()
 	if e.dir == "" {
 		return nil
 	}
-	return writeSnapshot(filepath.Join(e.dir, snapshotFile), ix)
-}
-
-// snapshotBatch is how many documents one gob value of the snapshot holds.
-const snapshotBatch = 10_000
-
-func writeSnapshot(path string, ix *index) error {
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return fmt.Errorf("write search snapshot: %w", err)
+	// Writes after this point fail, so their events are not acknowledged: the snapshot holds
+	// every change the consumer acknowledged.
+	if _, err := writeSnapshot(filepath.Join(e.dir, snapshotFile), ix.docs, ix.len()); err != nil {
+		return err
 	}
-	w := bufio.NewWriterSize(f, 1<<20)
-	enc := gob.NewEncoder(w)
-	batch := make([]search.Document, 0, snapshotBatch)
-	for slot := range ix.rows {
-		if !ix.rows[slot].live {
-			continue
-		}
-		batch = append(batch, ix.docs[slot])
-		if len(batch) == snapshotBatch {
-			if err = enc.Encode(batch); err != nil {
-				break
-			}
-			batch = batch[:0]
-		}
+	if stale {
+		return nil // the next start rebuilds again
 	}
-	if err == nil && len(batch) > 0 {
-		err = enc.Encode(batch)
-	}
-	if err == nil {
-		err = w.Flush()
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		_ = os.Remove(tmp)
-		return fmt.Errorf("write search snapshot: %w", err)
-	}
-	return nil
+	return markClean(e.dir)
 }
 
 func (e *Engine) write(ctx context.Context, apply func(*index)) error {
@@ -256,7 +285,10 @@ func (b *build) Commit(ctx context.Context) error {
 	ix := b.ix
 	b.ix = newIndex()
 	b.mu.Unlock()
-	return b.engine.write(ctx, func(*index) { b.engine.ix = ix })
+	return b.engine.write(ctx, func(*index) {
+		// A whole rebuild from the catalog holds every change: the index is current again.
+		b.engine.ix, b.engine.stale = ix, false
+	})
 }
 
 func (b *build) Abort() error {
