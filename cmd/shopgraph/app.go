@@ -58,6 +58,8 @@ type appOptions struct {
 	natsStoreDir string // embedded NATS streams; empty: a temporary directory
 	searchDir    string // the embedded search index; empty: a temporary directory
 	searchEngine string // memory (the default when empty) or bleve
+	// searchSnapshotEvery is how often the memory engine snapshots while serving; 0: on close only.
+	searchSnapshotEvery time.Duration
 }
 
 func newApp(ctx context.Context, pool *pgxpool.Pool, rdb *redis.Client, opts appOptions) (*app, error) {
@@ -133,16 +135,30 @@ func newApp(ctx context.Context, pool *pgxpool.Pool, rdb *redis.Client, opts app
 			} else if built {
 				slog.Info("search index built")
 			}
+			// A snapshot left by a crash serves at once and is rebuilt beside the consumer,
+			// whose refreshes reach both indexes meanwhile.
+			var stale sync.WaitGroup
+			defer stale.Wait()
+			stale.Go(func() {
+				if rebuilt, err := indexer.IndexIfStale(ctx, nil); err != nil && ctx.Err() == nil {
+					slog.Error("search index rebuild after a crash failed; the next start retries", "err", err)
+				} else if rebuilt {
+					slog.Info("search index rebuilt after a crash")
+				}
+			})
 			if err := consumer.New(bus.JetStream(), indexer).Run(ctx); err != nil && ctx.Err() == nil {
 				slog.Error("search indexer stopped", "err", err)
 			}
 		},
 	)
+	if m, ok := index.(*searchmemory.Engine); ok {
+		a.workers = append(a.workers, func(ctx context.Context) { m.SnapshotEvery(ctx, opts.searchSnapshotEvery) })
+	}
 	return a, nil
 }
 
 // openSearchEngine opens the search index of kind in dir: memory (the default) answers from
-// process memory and snapshots to dir on close; bleve keeps the index on disk in dir.
+// process memory and snapshots to dir (periodically when serving, and on close); bleve keeps the index on disk in dir.
 func openSearchEngine(kind, dir string) (search.Engine, error) {
 	switch kind {
 	case "", "memory":

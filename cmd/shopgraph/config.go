@@ -38,6 +38,8 @@ type config struct {
 	searchDir string
 	// searchEngine is memory or bleve.
 	searchEngine string
+	// searchSnapshotEvery is how often the memory engine snapshots while serving; 0: on shutdown only.
+	searchSnapshotEvery time.Duration
 	cache        cacheFlags
 }
 
@@ -51,6 +53,7 @@ func (c *config) register(fs *flag.FlagSet, listen bool) {
 		registerGateway(fs, &c.gateway)
 		registerSearch(fs, c)
 		c.cache.register(fs)
+		fs.DurationVar(&c.searchSnapshotEvery, "search-snapshot-every", time.Duration(d.Data.SearchSnapshotEvery), "how often the memory search engine writes its snapshot while serving, so a crash restarts from it; 0: on shutdown only")
 		fs.StringVar(&c.natsStoreDir, "nats-store", d.Data.NATSStore, "where the embedded event bus keeps its streams (env NATS_STORE_DIR)")
 	}
 }
@@ -59,7 +62,7 @@ func (c *config) register(fs *flag.FlagSet, listen bool) {
 func registerSearch(fs *flag.FlagSet, c *config) {
 	d := settings.Defaults().Data
 	fs.StringVar(&c.searchDir, "search-index", d.SearchIndex, "where the search index (bleve) or its snapshot (memory) lives (env SEARCH_INDEX_DIR)")
-	fs.StringVar(&c.searchEngine, "search-engine", d.SearchEngine, "memory (in process, fastest; rebuilt from the catalog after a crash) or bleve (on disk) (env SEARCH_ENGINE)")
+	fs.StringVar(&c.searchEngine, "search-engine", d.SearchEngine, "memory (in process, fastest; after a crash serves its last snapshot while it is rebuilt from the catalog) or bleve (on disk) (env SEARCH_ENGINE)")
 }
 
 // registerGateway adds the gateway's tuning flags, shared by serve and gateway.
@@ -111,6 +114,7 @@ var flagKeys = []struct {
 	{"listen", "listen", func(f settings.File) string { return f.Listen }},
 	{"data.search_index", "search-index", func(f settings.File) string { return f.Data.SearchIndex }},
 	{"data.search_engine", "search-engine", func(f settings.File) string { return f.Data.SearchEngine }},
+	{"data.search_snapshot_every", "search-snapshot-every", func(f settings.File) string { return duration(f.Data.SearchSnapshotEvery) }},
 	{"data.nats_store", "nats-store", func(f settings.File) string { return f.Data.NATSStore }},
 	{"gateway.supergraph", "supergraph", func(f settings.File) string { return f.Gateway.Supergraph }},
 	{"gateway.dedupe", "no-dedupe", func(f settings.File) string { return strconv.FormatBool(!f.Gateway.Dedupe) }},

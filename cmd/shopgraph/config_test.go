@@ -92,3 +92,43 @@ func TestBadEdgeValueNamesTheLine(t *testing.T) {
 		t.Errorf("err = %v, want the file, line 4, the key and the bad mode", err)
 	}
 }
+
+// The memory engine's snapshot interval: 5 minutes by default, set by the file or the flag;
+// a negative one refuses to start.
+func TestSearchSnapshotEvery(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	good := write("good.yaml", "data:\n  search_snapshot_every: 30s\n")
+	for _, tc := range []struct {
+		args []string
+		want time.Duration
+	}{
+		{nil, 5 * time.Minute},
+		{[]string{"--config", good}, 30 * time.Second},
+		{[]string{"--config", good, "--search-snapshot-every", "0"}, 0},
+	} {
+		var cfg config
+		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+		cfg.register(fs, true)
+		if err := cfg.parse(fs, tc.args); err != nil {
+			t.Fatal(err)
+		}
+		if cfg.searchSnapshotEvery != tc.want {
+			t.Errorf("%v: snapshot every %v, want %v", tc.args, cfg.searchSnapshotEvery, tc.want)
+		}
+	}
+	bad := write("bad.yaml", "data:\n  search_snapshot_every: -1m\n")
+	var cfg config
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	cfg.register(fs, true)
+	err := cfg.parse(fs, []string{"--config", bad})
+	if err == nil || !strings.Contains(err.Error(), bad+":2: data.search_snapshot_every") {
+		t.Errorf("err = %v, want the file, line and key", err)
+	}
+}

@@ -48,7 +48,8 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	defer stopTracing()
 
-	a, err := newApp(ctx, pool, rdb, appOptions{natsStoreDir: cfg.natsStoreDir, searchDir: cfg.searchDir, searchEngine: cfg.searchEngine})
+	a, err := newApp(ctx, pool, rdb, appOptions{natsStoreDir: cfg.natsStoreDir, searchDir: cfg.searchDir, searchEngine: cfg.searchEngine,
+		searchSnapshotEvery: cfg.searchSnapshotEvery})
 	if err != nil {
 		return err
 	}

@@ -58,9 +58,12 @@ func (f File) Errorf(key, reason string) error {
 // Data locates the embedded stores of `shopgraph serve`.
 type Data struct {
 	SearchIndex string `yaml:"search_index"`
-	// SearchEngine is memory (in process; snapshotted to SearchIndex on shutdown, rebuilt from
-	// the catalog after a crash) or bleve (on disk in SearchIndex).
+	// SearchEngine is memory (in process; snapshotted to SearchIndex, rebuilt from the catalog
+	// in the background after a crash) or bleve (on disk in SearchIndex).
 	SearchEngine string `yaml:"search_engine"`
+	// SearchSnapshotEvery is how often the memory engine writes its snapshot while serving
+	// (besides on shutdown); 0 writes it on shutdown only.
+	SearchSnapshotEvery Duration `yaml:"search_snapshot_every"`
 	NATSStore    string `yaml:"nats_store"`
 }
 
@@ -112,7 +115,7 @@ func Defaults() File {
 		DatabaseURL: "postgres://postgres@127.0.0.1:54329/shopgraph?sslmode=disable",
 		RedisURL:    "redis://127.0.0.1:63790/0",
 		Listen:      "127.0.0.1:4000",
-		Data:        Data{SearchIndex: ".data/search", SearchEngine: "memory", NATSStore: ".data/nats"},
+		Data:        Data{SearchIndex: ".data/search", SearchEngine: "memory", SearchSnapshotEvery: Duration(5 * time.Minute), NATSStore: ".data/nats"},
 		Gateway: Gateway{
 			SubgraphTimeout: Duration(30 * time.Second),
 			RequestTimeout:  Duration(60 * time.Second),

@@ -37,6 +37,8 @@ func (f *File) validate() error {
 		return &fieldError{"listen", "must not be empty"}
 	case f.Data.SearchEngine != "memory" && f.Data.SearchEngine != "bleve":
 		return &fieldError{"data.search_engine", "must be memory or bleve"}
+	case f.Data.SearchSnapshotEvery < 0:
+		return &fieldError{"data.search_snapshot_every", "must be 0 (on shutdown only) or a positive duration such as 5m"}
 	}
 	return f.Gateway.validate()
 }
