@@ -18,7 +18,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"slices"
 	"sync"
 	"time"
 
@@ -102,15 +101,47 @@ func (e *Engine) snapshot() (snapshotStats, error) {
 	}
 	e.file.Lock()
 	defer e.file.Unlock()
-	e.mu.RLock()
-	if e.closed {
-		e.mu.RUnlock()
+	docs, ok := e.copyDocs()
+	if !ok {
 		return snapshotStats{}, nil
 	}
-	// A shallow copy: the strings are shared, and the index replaces documents, never edits them.
-	docs, live := slices.Clone(e.ix.docs), e.ix.len()
-	e.mu.RUnlock()
+	live := 0
+	for i := range docs {
+		if docs[i].ID != "" {
+			live++
+		}
+	}
 	return writeSnapshot(filepath.Join(e.dir, snapshotFile), docs, live)
+}
+
+// copyChunk is how many documents copyDocs copies per hold of the read lock (a millisecond or
+// two), so a write (and the searches queued behind it) never waits for the whole copy.
+var copyChunk = 8192 // a variable so tests can copy in small chunks
+
+// copyDocs copies the live index's documents (a shallow copy: the strings are shared, and the
+// index replaces documents, never edits them) a chunk at a time, letting writes in between.
+// The copy is therefore not of one instant: a product deleted and added again meanwhile may be
+// missed or seen twice. That is fine for a snapshot taken while serving, which always loads as
+// stale and is rebuilt; Close's snapshot, the clean one, is exact. ok is false once closed.
+func (e *Engine) copyDocs() (docs []search.Document, ok bool) {
+	e.mu.RLock()
+	ix := e.ix
+	docs = make([]search.Document, 0, len(ix.docs))
+	e.mu.RUnlock()
+	for {
+		e.mu.RLock()
+		if e.closed {
+			e.mu.RUnlock()
+			return nil, false
+		}
+		end := min(len(ix.docs), len(docs)+copyChunk)
+		docs = append(docs, ix.docs[len(docs):end]...)
+		done := end == len(ix.docs)
+		e.mu.RUnlock()
+		if done {
+			return docs, true
+		}
+	}
 }
 
 // SnapshotEvery writes a snapshot every interval until ctx ends; a failed write is logged and

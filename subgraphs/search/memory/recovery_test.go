@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -343,5 +344,63 @@ func TestTornSnapshotIsIgnoredAndRebuilt(t *testing.T) {
 				t.Fatalf("after the rebuild the engine holds %d products, want %d", n, len(docs))
 			}
 		})
+	}
+}
+
+// TestSnapshotWhileWriting: snapshots taken while products are added and deleted hold every
+// product that stayed put, and never a torn document.
+func TestSnapshotWhileWriting(t *testing.T) {
+	ctx := context.Background()
+	e, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	defer func(n int) { copyChunk = n }(copyChunk)
+	copyChunk = 3 // many chunks, writes between them
+	docs := searchtest.Documents()
+	if err := e.Upsert(ctx, docs); err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	churned := make(chan error, 1)
+	go func() {
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				churned <- nil
+				return
+			default:
+			}
+			d := docs[i%len(docs)]
+			d.ID = "x" + strconv.Itoa(i%200)
+			err := e.Upsert(ctx, []search.Document{d})
+			if err == nil && i%3 == 0 {
+				err = e.Delete(ctx, []string{"x" + strconv.Itoa((i/3)%200)})
+			}
+			if err != nil {
+				churned <- err
+				return
+			}
+		}
+	}()
+	for range 20 {
+		if err := e.Snapshot(); err != nil {
+			t.Fatal(err)
+		}
+		ix, _, err := readSnapshot(filepath.Join(e.dir, snapshotFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range docs {
+			slot, ok := ix.slots[d.ID]
+			if !ok || ix.docs[slot].Title != d.Title {
+				t.Fatalf("a snapshot taken while writing lost %s", d.ID)
+			}
+		}
+	}
+	close(stop)
+	if err := <-churned; err != nil {
+		t.Fatal(err)
 	}
 }
