@@ -40,7 +40,7 @@ type config struct {
 	searchEngine string
 	// searchSnapshotEvery is how often the memory engine snapshots while serving; 0: on shutdown only.
 	searchSnapshotEvery time.Duration
-	cache        cacheFlags
+	cache               cacheFlags
 }
 
 func (c *config) register(fs *flag.FlagSet, listen bool) {

@@ -131,4 +131,11 @@ func TestSearchSnapshotEvery(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), bad+":2: data.search_snapshot_every") {
 		t.Errorf("err = %v, want the file, line and key", err)
 	}
+	t.Setenv("SHOPGRAPH_DATA_SEARCH_SNAPSHOT_EVERY", "2m")
+	var env config
+	envFlags := flag.NewFlagSet("serve", flag.ContinueOnError)
+	env.register(envFlags, true)
+	if err := env.parse(envFlags, nil); err != nil || env.searchSnapshotEvery != 2*time.Minute {
+		t.Errorf("from the environment: snapshot every %v, %v; want 2m", env.searchSnapshotEvery, err)
+	}
 }

@@ -64,7 +64,7 @@ type Data struct {
 	// SearchSnapshotEvery is how often the memory engine writes its snapshot while serving
 	// (besides on shutdown); 0 writes it on shutdown only.
 	SearchSnapshotEvery Duration `yaml:"search_snapshot_every"`
-	NATSStore    string `yaml:"nats_store"`
+	NATSStore           string   `yaml:"nats_store"`
 }
 
 // Gateway tunes planning and execution.
