@@ -46,11 +46,14 @@ type app struct {
 	bus          *jetstream.Bus
 	searchIndex  search.Engine
 	indexer      *search.Indexer
-	tmpDirs      []string      // removed on close
-	search       search.Engine // the index behind a short-lived facet cache
-	secrets      trust.Secrets
-	tokens       *trust.Tokens
-	workers      []func(context.Context)
+	// searchCurrent is closed once serve has built the search index (first start), rebuilt it
+	// (after a crash) or found it current, or failed to (logged); events keep it fresh after.
+	searchCurrent chan struct{}
+	tmpDirs       []string      // removed on close
+	search        search.Engine // the index behind a short-lived facet cache
+	secrets       trust.Secrets
+	tokens        *trust.Tokens
+	workers       []func(context.Context)
 }
 
 // appOptions are the process-level settings of the shared services.
@@ -115,7 +118,7 @@ func newApp(ctx context.Context, pool *pgxpool.Pool, rdb *redis.Client, opts app
 
 	a := &app{pool: pool, rdb: rdb, flash: flash, reservations: reservations, payments: pay,
 		orders: store, checkout: checkout, bus: bus,
-		searchIndex: index, indexer: indexer, tmpDirs: tmpDirs, search: search.NewFacetCache(index, time.Second, 10_000),
+		searchIndex: index, indexer: indexer, searchCurrent: make(chan struct{}), tmpDirs: tmpDirs, search: search.NewFacetCache(index, time.Second, 10_000),
 		secrets: secrets, tokens: trust.NewTokens(secrets.Token)}
 	a.workers = append(a.workers,
 		(&inventory.Sweeper{Reservations: reservations}).Run, // expired holds back to stock
@@ -140,6 +143,7 @@ func newApp(ctx context.Context, pool *pgxpool.Pool, rdb *redis.Client, opts app
 			var stale sync.WaitGroup
 			defer stale.Wait()
 			stale.Go(func() {
+				defer close(a.searchCurrent)
 				if rebuilt, err := indexer.IndexIfStale(ctx, nil); err != nil && ctx.Err() == nil {
 					slog.Error("search index rebuild after a crash failed; the next start retries", "err", err)
 				} else if rebuilt {
