@@ -143,6 +143,7 @@ var flagKeys = []struct {
 	{"partner.max_aliases", "partner-max-aliases", func(f settings.File) string { return strconv.Itoa(f.Partner.MaxAliases) }},
 	{"partner.key_cache", "partner-key-cache", func(f settings.File) string { return duration(f.Partner.KeyCache) }},
 	{"storefront.quota", "storefront-quota", func(f settings.File) string { return f.Storefront.Quota }},
+	{"storefront.trusted_proxies", "trusted-proxies", func(f settings.File) string { return strings.Join(f.Storefront.TrustedProxies, ",") }},
 	{"storefront.max_cost", "storefront-max-cost", func(f settings.File) string { return strconv.Itoa(f.Storefront.MaxCost) }},
 }
 

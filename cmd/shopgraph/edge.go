@@ -25,6 +25,7 @@ type edgeFlags struct {
 	keyCacheTTL       time.Duration
 	storefrontQuota   string
 	storefrontMaxCost int
+	trustedProxies    string
 }
 
 // register adds the flags. serve turns the partner endpoint and a generous storefront quota
@@ -41,6 +42,7 @@ func (e *edgeFlags) register(fs *flag.FlagSet, serve bool) {
 	fs.IntVar(&e.partnerMaxAliases, "partner-max-aliases", server.PartnerDefaultLimits.MaxAliases, "most aliases a partner operation may use")
 	fs.DurationVar(&e.keyCacheTTL, "partner-key-cache", 5*time.Second, "how long a key lookup is remembered: a revoked key stops working within this")
 	fs.StringVar(&e.storefrontQuota, "storefront-quota", storefrontQuota, `requests per client IP on /graphql, e.g. "6000/m"; empty: no quota (fails open when Redis is down)`)
+	fs.StringVar(&e.trustedProxies, "trusted-proxies", "", "comma-separated CIDRs of proxies in front of the gateway, whose X-Forwarded-For names the client the storefront quota counts; empty: the connection's address")
 	fs.IntVar(&e.storefrontMaxCost, "storefront-max-cost", storefrontMaxCost, "cost ceiling of a /graphql operation; 0: no ceiling")
 }
 
@@ -61,6 +63,11 @@ func (e *edgeFlags) apply(gw *server.Config, pool *pgxpool.Pool, rdb redis.Unive
 		}
 		gw.Storefront.Quota = quota.New(rdb, quota.Options{Prefix: "shopgraph:quota:", FailOpen: true})
 		gw.Storefront.QuotaRate = rate
+		proxies, err := server.ParsePrefixes(e.trustedProxies)
+		if err != nil {
+			return fmt.Errorf("--trusted-proxies: %w", err)
+		}
+		gw.Storefront.Caller = server.ClientIPBehind(proxies)
 	}
 	if !e.partner {
 		return nil

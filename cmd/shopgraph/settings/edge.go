@@ -50,4 +50,7 @@ type Storefront struct {
 	Quota string `yaml:"quota"`
 	// MaxCost is the cost ceiling of one operation; 0 for none.
 	MaxCost int `yaml:"max_cost"`
+	// TrustedProxies are the CIDRs of proxies in front of the gateway: their X-Forwarded-For
+	// names the client the quota counts. Without them, the connection's address counts.
+	TrustedProxies []string `yaml:"trusted_proxies"`
 }
