@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"sync"
 	"time"
@@ -54,6 +55,7 @@ type app struct {
 	secrets       trust.Secrets
 	tokens        *trust.Tokens
 	workers       []func(context.Context)
+	metrics       http.Handler // the gateway's /metrics when served on a listener of its own
 }
 
 // appOptions are the process-level settings of the shared services.

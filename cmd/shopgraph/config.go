@@ -75,6 +75,7 @@ func registerGateway(fs *flag.FlagSet, g *server.Config) {
 	fs.IntVar(&g.Limits.MaxAliases, "max-aliases", d.MaxAliases, "most aliases an operation may use")
 	fs.IntVar(&g.PlanCacheSize, "plan-cache", d.PlanCache, "query plans kept in memory")
 	registerPersisted(fs, &g.Persisted)
+	fs.StringVar(&g.MetricsListen, "metrics-listen", "", "serve /metrics on this private address (such as 127.0.0.1:9090) instead of the public listener")
 	fs.BoolVar(&g.GraphiQL.Disabled, "no-graphiql", false, "serve no GraphiQL IDE at /graphiql")
 	fs.BoolVar(&g.Telemetry.Disabled, "no-telemetry", false, "serve no /metrics and make no spans")
 }
@@ -124,6 +125,7 @@ var flagKeys = []struct {
 	{"gateway.max_aliases", "max-aliases", func(f settings.File) string { return strconv.Itoa(f.Gateway.MaxAliases) }},
 	{"gateway.plan_cache", "plan-cache", func(f settings.File) string { return strconv.Itoa(f.Gateway.PlanCache) }},
 	{"gateway.graphiql", "no-graphiql", func(f settings.File) string { return strconv.FormatBool(!f.Gateway.GraphiQL) }},
+	{"gateway.metrics_listen", "metrics-listen", func(f settings.File) string { return f.Gateway.MetricsListen }},
 	{"gateway.telemetry", "no-telemetry", func(f settings.File) string { return strconv.FormatBool(!f.Gateway.Telemetry) }},
 	{"persisted.apq", "no-apq", func(f settings.File) string { return strconv.FormatBool(!f.Persisted.APQ) }},
 	{"persisted.apq_prefix", "apq-prefix", func(f settings.File) string { return f.Persisted.APQPrefix }},

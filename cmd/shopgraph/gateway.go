@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 
 	"github.com/shopgraph/shopgraph/gateway/server"
 )
@@ -42,6 +44,24 @@ func runGateway(ctx context.Context, args []string) error {
 	defer stopTracing()
 	base := "http://" + cfg.listenAddr
 	slog.Info("gateway serving", "supergraph", cfg.gateway.SupergraphPath, "graphql", base+"/graphql",
-		"graphiql", base+"/graphiql", "metrics", base+"/metrics")
-	return server.Run(ctx, cfg.gateway)
+		"graphiql", base+"/graphiql")
+	g, err := server.New(cfg.gateway)
+	if err != nil {
+		return err
+	}
+	defer g.Close()
+	ln, err := net.Listen("tcp", cfg.listenAddr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", cfg.listenAddr, err)
+	}
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	waitMetrics, err := serveMetrics(ctx, cfg.gateway.MetricsListen, g.MetricsHandler())
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	err = serveHTTP(ctx, ln, g.Routes())
+	stop() // the metrics listener ends with the public one
+	return errors.Join(err, waitMetrics())
 }

@@ -75,7 +75,16 @@ func runServe(ctx context.Context, args []string) error {
 	if cfg.gateway.Partner != nil {
 		slog.Info("partner endpoint", "graphql", base+"/partner/graphql", "keys", "shopgraph keys create --name NAME")
 	}
-	return serveHTTP(ctx, ln, mux)
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	waitMetrics, err := serveMetrics(ctx, cfg.gateway.MetricsListen, a.metrics)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	err = serveHTTP(ctx, ln, mux)
+	stop() // the metrics listener ends with the public one
+	return errors.Join(err, waitMetrics())
 }
 
 // newMux routes the gateway at /graphql (and /), every subgraph under /subgraphs/<name>/graphql,
@@ -111,6 +120,9 @@ func newMux(a *app, gw server.Config) (*http.ServeMux, error) {
 	}
 	mux.Handle("/{$}", g) // a browser opening the store's address gets GraphiQL
 	g.Mount(mux)          // /graphiql, /metrics
+	if gw.MetricsListen != "" {
+		a.metrics = g.MetricsHandler()
+	}
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, `{"status":"ok"}`)

@@ -15,6 +15,8 @@ type edge struct {
 	tel     *telemetry.Telemetry // nil when disabled
 	ide     *graphiql.IDE        // nil when disabled
 	graphql http.Handler         // serveGraphQL, observed
+	// metricsElsewhere keeps /metrics off the public routes (Config.MetricsListen).
+	metricsElsewhere bool
 }
 
 func newEdge(g *Gateway, tel *telemetry.Telemetry, ide graphiql.Options) edge {
@@ -45,9 +47,20 @@ func (g *Gateway) Mount(mux *http.ServeMux) {
 		mux.Handle(g.ide.Path(), g.ide)
 		mux.Handle(g.ide.Path()+"/", g.ide)
 	}
-	if g.tel != nil {
+	if g.tel != nil && !g.metricsElsewhere {
 		mux.Handle("GET /metrics", g.tel.Handler())
 	}
+}
+
+// MetricsHandler serves the Prometheus metrics, or is nil when telemetry is off. Mount serves it
+// at /metrics unless Config.MetricsListen moves it elsewhere.
+func (g *Gateway) MetricsHandler() http.Handler {
+	if g.tel == nil {
+		return nil
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", g.tel.Handler())
+	return mux
 }
 
 // Telemetry is the gateway's telemetry (nil when disabled), for the stages that report to it:

@@ -373,3 +373,34 @@ func TestPartnerMetrics(t *testing.T) {
 		t.Logf("metrics:\n%s", grepLines(string(page), "shopgraph_gateway_requests_total"))
 	}
 }
+
+// With MetricsListen set, /metrics leaves the public routes and MetricsHandler serves it.
+func TestMetricsOnAPrivateListener(t *testing.T) {
+	g, err := New(Config{SupergraphSDL: storeSDL(t), Subgraphs: &catalogOnly{}, MetricsListen: "127.0.0.1:0",
+		Telemetry: telemetry.Options{Registry: prometheus.NewRegistry()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	public := httptest.NewServer(g.Routes())
+	defer public.Close()
+	postQuery(t, public.URL+"/graphql", `{"query":"query Products { products { name } }","operationName":"Products"}`, nil)
+	resp, err := http.Get(public.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusOK {
+		t.Error("/metrics is still served on the public routes")
+	}
+	private := httptest.NewServer(g.MetricsHandler())
+	defer private.Close()
+	resp, err = http.Get(private.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	page, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(page), `operation="Products"`) {
+		t.Errorf("private /metrics: status %d, page %.300s", resp.StatusCode, page)
+	}
+}

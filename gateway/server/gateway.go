@@ -77,6 +77,9 @@ type Config struct {
 	// Telemetry configures metrics (/metrics) and traces; GraphiQL the IDE (/graphiql).
 	Telemetry telemetry.Options
 	GraphiQL  graphiql.Options
+	// MetricsListen, when set, keeps /metrics off the public routes: the caller serves
+	// MetricsHandler on that (private) address instead.
+	MetricsListen string
 }
 
 // Gateway is the federated GraphQL endpoint.
@@ -165,6 +168,7 @@ func New(cfg Config) (*Gateway, error) {
 	}
 	g := &Gateway{sg: sg, exec: exec, plans: plan.NewCache[*prepared](cfg.PlanCacheSize), docs: plan.NewCache[*parsedDoc](cfg.PlanCacheSize), limits: cfg.Limits, log: log, label: label, extra: cfg.SubgraphHeaders, timeout: timeout, inbound: newInbound(!cfg.DisableDedupe, sharedCounter(tel, telemetry.LevelClient)), forward: cfg.ForwardHeaders, persisted: docs, cache: responses}
 	g.edge = newEdge(g, tel, cfg.GraphiQL)
+	g.edge.metricsElsewhere = cfg.MetricsListen != ""
 	if err := g.setPolicies(cfg, sdl); err != nil {
 		_ = docs.Close()
 		return nil, err

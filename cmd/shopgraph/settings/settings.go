@@ -86,6 +86,8 @@ type Gateway struct {
 	GraphiQL bool `yaml:"graphiql"`
 	// Telemetry serves /metrics and makes spans (exported when OTEL_EXPORTER_OTLP_ENDPOINT is set).
 	Telemetry bool `yaml:"telemetry"`
+	// MetricsListen serves /metrics on this private address instead of the public listener.
+	MetricsListen string `yaml:"metrics_listen"`
 }
 
 // Duration is a time.Duration written as "30s", "5m".
