@@ -122,9 +122,12 @@ func (x *entities) Fetch(ctx context.Context, subgraph string, body []byte) ([]b
 	}
 	hits := make([]*Entry, len(reps))
 	nhits := 0
+	var since int64
 	if len(lookup) > 0 {
 		now := x.c.Store.now()
-		for j, e := range x.c.Store.getMany(ctx, &x.c.Store.entities, lookup) {
+		var found []*Entry
+		found, since = x.c.Store.getMany(ctx, &x.c.Store.entities, lookup)
+		for j, e := range found {
 			if e != nil && e.Fresh(now) {
 				hits[lookupAt[j]] = e
 				nhits++
@@ -169,7 +172,7 @@ func (x *entities) Fetch(ctx context.Context, subgraph string, body []byte) ([]b
 		}
 	}
 	if len(resp.Errors) == 0 && len(resp.Data.Entities) == len(sent) {
-		x.store(ctx, reps, sent, keys, pols, resp.Data.Entities, started)
+		x.store(ctx, reps, sent, keys, pols, resp.Data.Entities, started, since)
 	}
 	if nhits == 0 {
 		return raw, nil
@@ -179,7 +182,7 @@ func (x *entities) Fetch(ctx context.Context, subgraph string, body []byte) ([]b
 
 // store keeps the fetched entities of cacheable types, tagged with their own key and the
 // entities nested in them.
-func (x *entities) store(ctx context.Context, reps []json.RawMessage, sent []int, keys []string, pols []Policy, got []json.RawMessage, started time.Time) {
+func (x *entities) store(ctx context.Context, reps []json.RawMessage, sent []int, keys []string, pols []Policy, got []json.RawMessage, started time.Time, since int64) {
 	var skeys []string
 	var entries []*Entry
 	for j, i := range sent {
@@ -202,7 +205,7 @@ func (x *entities) store(ctx context.Context, reps []json.RawMessage, sent []int
 		entries = append(entries, e)
 	}
 	if len(entries) > 0 {
-		x.c.Store.set(ctx, &x.c.Store.entities, skeys, entries, nil)
+		x.c.Store.set(ctx, &x.c.Store.entities, skeys, entries, nil, since)
 	}
 }
 

@@ -90,7 +90,7 @@ func (s *stub) repsSent(subgraph string) int {
 
 func (s *stub) product(id string) map[string]any {
 	sku := id + "-a"
-	return map[string]any{"__typename": "Product", "id": id, "_sgk_id": id, "title": s.titles[id],
+	return map[string]any{"__typename": "Product", "id": id, "_sgk_id": id, "title": s.titles[id], "name": s.titles[id], // name: answers the alias name: title
 		"variants": []any{map[string]any{"__typename": "Variant", "sku": sku, "_sgk_sku": sku, "price": 10}}}
 }
 
@@ -185,6 +185,7 @@ type gatewayOptions struct {
 	redisTimeout time.Duration
 	// noDedupe turns off the gateway's own in-flight dedupe of client queries and fetches
 	noDedupe bool
+	writers  int // Options.Writers
 }
 
 var signingSecret = []byte("edge-cache-test-secret-0123456789")
@@ -200,7 +201,7 @@ func newGateway(t testing.TB, sub *stub, o gatewayOptions) *gateway {
 		o.redisTimeout = 2 * time.Second
 	}
 	g.store = cache.NewStore(cache.Options{Redis: o.redis, Prefix: o.prefix, Now: o.now, RedisTimeout: o.redisTimeout,
-		OnPurge: func(tags []string) { g.purged <- tags }})
+		Writers: o.writers, OnPurge: func(tags []string) { g.purged <- tags }})
 	if !o.noListen {
 		ctx, cancel := context.WithCancel(context.Background())
 		stop, err := g.store.Listen(ctx)
@@ -261,6 +262,7 @@ func (g *gateway) get(t testing.TB, query string, vars map[string]any, header ..
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
+	defer g.store.Wait() // the Redis write of a miss runs after the response: let it land
 	return send(t, req)
 }
 
@@ -272,6 +274,7 @@ func (g *gateway) post(t testing.TB, query string, vars map[string]any, header .
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
+	defer g.store.Wait() // the Redis write of a miss runs after the response: let it land
 	return send(t, req)
 }
 

@@ -75,8 +75,8 @@ type fill struct {
 // NewResponses returns the whole-response layer over store.
 func NewResponses(store *Store) *Responses { return &Responses{store: store} }
 
-// Key identifies a response: the operation (document, name and active override labels, as
-// the plan cache keys it), the variables and, for PRIVATE policies, the caller.
+// Key identifies a response: the operation (OperationKey: its normalised form and the active
+// override labels), the coerced variables and, for PRIVATE policies, the caller.
 func Key(operationKey string, variables map[string]any, caller string) (string, bool) {
 	vars, err := json.Marshal(variables) // map keys are sorted: equal variables, equal bytes
 	if err != nil {
@@ -94,7 +94,7 @@ func Key(operationKey string, variables map[string]any, caller string) (string, 
 // for all concurrent callers of key, and its response is stored when it has no errors. When
 // compute fails and a stale response is still within StaleFor, that one is served instead.
 func (r *Responses) Serve(ctx context.Context, key string, pol Policy, compute func(context.Context) Computed) Result {
-	cached := r.store.get(ctx, &r.store.responses, key)
+	cached, since := r.store.get(ctx, &r.store.responses, key)
 	now := r.store.now()
 	if cached != nil && cached.Fresh(now) {
 		return Result{Body: cached.Body, ETag: cached.ETag, Status: Hit, MaxAge: cached.Remaining(now), Scope: cached.Scope}
@@ -105,7 +105,7 @@ func (r *Responses) Serve(ctx context.Context, key string, pol Policy, compute f
 		out := &fill{computed: c}
 		if c.OK {
 			out.entry = &Entry{Body: c.Body, ETag: ETag(c.Body), Tags: c.Tags, Stored: started, MaxAge: pol.MaxAge, Scope: pol.Scope}
-			r.store.set(ctx, &r.store.responses, []string{key}, []*Entry{out.entry}, c.Nested)
+			r.store.set(ctx, &r.store.responses, []string{key}, []*Entry{out.entry}, c.Nested, since)
 		}
 		return out, nil
 	})

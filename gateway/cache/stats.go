@@ -11,6 +11,8 @@ type Counts struct {
 	Stale       uint64 // served past maxAge because the subgraphs failed
 	Stores      uint64 // values written
 	RedisErrors uint64 // Redis calls that failed; the request went on without Redis
+	// WritesDropped are Redis writes after a miss not made because Options.Writers were busy.
+	WritesDropped uint64
 }
 
 // Stats is a snapshot of the cache's counters, for metrics.
@@ -23,7 +25,7 @@ type Stats struct {
 }
 
 type counters struct {
-	localHits, localMisses, redisHits, redisMisses, stale, stores, redisErrors atomic.Uint64
+	localHits, localMisses, redisHits, redisMisses, stale, stores, redisErrors, writesDropped atomic.Uint64
 }
 
 func (c *counters) snapshot() Counts {
@@ -31,5 +33,6 @@ func (c *counters) snapshot() Counts {
 		LocalHits: c.localHits.Load(), LocalMisses: c.localMisses.Load(),
 		RedisHits: c.redisHits.Load(), RedisMisses: c.redisMisses.Load(),
 		Stale: c.stale.Load(), Stores: c.stores.Load(), RedisErrors: c.redisErrors.Load(),
+		WritesDropped: c.writesDropped.Load(),
 	}
 }

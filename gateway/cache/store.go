@@ -33,6 +33,9 @@ type Options struct {
 	Logger *slog.Logger
 	// OnPurge, when set, is called after this process dropped the entries of a purge.
 	OnPurge func(tags []string)
+	// Writers bounds the Redis writes running in the background after misses (default 16);
+	// a miss that finds them all busy is not written to Redis (Counts.WritesDropped).
+	Writers int
 }
 
 // Store keeps entries in two tiers and purges them by tag across replicas.
@@ -43,6 +46,8 @@ type Store struct {
 	responses counters
 	entities  counters
 	purges    atomic.Uint64
+	writers   chan struct{} // a slot per background write
+	pending   sync.WaitGroup
 
 	// purgedAt remembers recent purges, so a value computed before a purge of one of its
 	// tags is not stored after it.
@@ -68,13 +73,17 @@ func NewStore(opts Options) *Store {
 	if opts.RedisTimeout <= 0 {
 		opts.RedisTimeout = 100 * time.Millisecond
 	}
+	if opts.Writers <= 0 {
+		opts.Writers = 16
+	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	return &Store{opts: opts, local: newLocal(opts.LocalBytes, opts.StaleFor, !opts.NoLocal), rdb: opts.Redis, purgedAt: map[string]time.Time{}}
+	return &Store{opts: opts, local: newLocal(opts.LocalBytes, opts.StaleFor, !opts.NoLocal), rdb: opts.Redis, purgedAt: map[string]time.Time{},
+		writers: make(chan struct{}, opts.Writers)}
 }
 
 // Stats returns the counters so far.
@@ -97,13 +106,16 @@ func (s *Store) usable(e *Entry, now time.Time) bool {
 
 // get looks key up in process, then (when missing or stale there) in Redis; an entry found
 // in Redis is kept in process. It returns stale entries still within StaleFor; only fresh
-// ones count as hits.
-func (s *Store) get(ctx context.Context, c *counters, key string) *Entry {
-	return s.getMany(ctx, c, []string{key})[0]
+// ones count as hits. since is Redis's clock at the lookup (0 when Redis was not asked), for
+// the write of what is computed after a miss.
+func (s *Store) get(ctx context.Context, c *counters, key string) (e *Entry, since int64) {
+	out, since := s.getMany(ctx, c, []string{key})
+	return out[0], since
 }
 
-// getMany looks keys up like get, with one Redis round trip for the in-process misses.
-func (s *Store) getMany(ctx context.Context, c *counters, keys []string) []*Entry {
+// getMany looks keys up like get, with one Redis round trip for the in-process misses: their
+// GET and Redis's clock, pipelined.
+func (s *Store) getMany(ctx context.Context, c *counters, keys []string) (_ []*Entry, since int64) {
 	out := make([]*Entry, len(keys))
 	now := s.now()
 	var missing []int
@@ -119,7 +131,7 @@ func (s *Store) getMany(ctx context.Context, c *counters, keys []string) []*Entr
 		missing = append(missing, i)
 	}
 	if s.rdb == nil || len(missing) == 0 {
-		return out
+		return out, 0
 	}
 	rkeys := make([]string, len(missing))
 	for j, i := range missing {
@@ -127,11 +139,18 @@ func (s *Store) getMany(ctx context.Context, c *counters, keys []string) []*Entr
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.opts.RedisTimeout)
 	defer cancel()
-	vals, err := s.rdb.MGet(ctx, rkeys...).Result()
-	if err != nil {
+	pipe := s.rdb.Pipeline()
+	mget := pipe.MGet(ctx, rkeys...)
+	clock := pipe.Time(ctx)
+	_, err := pipe.Exec(ctx)
+	vals := mget.Val()
+	if err != nil || len(vals) != len(missing) {
+		if err == nil {
+			err = errors.New("short MGET reply")
+		}
 		s.redisFailed(c, "get", err)
 		c.redisMisses.Add(uint64(len(missing)))
-		return out
+		return out, 0
 	}
 	for j, i := range missing {
 		str, ok := vals[j].(string)
@@ -147,13 +166,14 @@ func (s *Store) getMany(ctx context.Context, c *counters, keys []string) []*Entr
 		s.local.set(keys[i], e)
 		out[i] = e
 	}
-	return out
+	return out, redisTime(clock)
 }
 
-// set stores the entries in both tiers, unless one of their tags was purged after they were
-// computed (e.Stored is when their fetch began). nested maps an entity tag to the tag of the
-// entity it was found in; both learn of each other, for purges that follow them.
-func (s *Store) set(ctx context.Context, c *counters, keys []string, entries []*Entry, nested map[string]string) {
+// set stores the entries in process now and in Redis in the background (see writeLater),
+// unless one of their tags was purged after they were computed (e.Stored is when their fetch
+// began; since is Redis's clock at the lookup that missed them). nested maps an entity tag to
+// the tag of the entity it was found in; both learn of each other, for purges that follow them.
+func (s *Store) set(ctx context.Context, c *counters, keys []string, entries []*Entry, nested map[string]string, since int64) {
 	s.mu.Lock()
 	keep := keys[:0:0]
 	kept := entries[:0:0]
@@ -177,23 +197,7 @@ func (s *Store) set(ctx context.Context, c *counters, keys []string, entries []*
 	if s.rdb == nil || (len(kept) == 0 && len(nested) == 0) {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opts.RedisTimeout)
-	defer cancel()
-	pipe := s.rdb.Pipeline()
-	for i, e := range kept {
-		ttl := e.MaxAge + s.opts.StaleFor
-		pipe.Set(ctx, s.entryKey(keep[i]), e.marshal(), ttl)
-		for _, t := range e.Tags {
-			s.addToSet(ctx, pipe, s.tagKey(t), s.entryKey(keep[i]), ttl)
-		}
-	}
-	for inner, outer := range nested {
-		s.addToSet(ctx, pipe, s.relatedKey(inner), outer, relatedTTL)
-		s.addToSet(ctx, pipe, s.relatedKey(outer), inner, relatedTTL)
-	}
-	if _, err := pipe.Exec(ctx); err != nil {
-		s.redisFailed(c, "set", err)
-	}
+	s.writeLater(ctx, write{c: c, keys: keep, entries: kept, nested: nested, since: since, queued: time.Now()})
 }
 
 // addToSet adds member to a set whose TTL only ever grows to cover its members.
@@ -267,6 +271,11 @@ func (s *Store) Purge(ctx context.Context, tags ...string) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*s.opts.RedisTimeout)
 	defer cancel()
 	pipe := s.rdb.Pipeline()
+	stamps := make([]string, len(tags))
+	for i, t := range tags {
+		stamps[i] = s.stampKey(t)
+	}
+	stampScript.Eval(ctx, pipe, stamps, stampArgs()...) // before the sets are read: see write.go
 	members := make([]*redis.StringSliceCmd, len(tags))
 	for i, t := range tags {
 		members[i] = pipe.SMembers(ctx, s.tagKey(t))

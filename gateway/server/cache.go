@@ -15,7 +15,7 @@ import (
 
 // cached is what a prepared operation keeps for the response cache.
 type cached struct {
-	key    string               // the plan cache key: document, operation, labels
+	key    string               // cache.OperationKey of a cacheable query: its normalised form and labels
 	keyed  *operation.Operation // planned: op plus entity keys when its response is tagged
 	policy cache.Policy
 }
@@ -40,8 +40,8 @@ func (g *Gateway) CacheStats() cache.Stats {
 
 // cachePlan decides what to plan: responses that are stored (cacheable queries) or purge
 // (mutations) also fetch the __typename and key of each entity, to learn their tags.
-func (g *Gateway) cachePlan(key string, op *operation.Operation) cached {
-	c := cached{key: key, keyed: op}
+func (g *Gateway) cachePlan(op *operation.Operation, labels map[string]bool) cached {
+	c := cached{keyed: op}
 	if g.cache == nil {
 		return c
 	}
@@ -49,21 +49,18 @@ func (g *Gateway) cachePlan(key string, op *operation.Operation) cached {
 	if op.Kind == ast.Mutation || c.policy.Cacheable() {
 		c.keyed = g.cache.Tags.WithKeys(op)
 	}
+	if c.policy.Cacheable() {
+		c.key = cache.OperationKey(op, labels)
+	}
 	return c
 }
 
-// runCached answers a query from the response cache, or runs it and stores the response;
-// a mutation runs, then purges the entities its response names. It reports false for what
-// the cache leaves to the usual path: no cache, a refused or uncacheable operation.
-func (g *Gateway) runCached(ctx context.Context, media string, req wireRequest) (reply, bool) {
-	if g.cache == nil {
-		return reply{}, false
-	}
-	prep, vars, oerr := g.prepare(ctx, operation.Request{Query: req.Query, OperationName: req.OperationName, Variables: req.Variables})
-	if oerr != nil || len(prep.intro) > 0 || (prep.op.Kind != ast.Mutation && !prep.policy.Cacheable()) {
-		return reply{}, false
-	}
-	if oerr := g.admitOperation(ctx, prep, vars); oerr != nil {
+// runCached answers a prepared and admitted query from the response cache, or runs it and
+// stores the response; a mutation runs, then purges the entities its response names. It
+// reports false for what the cache leaves to the usual path: no cache, an uncacheable
+// operation.
+func (g *Gateway) runCached(ctx context.Context, media string, prep *prepared, vars map[string]any) (reply, bool) {
+	if g.cache == nil || len(prep.intro) > 0 || (prep.op.Kind != ast.Mutation && !prep.policy.Cacheable()) {
 		return reply{}, false
 	}
 	op := *prep.keyed

@@ -253,6 +253,11 @@ func (g *Gateway) execute(ctx context.Context, req operation.Request) (*execute.
 	if oerr := g.admitOperation(ctx, prep, vars); oerr != nil {
 		return nil, prep.op.Name, oerr
 	}
+	return g.executePrepared(ctx, prep, vars), prep.op.Name, nil
+}
+
+// executePrepared runs a prepared and admitted operation with its coerced variables.
+func (g *Gateway) executePrepared(ctx context.Context, prep *prepared, vars map[string]any) *execute.Response {
 	op := *prep.op
 	op.Variables = vars
 	var root map[string]any
@@ -266,7 +271,7 @@ func (g *Gateway) execute(ctx context.Context, req operation.Request) (*execute.
 	resp := g.exec.Execute(ctx, prep.plan, &op, root)
 	span.End("")
 	g.maskErrors(resp)
-	return resp, op.Name, nil
+	return resp
 }
 
 // prepare parses, validates, normalises and plans, using the plan cache. It
@@ -315,7 +320,7 @@ func (g *Gateway) plan(ctx context.Context, req operation.Request, parsed *parse
 		if err != nil {
 			return nil, &operation.Error{Code: operation.CodeBadUserInput, Message: err.Error()}
 		}
-		c := g.cachePlan(key, op)
+		c := g.cachePlan(op, labels)
 		p, err := plan.BuildWith(g.sg, c.keyed, plan.Options{Labels: labels})
 		if err != nil {
 			g.log.Warn("query planning failed", "err", err)

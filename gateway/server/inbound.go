@@ -76,10 +76,12 @@ func inboundKey(ctx context.Context, media string, req wireRequest) (string, boo
 
 // run executes the request and encodes the response.
 func (g *Gateway) run(ctx context.Context, media string, req wireRequest) reply {
-	if rep, ok := g.runCached(ctx, media, req); ok {
-		return rep
+	name := ""
+	prep, vars, oerr := g.prepare(ctx, operation.Request{Query: req.Query, OperationName: req.OperationName, Variables: req.Variables})
+	if oerr == nil {
+		name = prep.op.Name
+		oerr = g.admitOperation(ctx, prep, vars)
 	}
-	resp, name, oerr := g.execute(ctx, operation.Request{Query: req.Query, OperationName: req.OperationName, Variables: req.Variables})
 	if oerr != nil {
 		status := http.StatusOK
 		if media == mediaGraphQLResponse || oerr.Code == operation.CodeParseFailed {
@@ -87,6 +89,10 @@ func (g *Gateway) run(ctx context.Context, media string, req wireRequest) reply 
 		}
 		return reply{status: status, media: media, body: operationErrorBody(oerr), code: oerr.Code, operation: name}
 	}
+	if rep, ok := g.runCached(ctx, media, prep, vars); ok {
+		return rep
+	}
+	resp := g.executePrepared(ctx, prep, vars)
 	body := resp.AppendJSON(getBuffer())
 	lastSize.Store(int64(len(body)))
 	return reply{status: http.StatusOK, media: media, body: body, pooled: true, code: responseCode(resp), operation: name}
