@@ -106,3 +106,28 @@ func BenchmarkMiss(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkUncacheable sends a query the cache cannot keep (a PRIVATE field asked by nobody
+// in particular) to a gateway without and with the cache: with it, the request is prepared
+// once and handed to the usual path.
+func BenchmarkUncacheable(b *testing.B) {
+	rdb := redistest.Client(b)
+	target := "/graphql?" + url.Values{"query": {`{ me { email } }`}}.Encode()
+	for _, tc := range []struct {
+		name string
+		opts *cache.Options
+	}{
+		{"uncached", nil},
+		{"cached", &cache.Options{Redis: rdb, Prefix: testPrefix(), StaleFor: -1}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			h, _ := benchGateway(b, tc.opts)
+			serve(b, h, target)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				serve(b, h, target)
+			}
+		})
+	}
+}

@@ -25,12 +25,10 @@ func (h holdWrites) ProcessHook(next redis.ProcessHook) redis.ProcessHook { retu
 func (h holdWrites) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
 		for _, c := range cmds {
-			if c.Name() == "evalsha" || c.Name() == "eval" {
-				if args := c.Args(); len(args) > 3 && args[3] != nil { // a write, not a purge's stamp
-					h.held.Add(1)
-					<-h.release
-					break
-				}
+			if c.Name() == "evalsha" { // the write script (a purge sends its stamp with EVAL)
+				h.held.Add(1)
+				<-h.release
+				break
 			}
 		}
 		return next(ctx, cmds)
