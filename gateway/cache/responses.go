@@ -100,6 +100,12 @@ func (r *Responses) Serve(ctx context.Context, key string, pol Policy, compute f
 		return Result{Body: cached.Body, ETag: cached.ETag, Status: Hit, MaxAge: cached.Remaining(now), Scope: cached.Scope}
 	}
 	f, err := r.fills.Do(ctx, key, func(ctx context.Context) (*fill, error) {
+		// A caller whose lookup was slow (Redis under load) can get here after another
+		// caller's fill for the same key ended: what that fill stored is served, not fetched
+		// again.
+		if e, ok := r.store.local.get(key); ok && e.Fresh(r.store.now()) {
+			return &fill{entry: e}, nil
+		}
 		started := r.store.now()
 		c := compute(ctx)
 		out := &fill{computed: c}
