@@ -11,6 +11,8 @@ import (
 	"log/slog"
 	"time"
 
+	bus "github.com/shopgraph/shopgraph/subgraphs/outbox/jetstream"
+
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/shopgraph/shopgraph/gateway/cache"
@@ -52,57 +54,19 @@ func New(js jetstream.JetStream, store *cache.Store, cfg Config) *Purger {
 // Run purges until ctx ends, then returns nil; it returns an error only when the durable
 // consumer cannot be set up. Events arriving together are purged in one round.
 func (p *Purger) Run(ctx context.Context) error {
-	cons, err := p.js.CreateOrUpdateConsumer(ctx, p.cfg.Stream, jetstream.ConsumerConfig{
-		Durable:        p.cfg.Durable,
-		FilterSubjects: []string{p.cfg.ProductChanged, p.cfg.StockChanged},
-		AckPolicy:      jetstream.AckExplicitPolicy,
-		AckWait:        30 * time.Second,
-		MaxAckPending:  4 * maxBatch,
+	err := bus.Batches{
+		Stream: p.cfg.Stream, Durable: p.cfg.Durable,
+		Subjects: []string{p.cfg.ProductChanged, p.cfg.StockChanged},
 		// a purge is about what is cached now: events from before this consumer existed
 		// concern entries long gone
-		DeliverPolicy: jetstream.DeliverNewPolicy,
-	})
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil
-		}
-		return fmt.Errorf("cache purger: %w", err)
-	}
-	msgs := make(chan jetstream.Msg, maxBatch)
-	done := make(chan struct{})
-	defer close(done)
-	cc, err := cons.Consume(func(m jetstream.Msg) {
-		select {
-		case msgs <- m:
-		case <-done: // not acknowledged: redelivered to the next run
-		}
-	}, jetstream.PullMaxMessages(maxBatch))
+		Deliver: jetstream.DeliverNewPolicy,
+		Max:     maxBatch,
+		OnReady: p.cfg.OnReady,
+	}.Run(ctx, p.js, p.apply)
 	if err != nil {
 		return fmt.Errorf("cache purger: %w", err)
 	}
-	defer cc.Stop()
-	if p.cfg.OnReady != nil {
-		p.cfg.OnReady()
-	}
-	for {
-		var batch []jetstream.Msg
-		select {
-		case <-ctx.Done():
-			return nil
-		case m := <-msgs:
-			batch = append(batch, m)
-		}
-	drain:
-		for len(batch) < maxBatch {
-			select {
-			case m := <-msgs:
-				batch = append(batch, m)
-			default:
-				break drain
-			}
-		}
-		p.apply(ctx, batch)
-	}
+	return nil
 }
 
 // Tags are the cache tags an event names: Product:<id> for ProductChanged, Variant:<sku> for

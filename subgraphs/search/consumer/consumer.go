@@ -65,52 +65,16 @@ func New(js jetstream.JetStream, index Refresher) *Consumer {
 // Run applies events until ctx ends, then returns nil; it returns an error only when the
 // durable consumer cannot be set up. Events arriving together are applied as one batch.
 func (c *Consumer) Run(ctx context.Context) error {
-	cons, err := c.js.CreateOrUpdateConsumer(ctx, bus.StreamName, jetstream.ConsumerConfig{
-		Durable:        c.durable,
-		FilterSubjects: []string{ProductChangedSubject, StockChangedSubject},
-		AckPolicy:      jetstream.AckExplicitPolicy,
-		AckWait:        30 * time.Second,
-		MaxAckPending:  4 * maxBatch,
-		DeliverPolicy:  jetstream.DeliverAllPolicy,
-	})
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil
-		}
-		return fmt.Errorf("search events consumer: %w", err)
-	}
-	msgs := make(chan jetstream.Msg, maxBatch)
-	done := make(chan struct{})
-	defer close(done)
-	cc, err := cons.Consume(func(m jetstream.Msg) {
-		select {
-		case msgs <- m:
-		case <-done: // not acknowledged: redelivered to the next run
-		}
-	}, jetstream.PullMaxMessages(maxBatch))
+	err := bus.Batches{
+		Stream: bus.StreamName, Durable: c.durable,
+		Subjects: []string{ProductChangedSubject, StockChangedSubject},
+		Deliver:  jetstream.DeliverAllPolicy,
+		Max:      maxBatch,
+	}.Run(ctx, c.js, c.apply)
 	if err != nil {
 		return fmt.Errorf("search events consumer: %w", err)
 	}
-	defer cc.Stop()
-	for {
-		var batch []jetstream.Msg
-		select {
-		case <-ctx.Done():
-			return nil
-		case m := <-msgs:
-			batch = append(batch, m)
-		}
-	drain:
-		for len(batch) < maxBatch {
-			select {
-			case m := <-msgs:
-				batch = append(batch, m)
-			default:
-				break drain
-			}
-		}
-		c.apply(ctx, batch)
-	}
+	return nil
 }
 
 // keyPayload is the payload's fallback for the key, for publishers that do not set the
