@@ -115,4 +115,8 @@ type Store interface {
 	ClaimSaga(ctx context.Context, id string, now time.Time, lease time.Duration) (Saga, bool, error)
 	// Saga reads a saga by id.
 	Saga(ctx context.Context, id string) (Saga, error)
+	// PurgeIdempotencyKeys deletes up to limit keys that expired and whose saga ended
+	// (COMPLETED or FAILED; never a running one) and returns how many it deleted. The sagas
+	// keep their scope and key.
+	PurgeIdempotencyKeys(ctx context.Context, limit int) (int, error)
 }

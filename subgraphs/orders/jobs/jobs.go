@@ -3,7 +3,8 @@
 // When it comes due, a saga the request already finished is confirmed and nothing else
 // happens; a saga whose process died is taken over (orders.Service.Resume); a saga parked on a
 // failing step is retried with River's backoff. River keeps its tables in the Postgres schema
-// "orders_jobs", migrated with the other domains (Domain).
+// "orders_jobs", migrated with the other domains (Domain). A periodic job purges the
+// idempotency keys of ended checkouts once they expire (PurgeArgs).
 package jobs
 
 import (
@@ -44,7 +45,9 @@ const Queue = "orders_checkout"
 
 // Options tune the queue.
 type Options struct {
-	Workers int // concurrent saga jobs (default 10)
+	Workers    int           // concurrent saga jobs (default 10)
+	PurgeEvery time.Duration // how often expired idempotency keys are purged (default an hour)
+	PurgeBatch int           // keys deleted per statement by the purge (default 1000)
 }
 
 // Jobs is the orders domain's River client. It implements postgres.SagaJobs.
@@ -80,16 +83,26 @@ func New(pool *pgxpool.Pool, o Options) (*Jobs, error) {
 	if o.Workers <= 0 {
 		o.Workers = 10
 	}
+	if o.PurgeEvery <= 0 {
+		o.PurgeEvery = time.Hour
+	}
+	if o.PurgeBatch <= 0 {
+		o.PurgeBatch = 1000
+	}
 	j := &Jobs{}
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &sagaWorker{jobs: j}); err != nil {
 		return nil, fmt.Errorf("register saga worker: %w", err)
 	}
+	if err := river.AddWorkerSafely(workers, &purgeWorker{jobs: j, batch: o.PurgeBatch}); err != nil {
+		return nil, fmt.Errorf("register purge worker: %w", err)
+	}
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Schema:  Schema,
-		Queues:  map[string]river.QueueConfig{Queue: {MaxWorkers: o.Workers}},
-		Workers: workers,
-		Logger:  slog.Default(),
+		Schema:       Schema,
+		Queues:       map[string]river.QueueConfig{Queue: {MaxWorkers: o.Workers}},
+		Workers:      workers,
+		PeriodicJobs: []*river.PeriodicJob{purgeJob(o.PurgeEvery)},
+		Logger:       slog.Default(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("river client: %w", err)

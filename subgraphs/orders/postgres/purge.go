@@ -1,0 +1,30 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+)
+
+// purgeKeys deletes up to $1 expired keys whose saga ended. SKIP LOCKED leaves a key that a
+// checkout is taking over right now to it; the lock rechecks expires_at of a key taken over
+// since the snapshot, so a key renewed for a new saga is never deleted.
+const purgeKeys = `
+	WITH doomed AS (
+		SELECT k.scope, k.key FROM orders.idempotency_key AS k
+		JOIN orders.saga AS s ON s.id = k.order_id
+		WHERE k.response IS NOT NULL AND k.expires_at < now() AND s.status IN ('COMPLETED', 'FAILED')
+		ORDER BY k.expires_at
+		LIMIT $1
+		FOR UPDATE OF k SKIP LOCKED
+	)
+	DELETE FROM orders.idempotency_key AS k USING doomed
+	WHERE k.scope = doomed.scope AND k.key = doomed.key`
+
+// PurgeIdempotencyKeys implements orders.Store.
+func (s *Store) PurgeIdempotencyKeys(ctx context.Context, limit int) (int, error) {
+	tag, err := s.pool.Exec(ctx, purgeKeys, limit)
+	if err != nil {
+		return 0, fmt.Errorf("purge idempotency keys: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
