@@ -24,6 +24,7 @@ func main() {
 	flag.StringVar(&cfg.ListenAddr, "listen", "127.0.0.1:4000", "HTTP listen address")
 	flag.BoolVar(&cfg.DisableDedupe, "no-dedupe", false, "send every subgraph fetch, even when an identical one is in flight")
 	pprofAddr := flag.String("pprof", "127.0.0.1:6060", "pprof listen address")
+	_ = flag.Bool("response-cache", false, "accepted as `shopgraph gateway` takes it; this gateway has no response cache")
 	flag.Parse()
 	// The defaults of `shopgraph gateway`, so the profile is of the same gateway.
 	cfg.SubgraphTimeout = 30 * time.Second

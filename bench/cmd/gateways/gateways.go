@@ -52,7 +52,9 @@ func gateways(o options) []gateway {
 			name:    "ShopGraph",
 			version: shopgraphVersion(),
 			command: func(dedup bool, port int, profile bool) (*exec.Cmd, error) {
-				args := []string{"--supergraph", supergraph, "--listen", fmt.Sprintf("127.0.0.1:%d", port)}
+				// No response cache: the peers have none, and the comparison is of planning and
+				// execution (the bench subgraphs set no @cacheControl either).
+				args := []string{"--supergraph", supergraph, "--listen", fmt.Sprintf("127.0.0.1:%d", port), "--response-cache=false"}
 				if !dedup {
 					args = append(args, "--no-dedupe")
 				}
