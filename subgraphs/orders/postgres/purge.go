@@ -5,20 +5,18 @@ import (
 	"fmt"
 )
 
-// purgeKeys deletes up to $1 expired keys whose saga ended. SKIP LOCKED leaves a key that a
-// checkout is taking over right now to it; the lock rechecks expires_at of a key taken over
-// since the snapshot, so a key renewed for a new saga is never deleted.
+// purgeKeys deletes up to $1 expired keys whose saga ended, oldest first. SKIP LOCKED leaves a
+// key that a checkout is taking over right now to it; the lock rechecks expires_at of a key
+// taken over since the snapshot, so a key renewed for a new saga is never deleted. The locked
+// rows are deleted by ctid (a TID scan), so a batch never scans the whole table.
 const purgeKeys = `
-	WITH doomed AS (
-		SELECT k.scope, k.key FROM orders.idempotency_key AS k
+	DELETE FROM orders.idempotency_key WHERE ctid = ANY(ARRAY(
+		SELECT k.ctid FROM orders.idempotency_key AS k
 		JOIN orders.saga AS s ON s.id = k.order_id
 		WHERE k.response IS NOT NULL AND k.expires_at < now() AND s.status IN ('COMPLETED', 'FAILED')
 		ORDER BY k.expires_at
 		LIMIT $1
-		FOR UPDATE OF k SKIP LOCKED
-	)
-	DELETE FROM orders.idempotency_key AS k USING doomed
-	WHERE k.scope = doomed.scope AND k.key = doomed.key`
+		FOR UPDATE OF k SKIP LOCKED))`
 
 // PurgeIdempotencyKeys implements orders.Store.
 func (s *Store) PurgeIdempotencyKeys(ctx context.Context, limit int) (int, error) {

@@ -176,3 +176,59 @@ func TestRiverPurgesIdempotencyKeys(t *testing.T) {
 		t.Fatalf("keys left %v, want fresh and running", left)
 	}
 }
+
+// Purges racing checkouts that reuse expired keys never delete a key a new checkout took:
+// every reuse places a new order and ends holding its key.
+func TestPurgeRacesCheckoutsReusingKeys(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.stock(t, "SKU-RACE", 100, 900)
+	const n = 8
+	who := make([]string, n)
+	first := make([]string, n)
+	for i := range who {
+		who[i] = customer()
+		o, err := f.service.Checkout(ctx, orders.CartOwner{CustomerID: who[i]}, request(f.cartOf(t, who[i], item{"SKU-RACE", 1}), "again", provider.CardVisa))
+		if err != nil || o.Failure != nil {
+			t.Fatalf("first checkout %d = %+v, %v", i, o, err)
+		}
+		first[i] = o.OrderID
+	}
+	carts := make([]string, n)
+	for i := range carts {
+		carts[i] = f.cartOf(t, who[i], item{"SKU-RACE", 1})
+	}
+	f.exec(t, `UPDATE orders.idempotency_key SET expires_at = now() - interval '1 second'`)
+
+	var wg sync.WaitGroup
+	second := make([]orders.Outcome, n)
+	errs := make([]error, n+1)
+	for i := range n {
+		wg.Go(func() {
+			second[i], errs[i] = f.service.Checkout(ctx, orders.CartOwner{CustomerID: who[i]}, request(carts[i], "again", provider.CardVisa))
+		})
+	}
+	wg.Go(func() {
+		for range 20 {
+			if _, err := f.service.PurgeIdempotencyKeys(ctx, 1); err != nil {
+				errs[n] = err
+				return
+			}
+		}
+	})
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("goroutine %d: %v", i, err)
+		}
+	}
+	for i := range n {
+		if second[i].Failure != nil || second[i].OrderID == "" || second[i].OrderID == first[i] {
+			t.Fatalf("reuse %d = %+v (failure %+v); want a new order", i, second[i], second[i].Failure)
+		}
+		rec, err := f.store.IdempotencyRecord(ctx, "customer:"+who[i], "again")
+		if err != nil || rec == nil || rec.OrderID != second[i].OrderID {
+			t.Fatalf("key of %d = %+v, %v; want it on the new order %s", i, rec, err, second[i].OrderID)
+		}
+	}
+}
