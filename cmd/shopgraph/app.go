@@ -50,6 +50,9 @@ type app struct {
 	// searchCurrent is closed once serve has built the search index (first start), rebuilt it
 	// (after a crash) or found it current, or failed to (logged); events keep it fresh after.
 	searchCurrent chan struct{}
+	// searchReady is closed once the search index can answer: loaded from a snapshot, or
+	// built on a first start (or that build gave up, which is logged).
+	searchReady chan struct{}
 	tmpDirs       []string      // removed on close
 	search        search.Engine // the index behind a short-lived facet cache
 	secrets       trust.Secrets
@@ -120,7 +123,7 @@ func newApp(ctx context.Context, pool *pgxpool.Pool, rdb *redis.Client, opts app
 
 	a := &app{pool: pool, rdb: rdb, flash: flash, reservations: reservations, payments: pay,
 		orders: store, checkout: checkout, bus: bus,
-		searchIndex: index, indexer: indexer, searchCurrent: make(chan struct{}), tmpDirs: tmpDirs, search: search.NewFacetCache(index, time.Second, 10_000),
+		searchIndex: index, indexer: indexer, searchCurrent: make(chan struct{}), searchReady: make(chan struct{}), tmpDirs: tmpDirs, search: search.NewFacetCache(index, time.Second, 10_000),
 		secrets: secrets, tokens: trust.NewTokens(secrets.Token)}
 	a.workers = append(a.workers,
 		(&inventory.Sweeper{Reservations: reservations}).Run, // expired holds back to stock
@@ -140,6 +143,7 @@ func newApp(ctx context.Context, pool *pgxpool.Pool, rdb *redis.Client, opts app
 			} else if built {
 				slog.Info("search index built")
 			}
+			close(a.searchReady)
 			// A snapshot left by a crash serves at once and is rebuilt beside the consumer,
 			// whose refreshes reach both indexes meanwhile.
 			var stale sync.WaitGroup

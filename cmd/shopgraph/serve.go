@@ -127,7 +127,7 @@ func newMux(a *app, gw server.Config) (*http.ServeMux, error) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, `{"status":"ok"}`)
 	})
-	mux.Handle("GET /ready", readiness(a.pool, a.rdb))
+	mux.Handle("GET /ready", readiness(a.pool, a.rdb, a.searchReady))
 	mux.Handle("POST "+reindexPath, reindexHandler(a.indexer))
 	return mux, nil
 }
@@ -186,13 +186,23 @@ func openRedis(url string) (*redis.Client, error) {
 	return redis.NewClient(opts), nil
 }
 
-// readiness reports 503 until Postgres and Redis both answer, so a load balancer only
-// routes to a replica that can serve.
-func readiness(pool *pgxpool.Pool, rdb *redis.Client) http.Handler {
+// readiness reports 503 until Postgres and Redis both answer and the search index can answer
+// (searchReady closed: built, loaded from a snapshot, or its first build gave up; nil: not
+// checked), so a load balancer only routes to a replica that can serve.
+func readiness(pool *pgxpool.Pool, rdb *redis.Client, searchReady <-chan struct{}) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		w.Header().Set("Content-Type", "application/json")
+		if searchReady != nil {
+			select {
+			case <-searchReady:
+			default:
+				w.WriteHeader(http.StatusServiceUnavailable)
+				fmt.Fprint(w, `{"status":"unavailable","dependency":"search index (building)"}`)
+				return
+			}
+		}
 		if err := pool.Ping(ctx); err != nil {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			fmt.Fprint(w, `{"status":"unavailable","dependency":"postgres"}`)

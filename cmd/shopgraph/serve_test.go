@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -50,6 +51,18 @@ func TestServeRoutes(t *testing.T) {
 	if code, body := get("/health"); code != 200 || !strings.Contains(body, "ok") {
 		t.Errorf("/health = %d %s", code, body)
 	}
+	// Not ready while the search index has not been built; ready once it has.
+	if code, body := get("/ready"); code != 503 || !strings.Contains(body, "search") {
+		t.Errorf("/ready before the index = %d %s, want 503 naming search", code, body)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	wait := a.run(ctx)
+	defer func() { cancel(); wait() }()
+	select {
+	case <-a.searchReady:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the search index never became ready")
+	}
 	if code, body := get("/ready"); code != 200 || !strings.Contains(body, "ready") {
 		t.Errorf("/ready = %d %s", code, body)
 	}
@@ -78,7 +91,7 @@ func TestReadyReportsRedisOutage(t *testing.T) {
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"}) // nothing listens there
 	defer rdb.Close()
 	rec := httptest.NewRecorder()
-	readiness(pool, rdb).ServeHTTP(rec, httptest.NewRequest("GET", "/ready", nil))
+	readiness(pool, rdb, nil).ServeHTTP(rec, httptest.NewRequest("GET", "/ready", nil))
 	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "redis") {
 		t.Fatalf("ready with redis down = %d %s", rec.Code, rec.Body.String())
 	}
