@@ -15,8 +15,6 @@ import (
 	"github.com/shopgraph/shopgraph/gateway/server"
 	catalogdomain "github.com/shopgraph/shopgraph/subgraphs/catalog"
 	catalog "github.com/shopgraph/shopgraph/subgraphs/catalog/postgres"
-	inventory "github.com/shopgraph/shopgraph/subgraphs/inventory/postgres"
-	"github.com/shopgraph/shopgraph/subgraphs/pgtest"
 )
 
 // maxPurgeLag bounds how long a committed price change may take to leave every gateway's
@@ -28,25 +26,9 @@ const maxPurgeLag = time.Second
 // ProductChanged to its outbox, as staff tools do) and requires both gateways to serve the
 // new price within maxPurgeLag, waiting on the purges themselves rather than polling.
 func TestPriceChangeLeavesEveryGatewayCache(t *testing.T) {
-	pool := pgtest.NewPool(t, nil, allDomains()...)
+	pool, skus := seedStore(t, 5)
 	ctx, cancel := context.WithCancel(context.Background())
-	skus, err := catalog.Seed(ctx, pool, 5, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := inventory.Seed(ctx, pool, skus, nil); err != nil {
-		t.Fatal(err)
-	}
-	rdb, err := openRedis(envOr("REDIS_URL", defaultRedisURL))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rdb.Close()
-	a, err := newApp(ctx, pool, rdb, appOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.close()
+	a := testApp(t, pool, appOptions{})
 
 	prefix := "test:edge-cache:" + ulid.Make().String() + ":"
 	type replica struct {
@@ -60,7 +42,7 @@ func TestPriceChangeLeavesEveryGatewayCache(t *testing.T) {
 		flags := cacheFlags{on: true, local: true, localBytes: 8 << 20, staleFor: time.Minute, prefix: prefix,
 			onPurge: func(tags []string) { r.purged <- tags }}
 		gw := server.Config{DisableDedupe: true}
-		a.workers = append(a.workers, flags.attach(&gw, rdb, a.bus.JetStream())...)
+		a.workers = append(a.workers, flags.attach(&gw, a.rdb, a.bus.JetStream())...)
 		r.stats = gw.Cache.Store.Stats
 		mux, err := newMux(a, gw)
 		if err != nil {

@@ -7,10 +7,7 @@ import (
 	"time"
 
 	"github.com/shopgraph/shopgraph/gateway/server"
-	catalog "github.com/shopgraph/shopgraph/subgraphs/catalog/postgres"
 	identity "github.com/shopgraph/shopgraph/subgraphs/identity/postgres"
-	inventory "github.com/shopgraph/shopgraph/subgraphs/inventory/postgres"
-	"github.com/shopgraph/shopgraph/subgraphs/pgtest"
 	"github.com/shopgraph/shopgraph/subgraphs/trust"
 )
 
@@ -23,32 +20,16 @@ const maxSearchLag = 5 * time.Second
 // the gateway, to sort it first and count it in the lowest price bucket. Customers and guests
 // (and customers who claim a role in a header) are refused the same change.
 func TestPriceChangeReachesSearchThroughTheGateway(t *testing.T) {
-	pool := pgtest.NewPool(t, nil, allDomains()...)
-	ctx, cancel := context.WithCancel(context.Background())
 	const products = 30
-	skus, err := catalog.Seed(ctx, pool, products, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := inventory.Seed(ctx, pool, skus, nil); err != nil {
-		t.Fatal(err)
-	}
+	pool, _ := seedStore(t, products)
+	ctx, cancel := context.WithCancel(context.Background())
 	if err := identity.Seed(ctx, pool, 1); err != nil {
 		t.Fatal(err)
 	}
 	if err := identity.SeedStaff(ctx, pool); err != nil {
 		t.Fatal(err)
 	}
-	rdb, err := openRedis(envOr("REDIS_URL", defaultRedisURL))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rdb.Close()
-	a, err := newApp(ctx, pool, rdb, appOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.close()
+	a := testApp(t, pool, appOptions{})
 	wait := a.run(ctx)
 	defer wait()
 	defer cancel()

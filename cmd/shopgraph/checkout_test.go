@@ -10,10 +10,7 @@ import (
 	"testing"
 
 	"github.com/shopgraph/shopgraph/gateway/server"
-	catalog "github.com/shopgraph/shopgraph/subgraphs/catalog/postgres"
 	identity "github.com/shopgraph/shopgraph/subgraphs/identity/postgres"
-	inventory "github.com/shopgraph/shopgraph/subgraphs/inventory/postgres"
-	"github.com/shopgraph/shopgraph/subgraphs/pgtest"
 )
 
 // graphClient posts operations to the store's /graphql as one caller.
@@ -73,31 +70,15 @@ func errorCode(r map[string]any) string {
 // checks out (holds, payment, order, capture), a retry with the same key returns the same order,
 // and the other customer can see neither that cart nor that order.
 func TestCheckoutThroughTheGateway(t *testing.T) {
-	pool := pgtest.NewPool(t, nil, allDomains()...)
+	pool, skus := seedStore(t, 30)
 	ctx := context.Background()
-	skus, err := catalog.Seed(ctx, pool, 30, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := inventory.Seed(ctx, pool, skus, nil); err != nil {
-		t.Fatal(err)
-	}
 	if err := identity.Seed(ctx, pool, 2); err != nil {
 		t.Fatal(err)
 	}
 	if err := identity.SeedStaff(ctx, pool); err != nil {
 		t.Fatal(err)
 	}
-	rdb, err := openRedis(envOr("REDIS_URL", defaultRedisURL))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rdb.Close()
-	a, err := newApp(ctx, pool, rdb, appOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.close()
+	a := testApp(t, pool, appOptions{})
 	mux, err := newMux(a, server.Config{})
 	if err != nil {
 		t.Fatal(err)

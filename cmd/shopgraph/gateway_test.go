@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -10,9 +9,6 @@ import (
 	"testing"
 
 	"github.com/shopgraph/shopgraph/gateway/server"
-	catalog "github.com/shopgraph/shopgraph/subgraphs/catalog/postgres"
-	inventory "github.com/shopgraph/shopgraph/subgraphs/inventory/postgres"
-	"github.com/shopgraph/shopgraph/subgraphs/pgtest"
 )
 
 // requestCounter counts the requests each in-process subgraph receives.
@@ -33,26 +29,8 @@ func (c *requestCounter) wrap(name string, h http.Handler) http.Handler {
 // TestGatewayBatchesAPageOfProducts joins catalog and inventory fields for 100 products through
 // /graphql and requires one request to each subgraph: every entity fetch is batched.
 func TestGatewayBatchesAPageOfProducts(t *testing.T) {
-	pool := pgtest.NewPool(t, nil, allDomains()...)
-	ctx := context.Background()
-	skus, err := catalog.Seed(ctx, pool, 120, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := inventory.Seed(ctx, pool, skus, nil); err != nil {
-		t.Fatal(err)
-	}
-
-	rdb, err := openRedis(envOr("REDIS_URL", defaultRedisURL))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rdb.Close()
-	a, err := newApp(context.Background(), pool, rdb, appOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.close()
+	pool, _ := seedStore(t, 120)
+	a := testApp(t, pool, appOptions{})
 	counter := &requestCounter{count: map[string]int{}}
 	inProcess := map[string]http.Handler{}
 	for _, s := range allSubgraphs() {

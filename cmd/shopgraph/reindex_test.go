@@ -5,56 +5,23 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/shopgraph/shopgraph/gateway/server"
-	catalogpg "github.com/shopgraph/shopgraph/subgraphs/catalog/postgres"
-	inventorypg "github.com/shopgraph/shopgraph/subgraphs/inventory/postgres"
-	"github.com/shopgraph/shopgraph/subgraphs/pgtest"
 	"github.com/shopgraph/shopgraph/subgraphs/search"
 )
 
 const reindexProducts = 1500 // two batches of search.ReindexBatch
 
-func seededPool(t *testing.T) *pgxpool.Pool {
-	t.Helper()
-	ctx := context.Background()
-	pool := pgtest.NewPool(t, nil, allDomains()...)
-	skus, err := catalogpg.Seed(ctx, pool, reindexProducts, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := inventorypg.Seed(ctx, pool, skus, nil); err != nil {
-		t.Fatal(err)
-	}
-	return pool
-}
-
 // TestReindexThroughTheServer: `shopgraph reindex` beside a running serve rebuilds the
 // server's own index and follows its progress to the end.
 func TestReindexThroughTheServer(t *testing.T) {
 	ctx := context.Background()
-	pool := seededPool(t)
-	redisURL := os.Getenv("REDIS_URL")
-	if redisURL == "" {
-		redisURL = defaultRedisURL
-	}
-	rdb, err := openRedis(redisURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rdb.Close()
-	a, err := newApp(ctx, pool, rdb, appOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.close()
+	pool, _ := seedStore(t, reindexProducts)
+	a := testApp(t, pool, appOptions{})
 	mux, err := newMux(a, server.Config{})
 	if err != nil {
 		t.Fatal(err)
@@ -94,7 +61,7 @@ func TestReindexThroughTheServer(t *testing.T) {
 // index folder itself, which the next serve opens.
 func TestReindexBuildsDirectlyWithoutServer(t *testing.T) {
 	ctx := context.Background()
-	pool := seededPool(t)
+	pool, _ := seedStore(t, reindexProducts)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -2,10 +2,10 @@ package main
 
 import (
 	"context"
-	"os"
 	"testing"
 	"time"
 
+	"github.com/shopgraph/shopgraph/subgraphs/redistest"
 	"github.com/shopgraph/shopgraph/subgraphs/search"
 	searchmemory "github.com/shopgraph/shopgraph/subgraphs/search/memory"
 )
@@ -15,16 +15,8 @@ import (
 // the snapshot shows once the background rebuild is done.
 func TestServeAfterACrashAnswersFromTheSnapshot(t *testing.T) {
 	ctx := context.Background()
-	pool := seededPool(t)
-	redisURL := os.Getenv("REDIS_URL")
-	if redisURL == "" {
-		redisURL = defaultRedisURL
-	}
-	rdb, err := openRedis(redisURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rdb.Close()
+	pool, _ := seedStore(t, reindexProducts)
+	rdb := redistest.Client(t)
 	dir := t.TempDir()
 
 	first, err := newApp(ctx, pool, rdb, appOptions{searchDir: dir})
@@ -51,11 +43,7 @@ func TestServeAfterACrashAnswersFromTheSnapshot(t *testing.T) {
 	first.bus.Close()
 	_ = first.flash.Close()
 
-	second, err := newApp(ctx, pool, rdb, appOptions{searchDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer second.close()
+	second := testApp(t, pool, appOptions{searchDir: dir})
 	if n, err := second.indexer.Indexed(ctx); err != nil || n != reindexProducts {
 		t.Fatalf("on open after a crash the index holds %d products, %v; want the snapshot's %d", n, err, reindexProducts)
 	}

@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -18,20 +17,7 @@ import (
 
 func TestServeRoutes(t *testing.T) {
 	pool := pgtest.NewPool(t, nil, allDomains()...)
-	redisURL := os.Getenv("REDIS_URL")
-	if redisURL == "" {
-		redisURL = defaultRedisURL
-	}
-	rdb, err := openRedis(redisURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rdb.Close()
-	a, err := newApp(context.Background(), pool, rdb, appOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.close()
+	a := testApp(t, pool, appOptions{})
 	mux, err := newMux(a, server.Config{})
 	if err != nil {
 		t.Fatal(err)
