@@ -39,11 +39,11 @@ func TestOthersCartsAreNotFound(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c, resp := f.cart(t, tt.who, tt.cartID)
-			if c != nil || resp.code() != "NOT_FOUND" {
+			if c != nil || resp.Code() != "NOT_FOUND" {
 				t.Fatalf("cart(id): %+v %+v, want NOT_FOUND", c, resp.Errors)
 			}
 			resp = f.post(t, tt.who, query, map[string]any{"r": []any{map[string]any{"__typename": "Cart", "id": tt.cartID}}})
-			if resp.code() != "NOT_FOUND" || strings.Contains(string(resp.Data), "TEE-M") {
+			if resp.Code() != "NOT_FOUND" || strings.Contains(string(resp.Data), "TEE-M") {
 				t.Fatalf("_entities: %s %+v, want NOT_FOUND", resp.Data, resp.Errors)
 			}
 			for _, m := range []struct {
@@ -55,13 +55,13 @@ func TestOthersCartsAreNotFound(t *testing.T) {
 				{"removeCartLine", map[string]any{"cartId": tt.cartID, "version": v.Version, "sku": "TEE-M"}},
 			} {
 				p, resp := f.mutate(t, tt.who, m.name, m.input)
-				if resp.code() != "NOT_FOUND" || p.Cart != nil {
+				if resp.Code() != "NOT_FOUND" || p.Cart != nil {
 					t.Fatalf("%s: %+v %+v, want NOT_FOUND", m.name, resp.Errors, p)
 				}
 			}
 			// A replayed mutation id must not open the cart either.
 			_, resp = f.mutate(t, tt.who, "addToCart", with(add(tt.cartID, 1, "TEE-M", 1), "clientMutationId", "x"))
-			if resp.code() != "NOT_FOUND" {
+			if resp.Code() != "NOT_FOUND" {
 				t.Fatalf("replay: %+v, want NOT_FOUND", resp.Errors)
 			}
 		})
@@ -112,13 +112,13 @@ func TestForgedCustomerHeadersAreAGuest(t *testing.T) {
 			if c, resp := f.cart(t, who, ""); c != nil || len(resp.Errors) > 0 {
 				t.Fatalf("own cart: %+v %+v, want null (a guest without token)", c, resp.Errors)
 			}
-			if _, resp := f.cart(t, who, alicesCart.ID); resp.code() != "NOT_FOUND" {
+			if _, resp := f.cart(t, who, alicesCart.ID); resp.Code() != "NOT_FOUND" {
 				t.Fatalf("alice's cart by id: %+v, want NOT_FOUND", resp.Errors)
 			}
-			if _, resp := f.mutate(t, who, "addToCart", add(alicesCart.ID, 2, "MUG", 1)); resp.code() != "NOT_FOUND" {
+			if _, resp := f.mutate(t, who, "addToCart", add(alicesCart.ID, 2, "MUG", 1)); resp.Code() != "NOT_FOUND" {
 				t.Fatalf("addToCart: %+v, want NOT_FOUND", resp.Errors)
 			}
-			if _, resp := f.mutate(t, who, "mergeGuestCart", map[string]any{"guestToken": strings.Repeat("A", 43)}); resp.code() != "UNAUTHENTICATED" {
+			if _, resp := f.mutate(t, who, "mergeGuestCart", map[string]any{"guestToken": strings.Repeat("A", 43)}); resp.Code() != "UNAUTHENTICATED" {
 				t.Fatalf("mergeGuestCart: %+v, want UNAUTHENTICATED", resp.Errors)
 			}
 		})

@@ -98,7 +98,7 @@ func TestMalformedInputIsBadUserInput(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, resp := f.mutate(t, me, tt.mutation, tt.input)
-			if resp.code() != "BAD_USER_INPUT" {
+			if resp.Code() != "BAD_USER_INPUT" {
 				t.Fatalf("errors %+v, want BAD_USER_INPUT", resp.Errors)
 			}
 		})
@@ -204,10 +204,10 @@ func TestDatabaseOutageIsAnError(t *testing.T) {
 	down := fixture{handler: h, pool: broken, prices: f.prices}
 
 	_, resp := down.cart(t, asCustomer(alice), "")
-	if resp.code() != "INTERNAL_SERVER_ERROR" || strings.Contains(resp.Errors[0].Message, "pool") {
+	if resp.Code() != "INTERNAL_SERVER_ERROR" || strings.Contains(resp.Errors[0].Message, "pool") {
 		t.Fatalf("errors %+v, want a masked INTERNAL_SERVER_ERROR", resp.Errors)
 	}
-	if _, resp := down.mutate(t, asCustomer(alice), "addToCart", add(c.ID, 1, "MUG", 1)); resp.code() != "INTERNAL_SERVER_ERROR" {
+	if _, resp := down.mutate(t, asCustomer(alice), "addToCart", add(c.ID, 1, "MUG", 1)); resp.Code() != "INTERNAL_SERVER_ERROR" {
 		t.Fatalf("errors %+v, want INTERNAL_SERVER_ERROR", resp.Errors)
 	}
 }

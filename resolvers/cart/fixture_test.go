@@ -1,14 +1,14 @@
 package cartresolvers_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/shopgraph/shopgraph/resolvers/graphqltest"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -75,22 +75,6 @@ func newFixtureWith(t testing.TB, configure func(*pgxpool.Config)) fixture {
 	return fixture{handler: cartresolvers.NewHandler(postgres.NewStore(pool), prices, gatewaySecret), pool: pool, prices: prices}
 }
 
-type gqlResponse struct {
-	Data   json.RawMessage `json:"data"`
-	Errors []struct {
-		Message    string         `json:"message"`
-		Extensions map[string]any `json:"extensions"`
-	} `json:"errors"`
-}
-
-func (r gqlResponse) code() string {
-	if len(r.Errors) == 0 {
-		return ""
-	}
-	c, _ := r.Errors[0].Extensions["code"].(string)
-	return c
-}
-
 // caller is the headers a request arrives with at the subgraph.
 type caller http.Header
 
@@ -116,21 +100,9 @@ func (c caller) withToken(token string) caller {
 	return caller(h)
 }
 
-func (f fixture) post(t testing.TB, who caller, query string, vars map[string]any) gqlResponse {
+func (f fixture) post(t testing.TB, who caller, query string, vars map[string]any) graphqltest.Response {
 	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	for k, v := range who {
-		req.Header[k] = v
-	}
-	rec := httptest.NewRecorder()
-	f.handler.ServeHTTP(rec, req)
-	var resp gqlResponse
-	if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
-		t.Fatalf("status %d, body %s: %v", rec.Code, rec.Body.String(), err)
-	}
-	return resp
+	return graphqltest.PostWith(t, f.handler, http.Header(who), query, vars)
 }
 
 type money struct {
@@ -196,7 +168,7 @@ func (p payload) code() string {
 
 // mutate runs one of the cart mutations that take an input and returns its payload and the
 // response (for top-level errors).
-func (f fixture) mutate(t testing.TB, who caller, name string, input map[string]any) (payload, gqlResponse) {
+func (f fixture) mutate(t testing.TB, who caller, name string, input map[string]any) (payload, graphqltest.Response) {
 	t.Helper()
 	inputType := strings.ToUpper(name[:1]) + name[1:] + "Input"
 	q := `mutation($input: ` + inputType + `!) { ` + name + `(input: $input) {
@@ -236,7 +208,7 @@ func (f fixture) createGuestCart(t testing.TB) (cartView, string) {
 }
 
 // cart reads a cart: the caller's own with id "", else by id.
-func (f fixture) cart(t testing.TB, who caller, id string) (*cartView, gqlResponse) {
+func (f fixture) cart(t testing.TB, who caller, id string) (*cartView, graphqltest.Response) {
 	t.Helper()
 	vars := map[string]any{"id": nil}
 	if id != "" {

@@ -30,7 +30,7 @@ func TestMergeGuestCart(t *testing.T) {
 	if c, resp := f.cart(t, asGuest(token), ""); c != nil || len(resp.Errors) > 0 {
 		t.Fatalf("guest cart after merge: %+v %+v", c, resp.Errors)
 	}
-	if _, resp := f.cart(t, asGuest(token), guestCart.ID); resp.code() != "NOT_FOUND" {
+	if _, resp := f.cart(t, asGuest(token), guestCart.ID); resp.Code() != "NOT_FOUND" {
 		t.Fatalf("guest cart by id after merge: %+v", resp.Errors)
 	}
 	var left int
@@ -96,7 +96,7 @@ func TestMergeNeedsASignedInCustomer(t *testing.T) {
 	f := newFixture(t)
 	_, token := f.createGuestCart(t)
 	_, resp := f.mutate(t, asGuest(token), "mergeGuestCart", map[string]any{"guestToken": token})
-	if resp.code() != "UNAUTHENTICATED" {
+	if resp.Code() != "UNAUTHENTICATED" {
 		t.Fatalf("guest merge: %+v", resp.Errors)
 	}
 }

@@ -1,14 +1,14 @@
 package identityresolvers_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/shopgraph/shopgraph/resolvers/graphqltest"
 
 	identityresolvers "github.com/shopgraph/shopgraph/resolvers/identity"
 	"github.com/shopgraph/shopgraph/subgraphs/identity/postgres"
@@ -36,38 +36,10 @@ func newFixture(t *testing.T) fixture {
 	return fixture{handler: identityresolvers.NewHandler(postgres.NewStore(pool), tokens, gatewaySecret), tokens: tokens}
 }
 
-type gqlResponse struct {
-	Data   json.RawMessage `json:"data"`
-	Errors []struct {
-		Message    string         `json:"message"`
-		Extensions map[string]any `json:"extensions"`
-	} `json:"errors"`
-}
-
-func (r gqlResponse) code() string {
-	if len(r.Errors) == 0 {
-		return ""
-	}
-	c, _ := r.Errors[0].Extensions["code"].(string)
-	return c
-}
-
 // post sends a GraphQL request; header adds the caller's headers.
-func post(t *testing.T, h http.Handler, header http.Header, query string, vars map[string]any) gqlResponse {
+func post(t *testing.T, h http.Handler, header http.Header, query string, vars map[string]any) graphqltest.Response {
 	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	for k, v := range header {
-		req.Header[k] = v
-	}
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	var resp gqlResponse
-	if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
-		t.Fatalf("status %d, body %s: %v", rec.Code, rec.Body.String(), err)
-	}
-	return resp
+	return graphqltest.PostWith(t, h, header, query, vars)
 }
 
 func signedAs(customerID string) http.Header {
@@ -112,7 +84,7 @@ func TestLogin(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			resp := post(t, f.handler, nil, loginMutation, map[string]any{"email": tt.email, "password": tt.password})
-			if resp.code() != tt.wantCode {
+			if resp.Code() != tt.wantCode {
 				t.Fatalf("errors %+v, want code %q", resp.Errors, tt.wantCode)
 			}
 			if tt.wantCode != "" {
@@ -183,10 +155,10 @@ func TestCustomerEntityIsOnlyForItsCustomer(t *testing.T) {
 	query := `query($r: [_Any!]!) { _entities(representations: $r) { ... on Customer { id email } } }`
 	reps := map[string]any{"r": []any{map[string]any{"__typename": "Customer", "id": b}}}
 
-	if resp := post(t, f.handler, signedAs(a), query, reps); resp.code() != "NOT_FOUND" || strings.Contains(string(resp.Data), "customer2") {
+	if resp := post(t, f.handler, signedAs(a), query, reps); resp.Code() != "NOT_FOUND" || strings.Contains(string(resp.Data), "customer2") {
 		t.Fatalf("A reading B: %s %+v, want NOT_FOUND", resp.Data, resp.Errors)
 	}
-	if resp := post(t, f.handler, nil, query, reps); resp.code() != "NOT_FOUND" {
+	if resp := post(t, f.handler, nil, query, reps); resp.Code() != "NOT_FOUND" {
 		t.Fatalf("guest reading B: %+v, want NOT_FOUND", resp.Errors)
 	}
 	resp := post(t, f.handler, signedAs(b), query, reps)

@@ -1,14 +1,14 @@
 package ordersresolvers_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"sync"
 	"testing"
+
+	"github.com/shopgraph/shopgraph/resolvers/graphqltest"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -130,41 +130,17 @@ func (f fixture) cartOf(t *testing.T, customerID string, units int) string {
 	return c.ID
 }
 
-type gqlResponse struct {
-	Data   json.RawMessage `json:"data"`
-	Errors []struct {
-		Message    string         `json:"message"`
-		Extensions map[string]any `json:"extensions"`
-	} `json:"errors"`
-}
-
-func (r gqlResponse) code() string {
-	if len(r.Errors) == 0 {
-		return ""
-	}
-	c, _ := r.Errors[0].Extensions["code"].(string)
-	return c
-}
-
 // post sends a request as the customer ("" for a guest) with extra headers.
-func (f fixture) post(t *testing.T, customerID string, headers map[string]string, query string, vars map[string]any) gqlResponse {
+func (f fixture) post(t *testing.T, customerID string, headers map[string]string, query string, vars map[string]any) graphqltest.Response {
 	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
+	h := http.Header{}
 	if customerID != "" {
-		trust.NewSigner(gatewaySecret).Sign(req.Header, customerID)
+		trust.NewSigner(gatewaySecret).Sign(h, customerID)
 	}
 	for k, v := range headers {
-		req.Header.Set(k, v)
+		h.Set(k, v)
 	}
-	rec := httptest.NewRecorder()
-	f.handler.ServeHTTP(rec, req)
-	var resp gqlResponse
-	if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
-		t.Fatalf("status %d, body %s: %v", rec.Code, rec.Body.String(), err)
-	}
-	return resp
+	return graphqltest.PostWith(t, f.handler, h, query, vars)
 }
 
 const checkoutMutation = `mutation($input: CheckoutInput!) {
@@ -204,7 +180,7 @@ func checkoutInput(cartID string, extra map[string]any) map[string]any {
 	return map[string]any{"input": in}
 }
 
-func decode[T any](t *testing.T, r gqlResponse) T {
+func decode[T any](t *testing.T, r graphqltest.Response) T {
 	t.Helper()
 	if len(r.Errors) > 0 {
 		t.Fatalf("errors: %+v", r.Errors)

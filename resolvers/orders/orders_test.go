@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shopgraph/shopgraph/resolvers/graphqltest"
+
 	"github.com/oklog/ulid/v2"
 
 	"github.com/shopgraph/shopgraph/subgraphs/cart"
@@ -67,7 +69,7 @@ func TestCheckoutRefusals(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			r := f.post(t, tc.customer, tc.headers, checkoutMutation, tc.input(cartID))
-			if r.code() != tc.wantErr {
+			if r.Code() != tc.wantErr {
 				t.Fatalf("errors = %+v, want code %q", r.Errors, tc.wantErr)
 			}
 			if tc.wantErr != "" {
@@ -108,7 +110,7 @@ func TestOrderIsTheCustomersOnly(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			r := f.post(t, tc.customer, nil, orderQuery, map[string]any{"id": tc.id})
-			if r.code() != tc.want {
+			if r.Code() != tc.want {
 				t.Fatalf("errors = %+v, want %s", r.Errors, tc.want)
 			}
 			var d struct{ Order *json.RawMessage }
@@ -121,7 +123,7 @@ func TestOrderIsTheCustomersOnly(t *testing.T) {
 	// Through the entity lookup the gateway uses, too.
 	ent := f.post(t, bob, nil, `query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { id status } } }`,
 		map[string]any{"r": []map[string]any{{"__typename": "Order", "id": id}}})
-	if ent.code() != "NOT_FOUND" {
+	if ent.Code() != "NOT_FOUND" {
 		t.Errorf("entity lookup by another customer = %+v, want NOT_FOUND", ent.Errors)
 	}
 }
@@ -157,7 +159,7 @@ func TestOrdersPages(t *testing.T) {
 		t.Fatalf("page 2 = %+v", p2.Orders)
 	}
 	for _, vars := range []map[string]any{{"first": 0}, {"first": 101}, {"after": "bm90LWEtY3Vyc29y"}} {
-		if r := f.post(t, alice, nil, q, vars); r.code() != "BAD_USER_INPUT" {
+		if r := f.post(t, alice, nil, q, vars); r.Code() != "BAD_USER_INPUT" {
 			t.Errorf("orders(%v) errors = %+v, want BAD_USER_INPUT", vars, r.Errors)
 		}
 	}
@@ -187,10 +189,10 @@ func TestGuestCheckout(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := f.post(t, "", map[string]string{trust.HeaderCartToken: other, "Idempotency-Key": "guest-1"}, checkoutMutation, checkoutInput(c.ID, nil))
-	if r.code() != "NOT_FOUND" {
+	if r.Code() != "NOT_FOUND" {
 		t.Errorf("other guest's replay = %+v, want NOT_FOUND", r.Errors)
 	}
-	if r := f.post(t, "", headers, orderQuery, map[string]any{"id": d.Checkout.Order.ID}); r.code() != "UNAUTHENTICATED" {
+	if r := f.post(t, "", headers, orderQuery, map[string]any{"id": d.Checkout.Order.ID}); r.Code() != "UNAUTHENTICATED" {
 		t.Errorf("guest order(id) = %+v, want UNAUTHENTICATED", r.Errors)
 	}
 }
@@ -238,12 +240,12 @@ func TestDatabaseOutage(t *testing.T) {
 	f := newFixture(t)
 	cartID := f.cartOf(t, alice, 1)
 	f.pool.Close()
-	for name, r := range map[string]gqlResponse{
+	for name, r := range map[string]graphqltest.Response{
 		"checkout": f.post(t, alice, nil, checkoutMutation, checkoutInput(cartID, map[string]any{"idempotencyKey": "down"})),
 		"order":    f.post(t, alice, nil, orderQuery, map[string]any{"id": ulid.Make().String()}),
 		"orders":   f.post(t, alice, nil, `{ orders { edges { node { id } } } }`, nil),
 	} {
-		if r.code() != "INTERNAL_SERVER_ERROR" || strings.Contains(r.Errors[0].Message, "pool") {
+		if r.Code() != "INTERNAL_SERVER_ERROR" || strings.Contains(r.Errors[0].Message, "pool") {
 			t.Errorf("%s: errors = %+v, want a masked INTERNAL_SERVER_ERROR", name, r.Errors)
 		}
 	}
