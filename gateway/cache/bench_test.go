@@ -131,3 +131,22 @@ func BenchmarkUncacheable(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPurgeStream purges a new tag each time, as the stock and order events of a busy
+// store do: a purge must cost the same however many were made in the last minutes.
+func BenchmarkPurgeStream(b *testing.B) {
+	for _, before := range []int{0, 50_000} {
+		b.Run("remembered="+strconv.Itoa(before), func(b *testing.B) {
+			store := cache.NewStore(cache.Options{})
+			ctx := b.Context()
+			for i := range before {
+				_ = store.Purge(ctx, "Variant:warm-"+strconv.Itoa(i))
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := range b.N {
+				_ = store.Purge(ctx, "Variant:"+strconv.Itoa(i))
+			}
+		})
+	}
+}

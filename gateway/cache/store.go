@@ -53,6 +53,7 @@ type Store struct {
 	// tags is not stored after it.
 	mu       sync.Mutex
 	purgedAt map[string]time.Time
+	sweepAt  int // size of purgedAt at which old purges are forgotten
 	lastLog  time.Time
 }
 
@@ -305,18 +306,28 @@ func (s *Store) Purge(ctx context.Context, tags ...string) error {
 	return nil
 }
 
+// How long a purge is remembered against values computed before it, and the fewest purges
+// remembered before a sweep forgets older ones.
+const (
+	purgeMemory   = 2 * time.Minute
+	minPurgeSweep = 4096
+)
+
 func (s *Store) dropLocal(tags []string) {
 	now := s.now()
 	s.mu.Lock()
 	for _, t := range tags {
 		s.purgedAt[t] = now
 	}
-	if len(s.purgedAt) > 4096 {
+	if len(s.purgedAt) > max(s.sweepAt, minPurgeSweep) {
+		// A value is computed within a request's deadline, far less than purgeMemory; the
+		// next sweep waits until the map doubles, so a stream of purges costs O(1) each.
 		for t, at := range s.purgedAt {
-			if now.Sub(at) > 2*time.Minute {
+			if now.Sub(at) > purgeMemory {
 				delete(s.purgedAt, t)
 			}
 		}
+		s.sweepAt = 2 * len(s.purgedAt)
 	}
 	s.mu.Unlock()
 	s.local.purge(tags)
