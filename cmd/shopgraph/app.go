@@ -53,12 +53,12 @@ type app struct {
 	// searchReady is closed once the search index can answer: loaded from a snapshot, or
 	// built on a first start (or that build gave up, which is logged).
 	searchReady chan struct{}
-	tmpDirs       []string      // removed on close
-	search        search.Engine // the index behind a short-lived facet cache
-	secrets       trust.Secrets
-	tokens        *trust.Tokens
-	workers       []func(context.Context)
-	metrics       http.Handler // the gateway's /metrics when served on a listener of its own
+	tmpDirs     []string      // removed on close
+	search      search.Engine // the index behind a short-lived facet cache
+	secrets     trust.Secrets
+	tokens      *trust.Tokens
+	workers     []func(context.Context)
+	metrics     http.Handler // the gateway's /metrics when served on a listener of its own
 }
 
 // appOptions are the process-level settings of the shared services.
@@ -128,12 +128,12 @@ func newApp(ctx context.Context, pool *pgxpool.Pool, rdb *redis.Client, opts app
 	a.workers = append(a.workers,
 		(&inventory.Sweeper{Reservations: reservations}).Run, // expired holds back to stock
 		(&inventory.Flusher{Reservations: reservations}).Run, // flash-sale changes to Postgres
-		func(ctx context.Context) { // one durable job per checkout saga
+		func(ctx context.Context) { // durable jobs: parked checkout sagas, key purges
 			if err := q.Run(ctx); err != nil && ctx.Err() == nil {
 				slog.Error("checkout jobs stopped", "err", err)
 			}
 		},
-		orders.NewRecovery(checkout, 30*time.Second).Run,   // sagas their jobs gave up on
+		orders.NewRecovery(checkout, 5*time.Second).Run,    // sagas of a process that stopped
 		outbox.NewRelay(pool, orderspg.Outbox, bus).Run,    // order events to the bus
 		outbox.NewRelay(pool, inventorypg.Outbox, bus).Run, // stock events to the bus
 		outbox.NewRelay(pool, catalogpg.Outbox, bus).Run,   // product events to the bus

@@ -9,8 +9,9 @@ import (
 
 // RecoverOnce takes over up to limit sagas whose runner stopped (its lease ran out: the
 // process died, or the saga was parked after failing steps) and drives each to its end, or
-// parks it again. It is the safety net under the per-saga jobs (see Resume): it finds every
-// stopped saga, whether or not a job still looks after it. It returns how many it took over.
+// parks it again. It is how a saga whose process died goes on, and the safety net under the
+// jobs of parked sagas (see Resume): it finds every stopped saga, whether or not a job still
+// looks after it. It returns how many it took over.
 func (s *Service) RecoverOnce(ctx context.Context, limit int) (int, error) {
 	sagas, err := s.store.ClaimUnfinished(ctx, s.now(), s.lease, limit)
 	if err != nil {
@@ -24,7 +25,7 @@ func (s *Service) RecoverOnce(ctx context.Context, limit int) (int, error) {
 	return len(sagas), nil
 }
 
-// Resume looks after one saga, as the durable job scheduled with it does: once the saga has
+// Resume looks after one saga, as the durable job of a parked saga does: once the saga has
 // ended it returns 0; while its runner still holds the lease it returns how long to wait
 // before looking again; a saga whose runner stopped is taken over and driven to its end. An
 // error (a saga parked on a failing step again) asks the caller to retry later with backoff.

@@ -9,16 +9,19 @@ import (
 // Step is the last step of a checkout saga that completed.
 type Step string
 
-// Forward steps, in order, then the compensations.
+// Forward steps, in order, then the compensations. The saga is written at CLAIMED, RESERVED,
+// ORDER_CREATED and COMPLETED; the steps between them are where a runner is in memory (and what
+// a parked saga records), and a saga recovered at a written step runs the idempotent commands
+// after it again.
 const (
 	StepClaimed      Step = "CLAIMED"       // idempotency key and saga recorded
-	StepValidated    Step = "VALIDATED"     // cart read, prices re-read, plan stored
-	StepReserved     Step = "RESERVED"      // holds taken
+	StepValidated    Step = "VALIDATED"     // cart read, prices re-read, plan settled
+	StepReserved     Step = "RESERVED"      // holds taken, plan stored
 	StepAuthorized   Step = "AUTHORIZED"    // payment authorized
 	StepOrderCreated Step = "ORDER_CREATED" // order PLACED
-	StepCaptured     Step = "CAPTURED"      // payment captured, order PAID
+	StepCaptured     Step = "CAPTURED"      // payment captured
 	StepConfirmed    Step = "CONFIRMED"     // holds turned into stock decrements
-	StepCompleted    Step = "COMPLETED"     // OrderPlaced emitted, outcome stored
+	StepCompleted    Step = "COMPLETED"     // order PAID, OrderPlaced emitted, outcome stored
 
 	StepOrderCancelled  Step = "ORDER_CANCELLED"  // compensation of ORDER_CREATED
 	StepPaymentReleased Step = "PAYMENT_RELEASED" // void or refund done
@@ -88,19 +91,21 @@ var ErrLeaseLost = errors.New("saga lease lost to another runner")
 // Store persists sagas, orders and idempotency records. The postgres subpackage implements it.
 // Every saga write is conditional on the saga's lease token and extends the lease.
 type Store interface {
-	// Claim inserts the idempotency record and the saga in one transaction of their own. When
+	// Claim inserts the idempotency record and the saga in one statement of their own. When
 	// the key is taken (and not expired) it returns the existing record instead.
 	Claim(ctx context.Context, s Saga, requestHash []byte, ttl, lease time.Duration) (Claim, error)
 	// IdempotencyRecord reads the record of a key; nil when there is none.
 	IdempotencyRecord(ctx context.Context, scope, key string) (*IdempotencyRecord, error)
 	// SaveStep records the saga's step, status, attempts, last error, plan and failure.
 	SaveStep(ctx context.Context, s *Saga, lease time.Duration) error
+	// Park records the saga as SaveStep does, with a lease of retryAfter, and has a durable
+	// job take it up again then, in one transaction: the runner gives up on a step that keeps
+	// failing and the saga goes on without it.
+	Park(ctx context.Context, s *Saga, retryAfter time.Duration) error
 	// CreateOrder inserts the order (PLACED) and records StepOrderCreated, in one transaction.
 	CreateOrder(ctx context.Context, s *Saga, o Order, lease time.Duration) error
-	// MarkPaid moves the order to PAID and records StepCaptured, in one transaction.
-	MarkPaid(ctx context.Context, s *Saga, lease time.Duration) error
-	// Complete ends the saga COMPLETED, stores the outcome under the idempotency key and writes
-	// the OrderPlaced event, in one transaction.
+	// Complete ends the saga COMPLETED, moves the order to PAID, stores the outcome under the
+	// idempotency key and writes the OrderPlaced event, in one transaction.
 	Complete(ctx context.Context, s *Saga, out Outcome) error
 	// StartCompensation sets the saga COMPENSATING with its failure and cancels the order if it
 	// was created (writing OrderCancelled), in one transaction.

@@ -74,19 +74,34 @@ func (o *Outbox) Subject(eventType string) string {
 	return SubjectPrefix + "." + o.schema + "." + eventType
 }
 
-// Write records the event in tx, the transaction of the change it describes: it is published
-// when and only when tx commits.
-func (o *Outbox) Write(ctx context.Context, tx pgx.Tx, e Event) error {
+// InsertFrom is a statement, to run as a data-modifying CTE of the change an event describes,
+// that writes the event once for each row of the CTE named from (none when the change did
+// nothing). Its four parameters, from $n, are the values of Args.
+func (o *Outbox) InsertFrom(from string, n int) string {
+	return fmt.Sprintf(`INSERT INTO %s (id, type, key, payload) SELECT $%d::text, $%d::text, $%d::text, $%d::jsonb FROM %s`,
+		o.table, n, n+1, n+2, n+3, from)
+}
+
+// Args are the parameters of InsertFrom for the event.
+func (o *Outbox) Args(e Event) ([]any, error) {
 	if !eventType.MatchString(e.Type) {
-		return fmt.Errorf("outbox: event type %q must be a PascalCase word", e.Type)
+		return nil, fmt.Errorf("outbox: event type %q must be a PascalCase word", e.Type)
 	}
 	payload, err := json.Marshal(e.Payload)
 	if err != nil {
-		return fmt.Errorf("outbox: marshal %s: %w", e.Type, err)
+		return nil, fmt.Errorf("outbox: marshal %s: %w", e.Type, err)
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO `+o.table+` (id, type, key, payload) VALUES ($1, $2, $3, $4)`,
-		ulid.Make().String(), e.Type, e.Key, payload)
+	return []any{ulid.Make().String(), e.Type, e.Key, payload}, nil
+}
+
+// Write records the event in tx, the transaction of the change it describes: it is published
+// when and only when tx commits.
+func (o *Outbox) Write(ctx context.Context, tx pgx.Tx, e Event) error {
+	args, err := o.Args(e)
 	if err != nil {
+		return err
+	}
+	if _, err = tx.Exec(ctx, `INSERT INTO `+o.table+` (id, type, key, payload) VALUES ($1, $2, $3, $4)`, args...); err != nil {
 		return fmt.Errorf("outbox: write %s for %s: %w", e.Type, e.Key, err)
 	}
 	return nil

@@ -1,10 +1,10 @@
-// Package jobs runs the orders domain's durable jobs on River (Postgres-backed): every checkout
-// saga gets a job, scheduled in the transaction that creates the saga, that makes sure it ends.
-// When it comes due, a saga the request already finished is confirmed and nothing else
-// happens; a saga whose process died is taken over (orders.Service.Resume); a saga parked on a
-// failing step is retried with River's backoff. River keeps its tables in the Postgres schema
-// "orders_jobs", migrated with the other domains (Domain). A periodic job purges the
-// idempotency keys of ended checkouts once they expire (PurgeArgs).
+// Package jobs runs the orders domain's durable jobs on River (Postgres-backed): a checkout
+// saga parked on a step that keeps failing gets a job, scheduled in the transaction that parks
+// it, that takes it up again when due (orders.Service.Resume) and is retried with River's
+// backoff while the step still fails. A saga whose process died is found by the recovery sweep
+// (orders.Recovery). River keeps its tables in the Postgres schema "orders_jobs", migrated with
+// the other domains (Domain). A periodic job purges the idempotency keys of ended checkouts once
+// they expire (PurgeArgs).
 package jobs
 
 import (
@@ -26,7 +26,7 @@ import (
 // Schema is the Postgres schema of the orders domain's River tables.
 const Schema = "orders_jobs"
 
-// SagaArgs is the job that looks after one checkout saga.
+// SagaArgs is the job that takes up one parked checkout saga.
 type SagaArgs struct {
 	SagaID string `json:"sagaId"`
 }

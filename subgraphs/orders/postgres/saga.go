@@ -71,35 +71,19 @@ const claimKey = `
 	RETURNING ` + sagaColumns
 
 // Claim implements orders.Store. The idempotency row is inserted first: a concurrent request
-// with the same key blocks on it until this one commits, then finds it. With saga jobs, the
-// job is scheduled in the same transaction.
+// with the same key blocks on it until this one commits, then finds it. No job is scheduled
+// for the saga: the request runs it, a parked saga gets its job (Park), and the recovery sweep
+// finds a saga whose process stopped.
 func (s *Store) Claim(ctx context.Context, saga orders.Saga, hash []byte, ttl, lease time.Duration) (orders.Claim, error) {
-	claim := func(ctx context.Context, q querier) (orders.Claim, error) {
-		rows, err := q.Query(ctx, claimKey, saga.Scope, saga.IdempotencyKey, hash, saga.ID, millis(ttl),
-			nullable(saga.CustomerID), saga.CartID, saga.Step, saga.Status, saga.Plan, saga.PaymentMethod, saga.LeaseToken, millis(lease))
-		if err != nil {
-			return orders.Claim{}, err
-		}
-		got, err := pgx.CollectRows(rows, pgx.RowToStructByName[sagaRow])
-		if err != nil || len(got) == 0 {
-			return orders.Claim{}, err
-		}
-		created := got[0].saga()
-		return orders.Claim{Saga: &created}, nil
-	}
 	var out orders.Claim
-	var err error
-	if s.jobs == nil {
-		out, err = claim(ctx, s.pool)
-	} else {
-		err = s.inTx(ctx, "claim idempotency key", func(tx pgx.Tx) error {
-			if out, err = claim(ctx, tx); err != nil || out.Saga == nil {
-				return err
-			}
-			// Due when the lease runs out: by then the request has normally ended the saga,
-			// and the job only confirms it.
-			return s.jobs.ScheduleTx(ctx, tx, saga.ID, lease)
-		})
+	rows, err := s.pool.Query(ctx, claimKey, saga.Scope, saga.IdempotencyKey, hash, saga.ID, millis(ttl),
+		nullable(saga.CustomerID), saga.CartID, saga.Step, saga.Status, saga.Plan, saga.PaymentMethod, saga.LeaseToken, millis(lease))
+	if err == nil {
+		var got []sagaRow
+		if got, err = pgx.CollectRows(rows, pgx.RowToStructByName[sagaRow]); err == nil && len(got) > 0 {
+			created := got[0].saga()
+			out.Saga = &created
+		}
 	}
 	if err != nil {
 		return orders.Claim{}, fmt.Errorf("claim idempotency key: %w", err)
@@ -205,6 +189,20 @@ func withSaga(ctx context.Context, q querier, what string, saga *orders.Saga, st
 // SaveStep implements orders.Store.
 func (s *Store) SaveStep(ctx context.Context, saga *orders.Saga, lease time.Duration) error {
 	return saveSaga(ctx, s.pool, saga, lease)
+}
+
+// Park implements orders.Store. Without saga jobs the recovery sweep takes the saga up once
+// the lease runs out.
+func (s *Store) Park(ctx context.Context, saga *orders.Saga, retryAfter time.Duration) error {
+	if s.jobs == nil {
+		return saveSaga(ctx, s.pool, saga, retryAfter)
+	}
+	return s.inTx(ctx, "park saga "+saga.ID, func(tx pgx.Tx) error {
+		if err := saveSaga(ctx, tx, saga, retryAfter); err != nil {
+			return err
+		}
+		return s.jobs.ScheduleTx(ctx, tx, saga.ID, retryAfter)
+	})
 }
 
 // ClaimUnfinished implements orders.Store.

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -55,14 +56,6 @@ func (s *Store) CreateOrder(ctx context.Context, saga *orders.Saga, o orders.Ord
 			o.DeliveryOption, o.ShippingAddress, skus, qty, prices))
 }
 
-// MarkPaid implements orders.Store.
-func (s *Store) MarkPaid(ctx context.Context, saga *orders.Saga, lease time.Duration) error {
-	return withSaga(ctx, s.pool, "mark order paid "+saga.ID, saga, `
-		WITH s AS (`+updateSaga+` RETURNING id),`+moveOrder+`
-		SELECT count(*) FROM s`,
-		sagaArgs(saga, lease, orders.StatusPaid, nil))
-}
-
 // OrderPlaced is the payload of the OrderPlaced event.
 type OrderPlaced struct {
 	OrderID         string         `json:"orderId"`
@@ -86,17 +79,22 @@ const finishSaga = `
 	k AS (UPDATE orders.idempotency_key SET response = $12 WHERE order_id IN (SELECT id FROM s))
 	SELECT count(*) FROM s`
 
-// Complete implements orders.Store.
+// Complete implements orders.Store: one statement ends the saga, stores the outcome, moves
+// the order to PAID and writes OrderPlaced, or does nothing when the lease was lost.
 func (s *Store) Complete(ctx context.Context, saga *orders.Saga, out orders.Outcome) error {
-	return s.inTx(ctx, "complete checkout "+saga.ID, func(tx pgx.Tx) error {
-		if err := withSaga(ctx, tx, "complete", saga, finishSaga, sagaArgs(saga, 0, out)); err != nil {
-			return err
-		}
-		p := saga.Plan
-		return Outbox.Write(ctx, tx, outbox.Event{Type: EventOrderPlaced, Key: saga.ID, Payload: OrderPlaced{
-			OrderID: saga.ID, CustomerID: saga.CustomerID, Currency: p.Currency, Total: p.Total, Lines: p.Lines,
-			DeliveryOption: string(p.DeliveryOption), ShippingAddress: p.ShippingAddress}})
-	})
+	p := saga.Plan
+	event, err := Outbox.Args(outbox.Event{Type: EventOrderPlaced, Key: saga.ID, Payload: OrderPlaced{
+		OrderID: saga.ID, CustomerID: saga.CustomerID, Currency: p.Currency, Total: p.Total, Lines: p.Lines,
+		DeliveryOption: string(p.DeliveryOption), ShippingAddress: p.ShippingAddress}})
+	if err != nil {
+		return fmt.Errorf("complete checkout %s: %w", saga.ID, err)
+	}
+	return withSaga(ctx, s.pool, "complete checkout "+saga.ID, saga, `
+		WITH s AS (`+updateSaga+` RETURNING id),`+moveOrder+`,
+		k AS (UPDATE orders.idempotency_key SET response = $14 WHERE order_id IN (SELECT id FROM s)),
+		e AS (`+Outbox.InsertFrom("s", 15)+`)
+		SELECT count(*) FROM s`,
+		sagaArgs(saga, 0, append([]any{orders.StatusPaid, nil, out}, event...)...))
 }
 
 // Fail implements orders.Store.

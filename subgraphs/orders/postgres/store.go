@@ -43,14 +43,14 @@ type Store struct {
 	jobs SagaJobs
 }
 
-// SagaJobs schedules the durable job that looks after a saga (the jobs subpackage, on River).
-// It is scheduled in the transaction that creates the saga, so no saga exists without one.
+// SagaJobs schedules the durable job that takes a parked saga up again (the jobs subpackage,
+// on River), in the transaction that parks it.
 type SagaJobs interface {
 	ScheduleTx(ctx context.Context, tx pgx.Tx, sagaID string, after time.Duration) error
 }
 
-// WithSagaJobs makes the store schedule a job with every saga it creates; call it before the
-// store is used. Without jobs, only the recovery sweep (orders.Recovery) finds stopped sagas.
+// WithSagaJobs makes the store schedule a job for every saga it parks; call it before the
+// store is used. Without jobs, only the recovery sweep (orders.Recovery) finds parked sagas.
 func (s *Store) WithSagaJobs(j SagaJobs) *Store {
 	s.jobs = j
 	return s
