@@ -36,18 +36,18 @@ func allSubgraphs() []subgraph {
 				catalogresolvers.WithAuthors(identityAuthors{identity.NewStore(a.pool)}))
 		}},
 		{inventory.Domain, func(a *app) http.Handler {
-			return inventoryresolvers.NewHandlerWith(inventory.NewStore(a.pool), a.reservations,
+			return inventoryresolvers.NewHandlerWith(inventory.NewStore(a.money), a.reservations,
 				inventoryresolvers.WithGatewaySecret(a.secrets.Gateway))
 		}},
 		{payments.Domain, func(a *app) http.Handler {
-			return paymentsresolvers.NewHandler(payments.NewStore(a.pool))
+			return paymentsresolvers.NewHandler(payments.NewStore(a.money))
 		}},
 		{identity.Domain, func(a *app) http.Handler {
 			return identityresolvers.NewHandler(identity.NewStore(a.pool), a.tokens, a.secrets.Gateway)
 		}},
 		{cart.Domain, func(a *app) http.Handler {
 			prices := catalogPrices{catalog.NewStore(a.pool)}
-			return cartresolvers.NewHandler(cart.NewStore(a.pool), prices, a.secrets.Gateway)
+			return cartresolvers.NewHandler(cart.NewStore(a.money), prices, a.secrets.Gateway)
 		}},
 		{orders.Domain, func(a *app) http.Handler {
 			return ordersresolvers.NewHandler(a.orders, a.checkout, a.secrets.Gateway)
