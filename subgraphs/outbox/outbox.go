@@ -84,14 +84,44 @@ func (o *Outbox) InsertFrom(from string, n int) string {
 
 // Args are the parameters of InsertFrom for the event.
 func (o *Outbox) Args(e Event) ([]any, error) {
+	payload, err := o.payload(e)
+	if err != nil {
+		return nil, err
+	}
+	return []any{ulid.Make().String(), e.Type, e.Key, payload}, nil
+}
+
+// InsertAll is a statement, alone or as a data-modifying CTE, that writes the events whose
+// columns are the four arrays of ArgsAll, from $n.
+func (o *Outbox) InsertAll(n int) string {
+	return fmt.Sprintf(`INSERT INTO %s (id, type, key, payload)
+		SELECT e.id, e.type, e.key, e.payload::jsonb FROM unnest($%d::text[], $%d::text[], $%d::text[], $%d::text[]) AS e (id, type, key, payload)`,
+		o.table, n, n+1, n+2, n+3)
+}
+
+// ArgsAll are the parameters of InsertAll for the events.
+func (o *Outbox) ArgsAll(events []Event) ([]any, error) {
+	ids, types, keys, payloads := make([]string, len(events)), make([]string, len(events)), make([]string, len(events)), make([]string, len(events))
+	for i, e := range events {
+		payload, err := o.payload(e)
+		if err != nil {
+			return nil, err
+		}
+		ids[i], types[i], keys[i], payloads[i] = ulid.Make().String(), e.Type, e.Key, string(payload)
+	}
+	return []any{ids, types, keys, payloads}, nil
+}
+
+// payload checks the event's type and marshals its payload.
+func (o *Outbox) payload(e Event) ([]byte, error) {
 	if !eventType.MatchString(e.Type) {
 		return nil, fmt.Errorf("outbox: event type %q must be a PascalCase word", e.Type)
 	}
-	payload, err := json.Marshal(e.Payload)
+	b, err := json.Marshal(e.Payload)
 	if err != nil {
 		return nil, fmt.Errorf("outbox: marshal %s: %w", e.Type, err)
 	}
-	return []any{ulid.Make().String(), e.Type, e.Key, payload}, nil
+	return b, nil
 }
 
 // Write records the event in tx, the transaction of the change it describes: it is published

@@ -188,17 +188,26 @@ func (s *Store) ReserveHolds(ctx context.Context, req inventory.ReserveRequest) 
 		for i, a := range allocs {
 			ids[i], holdSKUs[i], centers[i], quantities[i] = ulid.Make().String(), a.SKU, a.FulfillmentCenterID, int32(a.Quantity)
 		}
+		// The holds and their StockChanged events, in one statement.
+		events, err := stockEvents(holdSKUs)
+		if err != nil {
+			return err
+		}
 		rows, _ = tx.Query(ctx, `
-			INSERT INTO inventory.hold (id, order_id, sku, fulfillment_center_id, quantity, expires_at)
-			SELECT id, $2, sku, center, quantity, now() + $6 * interval '1 microsecond'
-			FROM unnest($1::text[], $3::text[], $4::text[], $5::int[]) AS l (id, sku, center, quantity)
-			RETURNING `+holdColumns, ids, req.OrderID, holdSKUs, centers, quantities, req.TTL.Microseconds())
+			WITH h AS (
+				INSERT INTO inventory.hold (id, order_id, sku, fulfillment_center_id, quantity, expires_at)
+				SELECT id, $2, sku, center, quantity, now() + $6 * interval '1 microsecond'
+				FROM unnest($1::text[], $3::text[], $4::text[], $5::int[]) AS l (id, sku, center, quantity)
+				RETURNING `+holdColumns+`
+			), e AS (`+Outbox.InsertAll(7)+`)
+			SELECT `+holdColumns+` FROM h`,
+			append([]any{ids, req.OrderID, holdSKUs, centers, quantities, req.TTL.Microseconds()}, events...)...)
 		created, err := pgx.CollectRows(rows, pgx.RowToStructByName[holdRow])
 		if err != nil {
 			return fmt.Errorf("insert holds: %w", err)
 		}
 		out = holds(created)
-		return announceStock(ctx, tx, holdSKUs)
+		return nil
 	})
 	if err != nil {
 		return nil, wrapReservation("reserve", req.OrderID, err)
@@ -417,19 +426,28 @@ func (s *Store) ExpireHolds(ctx context.Context, asOf time.Time) (int, error) {
 	}
 }
 
-// announceStock writes one StockChanged event per distinct SKU in tx: the units a shopper can
-// buy changed (a hold taken or given back), so search and caches must re-read them.
+// announceStock writes one StockChanged event per distinct SKU in tx, in one statement: the
+// units a shopper can buy changed.
 func announceStock(ctx context.Context, tx pgx.Tx, skus []string) error {
-	seen := make(map[string]bool, len(skus))
-	for _, sku := range skus {
-		if seen[sku] {
-			continue
-		}
-		seen[sku] = true
-		if err := Outbox.Write(ctx, tx, outbox.Event{Type: EventStockChanged, Key: sku,
-			Payload: map[string]any{"sku": sku}}); err != nil {
-			return err
-		}
+	args, err := stockEvents(skus)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, Outbox.InsertAll(1), args...); err != nil {
+		return fmt.Errorf("announce stock of %d SKUs: %w", len(skus), err)
 	}
 	return nil
+}
+
+// stockEvents are the InsertAll parameters of one StockChanged event per distinct SKU.
+func stockEvents(skus []string) ([]any, error) {
+	seen := make(map[string]bool, len(skus))
+	var events []outbox.Event
+	for _, sku := range skus {
+		if !seen[sku] {
+			seen[sku] = true
+			events = append(events, outbox.Event{Type: EventStockChanged, Key: sku, Payload: map[string]any{"sku": sku}})
+		}
+	}
+	return Outbox.ArgsAll(events)
 }
