@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"reflect"
 	"slices"
 	"sync"
@@ -48,6 +49,8 @@ type Result struct {
 	PeakCPU    float64
 	PeakRSS    int64
 	CPUSeconds float64 // CPU time the server used during the window
+	// LoadCPUSeconds is the CPU time this process, the load generator, used in the window.
+	LoadCPUSeconds float64
 }
 
 // CPUPerRequest is the server's CPU time per successful request.
@@ -56,6 +59,14 @@ func (r Result) CPUPerRequest() time.Duration {
 		return 0
 	}
 	return time.Duration(r.CPUSeconds / float64(r.Requests) * float64(time.Second))
+}
+
+// LoadCPUPerRequest is the load generator's own CPU time per successful request.
+func (r Result) LoadCPUPerRequest() time.Duration {
+	if r.Requests == 0 {
+		return 0
+	}
+	return time.Duration(r.LoadCPUSeconds / float64(r.Requests) * float64(time.Second))
 }
 
 // Run runs the load and returns its measurements. It stops early if ctx is cancelled.
@@ -100,6 +111,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 			return Result{}, fmt.Errorf("sample gateway: %w", err)
 		}
 	}
+	self, _ := cpuSeconds(os.Getpid())
 	sampler := startSampler(cfg.PID, before)
 	if cfg.Measuring != nil {
 		cfg.Measuring(true)
@@ -108,10 +120,12 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if cfg.Measuring != nil {
 		cfg.Measuring(false)
 	}
+	selfAfter, _ := cpuSeconds(os.Getpid())
 	peakCPU, peakRSS, after := sampler.stop()
 	if err != nil {
 		return Result{}, err
 	}
+	res.LoadCPUSeconds = selfAfter - self
 	if cfg.PID > 0 {
 		res.PeakCPU, res.PeakRSS = peakCPU, peakRSS
 		res.CPUSeconds = after.CPUSeconds - before.CPUSeconds

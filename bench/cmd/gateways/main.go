@@ -141,8 +141,8 @@ func run(ctx context.Context, o options) error {
 			return fmt.Errorf("ceiling of %s: %w", name, err)
 		}
 		ceilings = append(ceilings, ceiling{name, res})
-		log.Printf("  %-10s %8.0f RPS  p50 %-8s p99 %-8s CPU/request %s", name, res.RPS,
-			ms(res.P50), ms(res.P99), us(res.CPUPerRequest()))
+		log.Printf("  %-10s %8.0f RPS  p50 %-8s p99 %-8s CPU/request %s, load generator %s", name, res.RPS,
+			ms(res.P50), ms(res.P99), us(res.CPUPerRequest()), us(res.LoadCPUPerRequest()))
 	}
 
 	body, _ := json.Marshal(map[string]string{"query": subgraphs.Query, "operationName": "TestQuery"})
@@ -168,8 +168,9 @@ func run(ctx context.Context, o options) error {
 				if r.err != nil {
 					log.Printf("%s (%s): SKIPPED: %v", gw.name, r.mode(), r.err)
 				} else {
-					log.Printf("%s (%s): %.0f RPS, p95 %s, %d errors, peak CPU %.0f%%, peak RSS %s",
-						gw.name, r.mode(), r.res.RPS, ms(r.res.P95), r.res.Errors, r.res.PeakCPU, mb(r.res.PeakRSS))
+					log.Printf("%s (%s): %.0f RPS, p95 %s, %d errors, peak CPU %.0f%%, peak RSS %s, CPU/request %s, load generator CPU/request %s",
+						gw.name, r.mode(), r.res.RPS, ms(r.res.P95), r.res.Errors, r.res.PeakCPU, mb(r.res.PeakRSS),
+						us(r.res.CPUPerRequest()), us(r.res.LoadCPUPerRequest()))
 					if r.res.FirstError != "" {
 						log.Printf("  first error: %s", oneLine(r.res.FirstError, 400))
 					}
