@@ -101,6 +101,7 @@ type Gateway struct {
 	policy    *endpoint    // nil: nothing beyond the limits
 	partner   *Gateway     // the partner endpoint, nil when off
 	cache     *cache.Cache // nil when off
+	bodies    *bodies      // recent request bodies, decoded
 	edge
 }
 
@@ -166,7 +167,7 @@ func New(cfg Config) (*Gateway, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &Gateway{sg: sg, exec: exec, plans: plan.NewCache[*prepared](cfg.PlanCacheSize), docs: plan.NewCache[*parsedDoc](cfg.PlanCacheSize), limits: cfg.Limits, log: log, label: label, extra: cfg.SubgraphHeaders, timeout: timeout, inbound: newInbound(!cfg.DisableDedupe, sharedCounter(tel, telemetry.LevelClient)), forward: cfg.ForwardHeaders, persisted: docs, cache: responses}
+	g := &Gateway{sg: sg, exec: exec, plans: plan.NewCache[*prepared](cfg.PlanCacheSize), docs: plan.NewCache[*parsedDoc](cfg.PlanCacheSize), limits: cfg.Limits, log: log, label: label, extra: cfg.SubgraphHeaders, timeout: timeout, inbound: newInbound(!cfg.DisableDedupe, sharedCounter(tel, telemetry.LevelClient)), forward: cfg.ForwardHeaders, persisted: docs, cache: responses, bodies: &bodies{}}
 	g.edge = newEdge(g, tel, cfg.GraphiQL)
 	g.edge.metricsElsewhere = cfg.MetricsListen != ""
 	if err := g.setPolicies(cfg, sdl); err != nil {

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"mime"
 	"net/http"
 	"strings"
 
@@ -57,13 +56,12 @@ func (g *Gateway) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// responseMedia picks the response media type from Accept: the first of the GraphQL response
+// type or JSON (or a wildcard) that it lists, JSON when it lists neither.
 func responseMedia(accept string) string {
-	if accept == "" {
-		return mediaJSON
-	}
-	for _, part := range strings.Split(accept, ",") {
-		mt, _, _ := mime.ParseMediaType(strings.TrimSpace(part))
-		switch mt {
+	for part, rest := "", accept; rest != ""; {
+		part, rest, _ = strings.Cut(rest, ",")
+		switch mediaType(part) {
 		case mediaGraphQLResponse:
 			return mediaGraphQLResponse
 		case mediaJSON, "*/*", "application/*":
@@ -71,6 +69,13 @@ func responseMedia(accept string) string {
 		}
 	}
 	return mediaJSON
+}
+
+// mediaType is the type of a media range or Content-Type, lower case, without parameters.
+// It allocates only for a type not already in lower case.
+func mediaType(v string) string {
+	mt, _, _ := strings.Cut(v, ";")
+	return strings.ToLower(strings.TrimSpace(mt))
 }
 
 // errorBody encodes a response that holds only one error.

@@ -2,9 +2,8 @@ package server
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/json"
 	"net/http"
+	"strconv"
 	"sync"
 	"sync/atomic"
 
@@ -32,7 +31,10 @@ type reply struct {
 	status int
 	media  string
 	body   []byte
-	pooled bool   // body goes back to the pool once written
+	pooled bool // body goes back to the pool once written
+	// length is the Content-Length header's value, worked out once for every client sharing
+	// the reply (nil: from body when written)
+	length []string
 	code   string // the first error's code, "" when the response has none
 	// operation is the executed operation's name ("" when anonymous or invalid)
 	operation string
@@ -61,17 +63,17 @@ func (g *Gateway) respond(ctx context.Context, media string, req wireRequest) re
 	return rep
 }
 
+// inboundKey is the response media type, the request's digest and the caller scope.
 func inboundKey(ctx context.Context, media string, req wireRequest) (string, bool) {
-	vars, err := json.Marshal(req.Variables) // map keys are sorted: equal variables, equal bytes
-	if err != nil {
-		return "", false
+	digest := req.digest
+	if digest == nil {
+		d, ok := requestDigest(req.OperationName, req.Query, req.Variables)
+		if !ok {
+			return "", false
+		}
+		digest = &d
 	}
-	h := sha256.New()
-	for _, part := range []string{media, req.OperationName, req.Query, string(vars), transport.HeaderSignature(ctx)} {
-		h.Write([]byte(part))
-		h.Write([]byte{0})
-	}
-	return string(h.Sum(nil)), true
+	return media + "\x00" + string(digest[:]) + transport.HeaderSignature(ctx), true
 }
 
 // run executes the request and encodes the response.
@@ -95,7 +97,8 @@ func (g *Gateway) run(ctx context.Context, media string, req wireRequest) reply 
 	resp := g.executePrepared(ctx, prep, vars)
 	body := resp.AppendJSON(getBuffer())
 	lastSize.Store(int64(len(body)))
-	return reply{status: http.StatusOK, media: media, body: body, pooled: true, code: responseCode(resp), operation: name}
+	return reply{status: http.StatusOK, media: media, body: body, pooled: true, code: responseCode(resp), operation: name,
+		length: []string{strconv.Itoa(len(body))}}
 }
 
 // Response bodies are written into pooled buffers; a fresh one is as large
@@ -122,7 +125,30 @@ func putBuffer(b []byte) {
 }
 
 func (r reply) write(w http.ResponseWriter) {
-	w.Header().Set("Content-Type", r.media+"; charset=utf-8")
+	h := w.Header()
+	h["Content-Type"] = contentType(r.media)
+	length := r.length
+	if length == nil {
+		length = []string{strconv.Itoa(len(r.body))}
+	}
+	h["Content-Length"] = length
 	w.WriteHeader(r.status)
 	_, _ = w.Write(r.body)
+}
+
+// Header values shared by every response (net/http only reads them), so setting them
+// allocates nothing.
+var (
+	contentTypeJSON            = []string{mediaJSON + "; charset=utf-8"}
+	contentTypeGraphQLResponse = []string{mediaGraphQLResponse + "; charset=utf-8"}
+)
+
+func contentType(media string) []string {
+	switch media {
+	case mediaJSON:
+		return contentTypeJSON
+	case mediaGraphQLResponse:
+		return contentTypeGraphQLResponse
+	}
+	return []string{media + "; charset=utf-8"}
 }

@@ -1,11 +1,11 @@
 package server
 
 import (
+	"crypto/sha256"
 	"encoding/json"
-	"io"
-	"mime"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/vektah/gqlparser/v2/ast"
 
@@ -20,6 +20,9 @@ type wireRequest struct {
 	Extensions    map[string]any `json:"extensions"`
 	// DocumentID names a persisted document (GraphQL over HTTP).
 	DocumentID string `json:"documentId"`
+	// digest identifies OperationName, Query and Variables as decoded (requestDigest), nil
+	// when not worked out yet or when the query was since resolved to other text.
+	digest *[sha256.Size]byte
 }
 
 // clientRequest is a request ready to run: its query text resolved from
@@ -53,7 +56,7 @@ func (e *requestError) write(w http.ResponseWriter, media string) {
 // and refuses what may not run (no query, a mutation over GET).
 func (g *Gateway) readRequest(r *http.Request, media string) (clientRequest, *requestError) {
 	req := clientRequest{Client: persisted.ClientOf(r.Header)}
-	if rerr := decode(r, &req.wireRequest); rerr != nil {
+	if rerr := g.decode(r, &req.wireRequest); rerr != nil {
 		return req, rerr
 	}
 	res, perr := g.persisted.Resolve(r.Context(), persisted.Request{
@@ -61,6 +64,9 @@ func (g *Gateway) readRequest(r *http.Request, media string) (clientRequest, *re
 	})
 	if perr != nil {
 		return req, &requestError{status: perr.HTTPStatus(media == mediaGraphQLResponse), code: perr.Code, message: perr.Message}
+	}
+	if res.Query != req.Query {
+		req.digest = nil
 	}
 	req.Query, req.Trusted = res.Query, res.Trusted
 	if strings.TrimSpace(req.Query) == "" {
@@ -72,19 +78,28 @@ func (g *Gateway) readRequest(r *http.Request, media string) (clientRequest, *re
 	return req, nil
 }
 
+// bodyBuffers hold request bodies while they are decoded.
+var bodyBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
 // decode reads GraphQL over HTTP: a JSON or application/graphql POST body, or
 // GET parameters (variables and extensions as JSON).
-func decode(r *http.Request, req *wireRequest) *requestError {
+func (g *Gateway) decode(r *http.Request, req *wireRequest) *requestError {
 	switch r.Method {
 	case http.MethodPost:
-		ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-		body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
+		buf := bodyBuffers.Get().(*[]byte)
+		body, err := readBody(r.Body, (*buf)[:0])
+		defer func() {
+			if cap(body) <= maxCachedBody {
+				*buf = body
+				bodyBuffers.Put(buf)
+			}
+		}()
 		if err != nil {
 			return &requestError{status: http.StatusBadRequest, code: "BAD_REQUEST", message: "could not read request body"}
 		}
-		if ct == "application/graphql" {
+		if mediaType(r.Header.Get("Content-Type")) == "application/graphql" {
 			req.Query = string(body)
-		} else if err := json.Unmarshal(body, req); err != nil {
+		} else if err := g.bodies.decode(body, req); err != nil {
 			return &requestError{status: http.StatusBadRequest, code: "BAD_REQUEST", message: "request body is not valid JSON"}
 		}
 	case http.MethodGet:

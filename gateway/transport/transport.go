@@ -22,12 +22,25 @@ type headersKey struct{}
 
 // WithHeaders stores the client headers to forward in ctx: Forwarded, plus the names the
 // gateway was configured to pass on.
+// A request with none of them (the usual anonymous storefront request) leaves ctx as it is,
+// unless ctx already carries headers, which are then replaced by none.
 func WithHeaders(ctx context.Context, h http.Header, also ...string) context.Context {
-	fwd := http.Header{}
-	for _, name := range append(Forwarded[:len(Forwarded):len(Forwarded)], also...) {
-		if v := h.Values(name); len(v) > 0 {
-			fwd[http.CanonicalHeaderKey(name)] = v
+	var fwd http.Header
+	for _, names := range [2][]string{Forwarded, also} {
+		for _, name := range names {
+			if v := h.Values(name); len(v) > 0 {
+				if fwd == nil {
+					fwd = http.Header{}
+				}
+				fwd[http.CanonicalHeaderKey(name)] = v
+			}
 		}
+	}
+	if fwd == nil {
+		if Headers(ctx) == nil {
+			return ctx
+		}
+		fwd = http.Header{}
 	}
 	return context.WithValue(ctx, headersKey{}, fwd)
 }

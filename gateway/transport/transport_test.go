@@ -80,6 +80,20 @@ func TestInProcess(t *testing.T) {
 	}
 }
 
+func TestWithHeadersWithoutAnyToForward(t *testing.T) {
+	ctx := context.Background()
+	if got := WithHeaders(ctx, http.Header{"Accept": {"*/*"}}, "X-Shop"); got != ctx {
+		t.Error("a request with nothing to forward changed the context")
+	}
+	withAuth := WithHeaders(ctx, http.Header{"Authorization": {"Bearer a"}, "X-Shop": {"s1"}}, "x-shop")
+	if h := Headers(withAuth); h.Get("Authorization") != "Bearer a" || h.Get("X-Shop") != "s1" {
+		t.Errorf("forwarded %v", h)
+	}
+	if h := Headers(WithHeaders(withAuth, http.Header{})); len(h) != 0 || h == nil {
+		t.Errorf("headers of an earlier request survived: %v", h)
+	}
+}
+
 func TestHeaderSignature(t *testing.T) {
 	a := http.Header{}
 	a.Set("Authorization", "x")
