@@ -4,11 +4,9 @@
 package load
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"reflect"
@@ -74,19 +72,15 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = 50
 	}
-	client := &http.Client{
-		Timeout: 30 * time.Second,
-		Transport: &http.Transport{
-			MaxIdleConns:        cfg.Concurrency * 2,
-			MaxIdleConnsPerHost: cfg.Concurrency * 2,
-			MaxConnsPerHost:     cfg.Concurrency * 2,
-			IdleConnTimeout:     time.Minute,
-		},
+	t, err := newTarget(cfg)
+	if err != nil {
+		return Result{}, err
 	}
-	defer client.CloseIdleConnections()
 
 	// The first response is checked in full before any load.
-	first, err := request(ctx, client, cfg)
+	c := t.client(ctx)
+	first, err := c.do(ctx)
+	c.release()
 	if err != nil {
 		return Result{}, fmt.Errorf("first request: %w", err)
 	}
@@ -100,7 +94,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		}
 	}
 	if cfg.Warmup > 0 {
-		if _, err := phase(ctx, client, cfg, cfg.Warmup, len(first)); err != nil {
+		if _, err := phase(ctx, t, cfg, cfg.Warmup, len(first)); err != nil {
 			return Result{}, err
 		}
 	}
@@ -116,7 +110,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if cfg.Measuring != nil {
 		cfg.Measuring(true)
 	}
-	res, err := phase(ctx, client, cfg, cfg.Duration, len(first))
+	res, err := phase(ctx, t, cfg, cfg.Duration, len(first))
 	if cfg.Measuring != nil {
 		cfg.Measuring(false)
 	}
@@ -137,7 +131,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 // "errors" and as long as the first one (the data is fixed, so any change is a fault).
 // Clients stop sending at the deadline and let their last request finish: cutting requests
 // off would make the gateway see disconnects that a steady load does not have.
-func phase(ctx context.Context, client *http.Client, cfg Config, d time.Duration, wantLen int) (Result, error) {
+func phase(ctx context.Context, t *target, cfg Config, d time.Duration, wantLen int) (Result, error) {
 	var (
 		wg       sync.WaitGroup
 		mu       sync.Mutex
@@ -151,10 +145,12 @@ func phase(ctx context.Context, client *http.Client, cfg Config, d time.Duration
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			c := t.client(ctx)
+			defer c.release()
 			lat := make([]time.Duration, 0, 4096)
 			for ctx.Err() == nil && time.Now().Before(deadline) {
-				t := time.Now()
-				body, err := request(ctx, client, cfg)
+				sent := time.Now()
+				body, err := c.do(ctx)
 				if ctx.Err() != nil {
 					break
 				}
@@ -166,7 +162,7 @@ func phase(ctx context.Context, client *http.Client, cfg Config, d time.Duration
 					firstErr.CompareAndSwap(nil, err.Error())
 					continue
 				}
-				lat = append(lat, time.Since(t))
+				lat = append(lat, time.Since(sent))
 			}
 			mu.Lock()
 			all = append(all, lat...)
@@ -191,42 +187,6 @@ func percentile(sorted []time.Duration, q float64) time.Duration {
 	}
 	i := int(q*float64(len(sorted))+0.5) - 1
 	return sorted[max(0, min(i, len(sorted)-1))]
-}
-
-var errorsKey = []byte(`"errors"`)
-
-func request(ctx context.Context, client *http.Client, cfg Config) ([]byte, error) {
-	method, body := http.MethodPost, io.Reader(bytes.NewReader(cfg.Body))
-	if cfg.Body == nil {
-		method, body = http.MethodGet, nil
-	}
-	req, err := http.NewRequestWithContext(ctx, method, cfg.URL, body)
-	if err != nil {
-		return nil, err
-	}
-	for k, v := range cfg.Header {
-		req.Header[k] = v
-	}
-	if cfg.Body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("Accept", "application/graphql-response+json, application/json")
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("status %d: %.200s", resp.StatusCode, b)
-	}
-	if i := bytes.Index(b, errorsKey); i >= 0 {
-		return nil, fmt.Errorf("response has errors: %.300s", b[i:])
-	}
-	return b, nil
 }
 
 // sampler reads the server's CPU and RSS once a second.
