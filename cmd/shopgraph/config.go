@@ -41,6 +41,7 @@ type config struct {
 	// searchSnapshotEvery is how often the memory engine snapshots while serving; 0: on shutdown only.
 	searchSnapshotEvery time.Duration
 	cache               cacheFlags
+	gc                  gcFlags
 }
 
 func (c *config) register(fs *flag.FlagSet, listen bool) {
@@ -127,6 +128,8 @@ var flagKeys = []struct {
 	{"gateway.graphiql", "no-graphiql", func(f settings.File) string { return strconv.FormatBool(!f.Gateway.GraphiQL) }},
 	{"gateway.metrics_listen", "metrics-listen", func(f settings.File) string { return f.Gateway.MetricsListen }},
 	{"gateway.telemetry", "no-telemetry", func(f settings.File) string { return strconv.FormatBool(!f.Gateway.Telemetry) }},
+	{"gateway.gc_percent", "gc-percent", func(f settings.File) string { return strconv.Itoa(f.Gateway.GCPercent) }},
+	{"gateway.memory_limit_mib", "memory-limit-mib", func(f settings.File) string { return strconv.Itoa(f.Gateway.MemoryLimitMiB) }},
 	{"persisted.apq", "no-apq", func(f settings.File) string { return strconv.FormatBool(!f.Persisted.APQ) }},
 	{"persisted.apq_prefix", "apq-prefix", func(f settings.File) string { return f.Persisted.APQPrefix }},
 	{"persisted.apq_ttl", "apq-ttl", func(f settings.File) string { return duration(f.Persisted.APQTTL) }},

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -74,6 +75,47 @@ func TestOmittedKeysKeepTheCommandDefault(t *testing.T) {
 		}
 		if edge.partner != serve || edge.partnerQuota != "5/s" {
 			t.Errorf("serve=%v: partner %v quota %q", serve, edge.partner, edge.partnerQuota)
+		}
+	}
+}
+
+// The collector settings: each command's default unless the environment sets GOGC, then what
+// the file or a flag gives.
+func TestGarbageCollectorSettings(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
+	path := filepath.Join(t.TempDir(), "shopgraph.yaml")
+	if err := os.WriteFile(path, []byte("gateway:\n  gc_percent: 250\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		command, gogc string
+		args          []string
+		percent       int
+		limit         int64
+	}{
+		{"gateway", "", nil, 400, 100 << 20},
+		{"serve", "", nil, 100, 1<<63 - 1},
+		{"gateway", "150", nil, 150, 100 << 20},                        // GOGC wins over a default
+		{"gateway", "150", []string{"--config", path}, 250, 100 << 20}, // the file over GOGC
+		{"gateway", "", []string{"--gc-percent", "300", "--memory-limit-mib", "0"}, 300, 1<<63 - 1},
+		{"gateway", "", []string{"--gc-percent", "0"}, 400, 100 << 20},
+	} {
+		t.Setenv("GOGC", tc.gogc)
+		debug.SetGCPercent(150) // as the runtime would have read GOGC=150 at start
+		var cfg config
+		fs := flag.NewFlagSet(tc.command, flag.ContinueOnError)
+		cfg.register(fs, true)
+		cfg.gc.register(fs, tc.command)
+		if err := cfg.parse(fs, tc.args); err != nil {
+			t.Fatal(err)
+		}
+		cfg.gc.apply(fs)
+		if got := debug.SetGCPercent(100); got != tc.percent {
+			t.Errorf("%s GOGC=%q %v: GC percent %d, want %d", tc.command, tc.gogc, tc.args, got, tc.percent)
+		}
+		if got := debug.SetMemoryLimit(-1); got != tc.limit {
+			t.Errorf("%s %v: memory limit %d, want %d", tc.command, tc.args, got, tc.limit)
 		}
 	}
 }

@@ -19,10 +19,12 @@ func runGateway(ctx context.Context, args []string) error {
 	cfg.register(fs, true)
 	var edge edgeFlags
 	edge.register(fs, false)
+	cfg.gc.register(fs, "gateway")
 	fs.StringVar(&cfg.gateway.SupergraphPath, "supergraph", "", "supergraph SDL file (required; config gateway.supergraph)")
 	if err := cfg.parse(fs, args); err != nil {
 		return err
 	}
+	cfg.gc.apply(fs)
 	if cfg.gateway.SupergraphPath == "" {
 		return fmt.Errorf("gateway: --supergraph is required")
 	}

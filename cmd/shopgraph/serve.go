@@ -24,9 +24,11 @@ func runServe(ctx context.Context, args []string) error {
 	cfg.register(fs, true)
 	var edge edgeFlags
 	edge.register(fs, true)
+	cfg.gc.register(fs, "serve")
 	if err := cfg.parse(fs, args); err != nil {
 		return err
 	}
+	cfg.gc.apply(fs)
 
 	pool, err := openPool(ctx, cfg.databaseURL)
 	if err != nil {

@@ -88,6 +88,11 @@ type Gateway struct {
 	Telemetry bool `yaml:"telemetry"`
 	// MetricsListen serves /metrics on this private address instead of the public listener.
 	MetricsListen string `yaml:"metrics_listen"`
+	// GCPercent and MemoryLimitMiB tune the process's garbage collector (GOGC and GOMEMLIMIT):
+	// a higher percent spends memory to save the CPU of collecting, the limit caps that memory
+	// (0: none). Left out, each command keeps its own default (see gcDefaults).
+	GCPercent      int `yaml:"gc_percent"`
+	MemoryLimitMiB int `yaml:"memory_limit_mib"`
 }
 
 // Duration is a time.Duration written as "30s", "5m".

@@ -55,6 +55,12 @@ func (g *Gateway) validate() error {
 			return &fieldError{key, "must be at least 1"}
 		}
 	}
+	switch {
+	case g.GCPercent < 0:
+		return &fieldError{"gateway.gc_percent", "must be at least 1 (0: the command's default)"}
+	case g.MemoryLimitMiB < 0:
+		return &fieldError{"gateway.memory_limit_mib", "must be 0 (no limit) or a number of MiB"}
+	}
 	return nil
 }
 
