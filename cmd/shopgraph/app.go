@@ -99,7 +99,7 @@ func newApp(ctx context.Context, pool *pgxpool.Pool, rdb *redis.Client, opts app
 		clients.NewInventory(reservations, 0),
 		clients.NewPayments(pay),
 		clients.NewCarts(cartpg.NewStore(money)),
-		clients.NewPrices(catalogpg.NewStore(pool)))
+		clients.NewPrices(catalogpg.NewStore(money))) // checkout re-reads prices by SKU on the money path
 	q.Serve(checkout)
 
 	cfg := jetstream.ConfigFromEnv()

@@ -25,6 +25,10 @@ type Store interface {
 	// another request hash). A cart past the quoted version is a VersionConflict; a cart the
 	// owner may not see is ErrCartNotFound. An edit error rolls everything back.
 	Change(ctx context.Context, ch Change, edit func(*Cart) error) (Cart, error)
+	// Empty removes every line of the owner's cart in one statement, if the cart is still at
+	// the quoted version, and records the client mutation id. It reports whether it did: a cart
+	// changed since (by this very mutation too), or one the owner may not see, is left alone.
+	Empty(ctx context.Context, ch Change) (bool, error)
 	// Merge applies edit to the customer's cart (created if needed) and the guest cart of the
 	// token hash, then deletes the guest cart, in one transaction, recording the mutation id
 	// on the customer's cart. A guest cart that does not exist is a GUEST_CART_NOT_FOUND

@@ -78,6 +78,29 @@ func (s *Store) Change(ctx context.Context, ch cart.Change, edit func(*cart.Cart
 	return out, nil
 }
 
+// Empty implements cart.Store.
+func (s *Store) Empty(ctx context.Context, ch cart.Change) (bool, error) {
+	var n int
+	err := s.pool.QueryRow(ctx, `
+		WITH c AS (
+			UPDATE cart.cart c SET version = c.version + 1, updated_at = now()
+			WHERE c.id = $1 AND c.version = $2 AND `+owned(3)+`
+			RETURNING c.id
+		),
+		l AS (DELETE FROM cart.line WHERE cart_id IN (SELECT id FROM c)),
+		m AS (
+			INSERT INTO cart.mutation (cart_id, client_mutation_id, request_hash)
+			SELECT id, $5, $6 FROM c WHERE $5 <> ''
+			ON CONFLICT DO NOTHING
+		)
+		SELECT count(*) FROM c`,
+		append([]any{ch.CartID, ch.Version}, append(ownerArgs(ch.Owner), ch.Mutation.ClientID, ch.Mutation.RequestHash)...)...).Scan(&n)
+	if err != nil {
+		return false, wrap(err, "empty cart %s", ch.CartID)
+	}
+	return n == 1, nil
+}
+
 // Merge implements cart.Store. It locks the customer's cart, then the guest cart: always in
 // that order, and a guest cart is never a customer's, so merges cannot deadlock.
 func (s *Store) Merge(ctx context.Context, m cart.Merge, edit func(into *cart.Cart, guest cart.Cart) error) (cart.Cart, error) {

@@ -3,7 +3,6 @@ package clients
 import (
 	"context"
 	"crypto/sha256"
-	"errors"
 
 	"github.com/shopgraph/shopgraph/subgraphs/cart"
 	"github.com/shopgraph/shopgraph/subgraphs/orders"
@@ -37,20 +36,14 @@ func (c *Carts) Cart(ctx context.Context, owner orders.CartOwner, cartID string)
 	return out, nil
 }
 
-// CheckedOut implements orders.Carts: it empties the cart under a client mutation id derived
-// from the order, so doing it again is a no-op.
+// CheckedOut implements orders.Carts: it empties the cart, if still at version, under a
+// client mutation id derived from the order; doing it again finds the cart past the version
+// and leaves it alone, as it does a cart the buyer changed meanwhile (what they added stays).
 func (c *Carts) CheckedOut(ctx context.Context, owner orders.CartOwner, cartID string, version int, orderID string) error {
 	hash := sha256.Sum256([]byte("checkout " + orderID))
-	_, err := c.store.Change(ctx, cart.Change{
+	_, err := c.store.Empty(ctx, cart.Change{
 		Owner: cart.NewOwner(owner.CustomerID, owner.GuestToken), CartID: cartID, Version: version,
 		Mutation: cart.Mutation{ClientID: "checkout:" + orderID, RequestHash: hash[:]},
-	}, func(c *cart.Cart) error {
-		c.Lines = nil
-		return nil
 	})
-	var rej *cart.Rejection
-	if errors.As(err, &rej) && rej.Code == cart.CodeVersionConflict {
-		return nil // the buyer changed the cart meanwhile: what they added stays
-	}
 	return err
 }
