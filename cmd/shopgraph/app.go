@@ -117,7 +117,7 @@ func newApp(ctx context.Context, pool *pgxpool.Pool, rdb *redis.Client, opts app
 		if searchDir, err = os.MkdirTemp("", "shopgraph-search-"); err != nil {
 			bus.Close()
 			_ = flash.Close()
-		money.Close()
+			money.Close()
 			return nil, err
 		}
 		tmpDirs = append(tmpDirs, searchDir)
@@ -143,10 +143,10 @@ func newApp(ctx context.Context, pool *pgxpool.Pool, rdb *redis.Client, opts app
 				slog.Error("checkout jobs stopped", "err", err)
 			}
 		},
-		orders.NewRecovery(checkout, 5*time.Second).Run,    // sagas of a process that stopped
+		orders.NewRecovery(checkout, 5*time.Second).Run,     // sagas of a process that stopped
 		outbox.NewRelay(money, orderspg.Outbox, bus).Run,    // order events to the bus
 		outbox.NewRelay(money, inventorypg.Outbox, bus).Run, // stock events to the bus
-		outbox.NewRelay(pool, catalogpg.Outbox, bus).Run,   // product events to the bus
+		outbox.NewRelay(pool, catalogpg.Outbox, bus).Run,    // product events to the bus
 		func(ctx context.Context) { // a first start builds the search index, then events keep it fresh
 			if built, err := indexer.IndexIfEmpty(ctx, nil); err != nil && ctx.Err() == nil {
 				slog.Error("search index build failed", "err", err)
