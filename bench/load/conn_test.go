@@ -76,7 +76,7 @@ func TestClientReadsEveryFraming(t *testing.T) {
 			c := target.client(ctx)
 			defer c.release()
 			for range 3 { // the same connection again, or a new one after Connection: close
-				body, err := c.do(ctx)
+				body, err := c.do(ctx, nil)
 				if tc.wantErr != "" {
 					if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 						t.Fatalf("err = %v, want %q", err, tc.wantErr)
@@ -125,11 +125,32 @@ func TestClientStopsWithTheContext(t *testing.T) {
 	}
 	c := target.client(ctx)
 	defer c.release()
-	if _, err := c.do(ctx); err != nil {
+	if _, err := c.do(ctx, nil); err != nil {
 		t.Fatal(err)
 	}
 	cancel()
-	if _, err := c.do(ctx); err == nil {
+	if _, err := c.do(ctx, nil); err == nil {
 		t.Error("a request after cancellation succeeded")
+	}
+}
+
+// A body unlike the one already checked is searched for errors, whatever its length.
+func TestClientChecksBodiesUnlikeTheFirst(t *testing.T) {
+	srv := testServer(t)
+	target, err := newTarget(Config{URL: srv.URL + "/errors", Body: []byte(`{}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := target.client(context.Background())
+	defer c.release()
+	same := []byte(`{"errors":[{"message":"boo!"}]}`) // as long as the server's, not equal
+	if _, err := c.do(context.Background(), same); err == nil || !strings.Contains(err.Error(), "errors") {
+		t.Errorf("err = %v, want the errors reported", err)
+	}
+	target, _ = newTarget(Config{URL: srv.URL + "/chunked", Body: []byte(`{}`)})
+	c2 := target.client(context.Background())
+	defer c2.release()
+	if body, err := c2.do(context.Background(), []byte(answer)); err != nil || string(body) != answer {
+		t.Errorf("body %q, err %v", body, err)
 	}
 }

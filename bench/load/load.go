@@ -79,7 +79,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 
 	// The first response is checked in full before any load.
 	c := t.client(ctx)
-	first, err := c.do(ctx)
+	first, err := c.do(ctx, nil)
 	c.release()
 	if err != nil {
 		return Result{}, fmt.Errorf("first request: %w", err)
@@ -94,7 +94,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		}
 	}
 	if cfg.Warmup > 0 {
-		if _, err := phase(ctx, t, cfg, cfg.Warmup, len(first)); err != nil {
+		if _, err := phase(ctx, t, cfg, cfg.Warmup, first); err != nil {
 			return Result{}, err
 		}
 	}
@@ -110,7 +110,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if cfg.Measuring != nil {
 		cfg.Measuring(true)
 	}
-	res, err := phase(ctx, t, cfg, cfg.Duration, len(first))
+	res, err := phase(ctx, t, cfg, cfg.Duration, first)
 	if cfg.Measuring != nil {
 		cfg.Measuring(false)
 	}
@@ -131,7 +131,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 // "errors" and as long as the first one (the data is fixed, so any change is a fault).
 // Clients stop sending at the deadline and let their last request finish: cutting requests
 // off would make the gateway see disconnects that a steady load does not have.
-func phase(ctx context.Context, t *target, cfg Config, d time.Duration, wantLen int) (Result, error) {
+func phase(ctx context.Context, t *target, cfg Config, d time.Duration, first []byte) (Result, error) {
 	var (
 		wg       sync.WaitGroup
 		mu       sync.Mutex
@@ -150,12 +150,12 @@ func phase(ctx context.Context, t *target, cfg Config, d time.Duration, wantLen 
 			lat := make([]time.Duration, 0, 4096)
 			for ctx.Err() == nil && time.Now().Before(deadline) {
 				sent := time.Now()
-				body, err := c.do(ctx)
+				body, err := c.do(ctx, first)
 				if ctx.Err() != nil {
 					break
 				}
-				if err == nil && len(body) != wantLen {
-					err = fmt.Errorf("response of %d bytes, want %d: %.200s", len(body), wantLen, body)
+				if err == nil && len(body) != len(first) {
+					err = fmt.Errorf("response of %d bytes, want %d: %.200s", len(body), len(first), body)
 				}
 				if err != nil {
 					errs.Add(1)
