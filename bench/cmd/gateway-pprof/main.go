@@ -10,6 +10,7 @@ import (
 	_ "net/http/pprof" // registers /debug/pprof on the default mux, served only on --pprof
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -30,6 +31,8 @@ func main() {
 	cfg.SubgraphTimeout = 30 * time.Second
 	cfg.Limits.MaxDepth, cfg.Limits.MaxAliases = 15, 30
 	cfg.PlanCacheSize = 1000
+	debug.SetGCPercent(400) // --gc-percent and --memory-limit-mib of `shopgraph gateway`
+	debug.SetMemoryLimit(100 << 20)
 
 	// The gateway reports a failed subgraph fetch to the client without its cause; log it.
 	b, err := os.ReadFile(cfg.SupergraphPath)
