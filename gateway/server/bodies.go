@@ -6,6 +6,9 @@ import (
 	"encoding/json"
 	"io"
 	"sync"
+	"sync/atomic"
+
+	"github.com/vektah/gqlparser/v2/ast"
 )
 
 // bodies remembers how recent small JSON request bodies decode, so the same request sent
@@ -21,6 +24,8 @@ type bodies struct {
 type decodedBody struct {
 	req    wireRequest
 	digest [sha256.Size]byte
+	// kind is the operation type of the request, once worked out (Gateway.kind).
+	kind atomic.Pointer[ast.Operation]
 }
 
 const (
@@ -36,7 +41,7 @@ func (c *bodies) decode(body []byte, into *wireRequest) error {
 	if ok {
 		*into = d.req
 		into.Variables = copyJSON(d.req.Variables).(map[string]any)
-		into.digest = &d.digest
+		into.digest, into.body = &d.digest, d
 		return nil
 	}
 	if err := json.Unmarshal(body, into); err != nil {
@@ -53,6 +58,7 @@ func (c *bodies) decode(body []byte, into *wireRequest) error {
 	d = &decodedBody{req: *into, digest: digest}
 	d.req.Variables = copyJSON(into.Variables).(map[string]any)
 	d.req.digest = nil
+	into.body = d
 	c.mu.Lock()
 	if c.m == nil {
 		c.m = map[string]*decodedBody{}

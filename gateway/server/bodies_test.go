@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/vektah/gqlparser/v2/ast"
 )
 
 func TestBodiesDecodeOnceAndHandOutCopies(t *testing.T) {
@@ -139,10 +141,14 @@ func TestRepeatedBodiesThroughTheGateway(t *testing.T) {
 	}
 	wg.Wait()
 	g.bodies.mu.RLock()
-	n := len(g.bodies.m)
-	g.bodies.mu.RUnlock()
-	if n != 3 {
+	defer g.bodies.mu.RUnlock()
+	if n := len(g.bodies.m); n != 3 {
 		t.Errorf("%d bodies remembered, want 3", n)
+	}
+	for body, d := range g.bodies.m {
+		if k := d.kind.Load(); k == nil || *k != ast.Query {
+			t.Errorf("%s: operation kind %v, want it remembered as a query", body, k)
+		}
 	}
 }
 

@@ -23,6 +23,8 @@ type wireRequest struct {
 	// digest identifies OperationName, Query and Variables as decoded (requestDigest), nil
 	// when not worked out yet or when the query was since resolved to other text.
 	digest *[sha256.Size]byte
+	// body is the remembered decoding the request came from, under the same conditions.
+	body *decodedBody
 }
 
 // clientRequest is a request ready to run: its query text resolved from
@@ -66,7 +68,7 @@ func (g *Gateway) readRequest(r *http.Request, media string) (clientRequest, *re
 		return req, &requestError{status: perr.HTTPStatus(media == mediaGraphQLResponse), code: perr.Code, message: perr.Message}
 	}
 	if res.Query != req.Query {
-		req.digest = nil
+		req.digest, req.body = nil, nil
 	}
 	req.Query, req.Trusted = res.Query, res.Trusted
 	if strings.TrimSpace(req.Query) == "" {
@@ -125,10 +127,20 @@ func (g *Gateway) decode(r *http.Request, req *wireRequest) *requestError {
 
 // kind is the operation type of a request, read from the parsed-document
 // cache, so a repeated document is not parsed again; "" when it does not parse.
+// A request decoded from a remembered body keeps the answer with the body.
 func (g *Gateway) kind(req wireRequest) ast.Operation {
+	if req.body != nil {
+		if k := req.body.kind.Load(); k != nil {
+			return *k
+		}
+	}
 	doc, oerr := g.parse(operation.Request{Query: req.Query, OperationName: req.OperationName})
 	if oerr != nil {
 		return ""
+	}
+	if req.body != nil {
+		k := doc.Op.Operation
+		req.body.kind.Store(&k)
 	}
 	return doc.Op.Operation
 }
