@@ -163,7 +163,16 @@ func (rep report) section() string {
 	if !rep.pinned {
 		pin = "no CPU pinning (taskset or a second CPU missing)"
 	}
-	fmt.Fprintf(&b, "- Load: %d concurrent keep-alive clients, %s warm-up, %s measured per run; %s\n", o.concurrency, o.warmup, o.duration, pin)
+	fmt.Fprintf(&b, "- Load: %d concurrent keep-alive clients (raw HTTP/1.1, one prebuilt request each, as wrk), %s warm-up, %s measured per run; %s\n", o.concurrency, o.warmup, o.duration, pin)
+	var loadCPU []string
+	for _, r := range rep.rows {
+		if r.err == nil {
+			loadCPU = append(loadCPU, fmt.Sprintf("%s (%s) %s", r.gateway, r.mode(), us(r.res.LoadCPUPerRequest())))
+		}
+	}
+	if len(loadCPU) > 0 {
+		fmt.Fprintf(&b, "- Load generator CPU per client request (on CPU 0, beside the subgraphs): %s\n", strings.Join(loadCPU, ", "))
+	}
 	if o.runs > 1 {
 		fmt.Fprintf(&b, "- %d runs of each gateway and mode, in rounds; each row is the median run by RPS, with the RPS range of the runs in brackets and the errors of all runs\n", o.runs)
 	}
