@@ -69,6 +69,9 @@ type appOptions struct {
 	searchEngine string // memory (the default when empty) or bleve
 	// searchSnapshotEvery is how often the memory engine snapshots while serving; 0: on close only.
 	searchSnapshotEvery time.Duration
+	// keyPurgeEvery and keyPurgeBatch pace the purge of expired idempotency keys; 0: defaults.
+	keyPurgeEvery time.Duration
+	keyPurgeBatch int
 }
 
 func newApp(ctx context.Context, pool *pgxpool.Pool, rdb *redis.Client, opts appOptions) (*app, error) {
@@ -88,7 +91,7 @@ func newApp(ctx context.Context, pool *pgxpool.Pool, rdb *redis.Client, opts app
 	reservations := inventory.NewReservations(inventorypg.NewStore(money), inventory.WithFlashSale(flash))
 	pay := payments.NewService(paymentspg.NewStore(money), paymentProvider())
 
-	q, err := jobs.New(money, jobs.Options{})
+	q, err := jobs.New(money, jobs.Options{PurgeEvery: opts.keyPurgeEvery, PurgeBatch: opts.keyPurgeBatch})
 	if err != nil {
 		_ = flash.Close()
 		money.Close()

@@ -40,8 +40,11 @@ type config struct {
 	searchEngine string
 	// searchSnapshotEvery is how often the memory engine snapshots while serving; 0: on shutdown only.
 	searchSnapshotEvery time.Duration
-	cache               cacheFlags
-	gc                  gcFlags
+	// keyPurgeEvery and keyPurgeBatch pace the purge of expired idempotency keys.
+	keyPurgeEvery time.Duration
+	keyPurgeBatch int
+	cache         cacheFlags
+	gc            gcFlags
 }
 
 func (c *config) register(fs *flag.FlagSet, listen bool) {
@@ -55,6 +58,8 @@ func (c *config) register(fs *flag.FlagSet, listen bool) {
 		registerSearch(fs, c)
 		c.cache.register(fs)
 		fs.DurationVar(&c.searchSnapshotEvery, "search-snapshot-every", time.Duration(d.Data.SearchSnapshotEvery), "how often the memory search engine writes its snapshot while serving, so a crash restarts from it; 0: on shutdown only")
+		fs.DurationVar(&c.keyPurgeEvery, "key-purge-every", time.Duration(d.Data.KeyPurgeEvery), "how often expired idempotency keys of ended checkouts are deleted")
+		fs.IntVar(&c.keyPurgeBatch, "key-purge-batch", d.Data.KeyPurgeBatch, "idempotency keys one purge statement deletes")
 		fs.StringVar(&c.natsStoreDir, "nats-store", d.Data.NATSStore, "where the embedded event bus keeps its streams (env NATS_STORE_DIR)")
 	}
 }
@@ -118,6 +123,8 @@ var flagKeys = []struct {
 	{"data.search_engine", "search-engine", func(f settings.File) string { return f.Data.SearchEngine }},
 	{"data.search_snapshot_every", "search-snapshot-every", func(f settings.File) string { return duration(f.Data.SearchSnapshotEvery) }},
 	{"data.nats_store", "nats-store", func(f settings.File) string { return f.Data.NATSStore }},
+	{"data.key_purge_every", "key-purge-every", func(f settings.File) string { return duration(f.Data.KeyPurgeEvery) }},
+	{"data.key_purge_batch", "key-purge-batch", func(f settings.File) string { return strconv.Itoa(f.Data.KeyPurgeBatch) }},
 	{"gateway.supergraph", "supergraph", func(f settings.File) string { return f.Gateway.Supergraph }},
 	{"gateway.dedupe", "no-dedupe", func(f settings.File) string { return strconv.FormatBool(!f.Gateway.Dedupe) }},
 	{"gateway.subgraph_timeout", "subgraph-timeout", func(f settings.File) string { return duration(f.Gateway.SubgraphTimeout) }},

@@ -181,3 +181,40 @@ func TestSearchSnapshotEvery(t *testing.T) {
 		t.Errorf("from the environment: snapshot every %v, %v; want 2m", env.searchSnapshotEvery, err)
 	}
 }
+
+// The idempotency-key purge is paced from the file, and a flag wins over it.
+func TestKeyPurgeSettings(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "purge.yaml")
+	if err := os.WriteFile(path, []byte("data:\n  key_purge_every: 10m\n  key_purge_batch: 250\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args  []string
+		every time.Duration
+		batch int
+	}{
+		{nil, time.Hour, 1000},
+		{[]string{"--config", path}, 10 * time.Minute, 250},
+		{[]string{"--config", path, "--key-purge-batch", "50"}, 10 * time.Minute, 50},
+	} {
+		var cfg config
+		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+		cfg.register(fs, true)
+		if err := cfg.parse(fs, tc.args); err != nil {
+			t.Fatal(err)
+		}
+		if cfg.keyPurgeEvery != tc.every || cfg.keyPurgeBatch != tc.batch {
+			t.Errorf("%v: purge every %v in batches of %d, want %v and %d", tc.args, cfg.keyPurgeEvery, cfg.keyPurgeBatch, tc.every, tc.batch)
+		}
+	}
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	if err := os.WriteFile(bad, []byte("data:\n  key_purge_batch: -5\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var cfg config
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	cfg.register(fs, true)
+	if err := cfg.parse(fs, []string{"--config", bad}); err == nil || !strings.Contains(err.Error(), "data.key_purge_batch") {
+		t.Errorf("err = %v, want the key named", err)
+	}
+}

@@ -51,7 +51,7 @@ func runServe(ctx context.Context, args []string) error {
 	defer stopTracing()
 
 	a, err := newApp(ctx, pool, rdb, appOptions{natsStoreDir: cfg.natsStoreDir, searchDir: cfg.searchDir, searchEngine: cfg.searchEngine,
-		searchSnapshotEvery: cfg.searchSnapshotEvery})
+		searchSnapshotEvery: cfg.searchSnapshotEvery, keyPurgeEvery: cfg.keyPurgeEvery, keyPurgeBatch: cfg.keyPurgeBatch})
 	if err != nil {
 		return err
 	}

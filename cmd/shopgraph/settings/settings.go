@@ -65,6 +65,10 @@ type Data struct {
 	// (besides on shutdown); 0 writes it on shutdown only.
 	SearchSnapshotEvery Duration `yaml:"search_snapshot_every"`
 	NATSStore           string   `yaml:"nats_store"`
+	// KeyPurgeEvery is how often expired idempotency keys of ended checkouts are deleted, and
+	// KeyPurgeBatch how many one statement deletes.
+	KeyPurgeEvery Duration `yaml:"key_purge_every"`
+	KeyPurgeBatch int      `yaml:"key_purge_batch"`
 }
 
 // Gateway tunes planning and execution.
@@ -122,7 +126,8 @@ func Defaults() File {
 		DatabaseURL: "postgres://postgres@127.0.0.1:54329/shopgraph?sslmode=disable",
 		RedisURL:    "redis://127.0.0.1:63790/0",
 		Listen:      "127.0.0.1:4000",
-		Data:        Data{SearchIndex: ".data/search", SearchEngine: "memory", SearchSnapshotEvery: Duration(5 * time.Minute), NATSStore: ".data/nats"},
+		Data: Data{SearchIndex: ".data/search", SearchEngine: "memory", SearchSnapshotEvery: Duration(5 * time.Minute), NATSStore: ".data/nats",
+			KeyPurgeEvery: Duration(time.Hour), KeyPurgeBatch: 1000},
 		Gateway: Gateway{
 			SubgraphTimeout: Duration(30 * time.Second),
 			RequestTimeout:  Duration(60 * time.Second),

@@ -39,6 +39,10 @@ func (f *File) validate() error {
 		return &fieldError{"data.search_engine", "must be memory or bleve"}
 	case f.Data.SearchSnapshotEvery < 0:
 		return &fieldError{"data.search_snapshot_every", "must be 0 (on shutdown only) or a positive duration such as 5m"}
+	case f.Data.KeyPurgeEvery < 0:
+		return &fieldError{"data.key_purge_every", "must be a positive duration such as 1h (0: the default)"}
+	case f.Data.KeyPurgeBatch < 0:
+		return &fieldError{"data.key_purge_batch", "must be a positive number of keys (0: the default)"}
 	}
 	return f.Gateway.validate()
 }
