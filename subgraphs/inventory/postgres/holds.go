@@ -402,9 +402,9 @@ func (s *Store) ExpireHolds(ctx context.Context, asOf time.Time) (int, error) {
 				UPDATE inventory.hold SET status = 'RELEASED', updated_at = now()
 				WHERE id IN (
 					SELECT id FROM inventory.hold h
-					WHERE status = 'ACTIVE' AND expires_at <= $1
+					WHERE active_until <= $1 -- hold_active_until: active and past expires_at
 					  AND NOT EXISTS (SELECT 1 FROM inventory.hot_sku hs WHERE hs.sku = h.sku)
-					ORDER BY expires_at
+					ORDER BY active_until
 					LIMIT $2
 					FOR UPDATE SKIP LOCKED
 				) AND status = 'ACTIVE'
