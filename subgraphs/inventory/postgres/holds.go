@@ -288,10 +288,13 @@ func (s *Store) ConfirmHolds(ctx context.Context, orderID string) (inventory.Set
 		}
 		b := &pgx.Batch{}
 		b.Queue(lockStock, skus)
+		// The status is a parameter ($3, ACTIVE) so that the generic plan of the money path's
+		// pool cannot match the partial indexes of active holds, which the planner sees as
+		// nearly empty and would scan whole, dead entries and all: the holds are found by id.
 		b.Queue(`
 			WITH c AS (
 				UPDATE inventory.hold SET status = 'CONFIRMED', updated_at = now()
-				WHERE id = ANY($1) AND status = 'ACTIVE' AND expires_at > now()
+				WHERE id = ANY($1) AND status = $3 AND expires_at > now()
 				  AND NOT EXISTS (SELECT 1 FROM inventory.hot_sku hs WHERE hs.sku = hold.sku)
 				RETURNING sku, fulfillment_center_id, quantity
 			), d AS (
@@ -301,7 +304,7 @@ func (s *Store) ConfirmHolds(ctx context.Context, orderID string) (inventory.Set
 				RETURNING 1
 			)
 			SELECT (SELECT count(*) FROM c) AS holds, (SELECT count(*) FROM d) AS stock,
-			       (SELECT count(*) FROM inventory.hot_sku WHERE sku = ANY($2)) AS went_hot`, active, skus)
+			       (SELECT count(*) FROM inventory.hot_sku WHERE sku = ANY($2)) AS went_hot`, active, skus, inventory.HoldActive)
 		br := tx.SendBatch(ctx, b)
 		defer br.Close()
 		if _, err := br.Exec(); err != nil {
@@ -367,7 +370,7 @@ func (s *Store) ReleaseHolds(ctx context.Context, orderID string) (inventory.Set
 		}
 		if _, err = tx.Exec(ctx, `
 			UPDATE inventory.hold SET status = 'RELEASED', updated_at = now()
-			WHERE id = ANY($1) AND status = 'ACTIVE'`, active); err != nil {
+			WHERE id = ANY($1) AND status = $2`, active, inventory.HoldActive); err != nil { // by id: see ConfirmHolds
 			return err
 		}
 		return announceStock(ctx, tx, skus)
