@@ -165,7 +165,7 @@ func (s *Service) run(ctx context.Context, saga *Saga, owner CartOwner) (Outcome
 			return Outcome{}, fmt.Errorf("checkout %s at %s: %w", saga.ID, saga.Step, stopped.err)
 		case err == nil:
 			continue
-		case saga.Status == SagaRunning && saga.Step == StepClaimed && untouched(err):
+		case saga.Status == SagaRunning && (saga.Step == StepClaimed || saga.Step == StepValidated) && untouched(err):
 			// Refused before anything was held or charged: the saga ends in one write.
 			saga.Failure = failureOf(err)
 			saga.Status, saga.ForwardStep, saga.Step = SagaFailed, saga.Step, StepFailed
@@ -254,27 +254,30 @@ func (s *Service) pause(try int) time.Duration {
 	return min(d, s.maxBackoff)
 }
 
-// forward runs the steps after saga.Step up to the next write of the saga, and records it.
-// Every command is idempotent by order id, so the saga is written only where a crash must
-// not lose what happened: after the holds (the plan the payment is authorized for), with the
-// order, and at the end. A saga recovered at an earlier write runs the commands after it
-// again and gets their first outcomes.
+// forward runs the step after saga.Step and records it: the saga is written after every
+// step, so a saga taken over after a crash resumes at the step it reached. Every command is
+// idempotent by order id, so a step run again after a crash between the command and its
+// record gets the command's first outcome.
 func (s *Service) forward(ctx context.Context, saga *Saga, owner CartOwner) error {
 	p := &saga.Plan
 	amount := Money{Amount: p.Total, Currency: p.Currency}
 	switch saga.Step {
-	case StepClaimed, StepValidated:
+	case StepClaimed:
 		if err := s.validate(ctx, saga, owner); err != nil {
 			return err
 		}
+		return persist(s.advance(ctx, saga, StepValidated))
+	case StepValidated:
 		if err := s.inventory.Reserve(ctx, saga.ID, p.Lines, p.ShippingAddress); err != nil {
 			return fmt.Errorf("reserve: %w", err)
 		}
 		return persist(s.advance(ctx, saga, StepReserved))
-	case StepReserved, StepAuthorized:
+	case StepReserved:
 		if err := s.payments.Authorize(ctx, saga.ID, saga.CustomerID, amount, saga.PaymentMethod); err != nil {
 			return fmt.Errorf("authorize: %w", err)
 		}
+		return persist(s.advance(ctx, saga, StepAuthorized))
+	case StepAuthorized:
 		o := Order{ID: saga.ID, CustomerID: saga.CustomerID, CartID: saga.CartID, Status: StatusPlaced,
 			Currency: p.Currency, Lines: p.Lines, Subtotal: p.Subtotal, Shipping: p.Shipping, Total: p.Total,
 			DeliveryOption: p.DeliveryOption, ShippingAddress: p.ShippingAddress}
@@ -285,29 +288,24 @@ func (s *Service) forward(ctx context.Context, saga *Saga, owner CartOwner) erro
 			return fmt.Errorf("capture: %w", err)
 		}
 		saga.Step = StepCaptured
-		return s.settle(ctx, saga, owner)
-	case StepCaptured, StepConfirmed:
-		return s.settle(ctx, saga, owner)
+		return persist(s.store.MarkPaid(ctx, saga, s.lease))
+	case StepCaptured:
+		if err := s.inventory.Confirm(ctx, saga.ID); err != nil {
+			return fmt.Errorf("confirm holds: %w", err)
+		}
+		return persist(s.advance(ctx, saga, StepConfirmed))
+	case StepConfirmed:
+		if owner.CustomerID != "" || owner.GuestToken != "" {
+			// Emptying the cart is a courtesy to the buyer, not part of the order: a failure is
+			// logged, never undoes a paid order.
+			if err := s.carts.CheckedOut(ctx, owner, saga.CartID, saga.CartVersion, saga.ID); err != nil {
+				slog.WarnContext(ctx, "empty checked-out cart", "order", saga.ID, "cart", saga.CartID, "err", err)
+			}
+		}
+		saga.Step, saga.Status = StepCompleted, SagaCompleted
+		return persist(s.store.Complete(ctx, saga, Outcome{OrderID: saga.ID}))
 	}
 	return persist(fmt.Errorf("saga %s: no forward step after %s", saga.ID, saga.Step))
-}
-
-// settle ends a paid saga: the holds become stock decrements, the cart is emptied, and the
-// order moves to PAID as the saga completes.
-func (s *Service) settle(ctx context.Context, saga *Saga, owner CartOwner) error {
-	if err := s.inventory.Confirm(ctx, saga.ID); err != nil {
-		return fmt.Errorf("confirm holds: %w", err)
-	}
-	saga.Step = StepConfirmed
-	if owner.CustomerID != "" || owner.GuestToken != "" {
-		// Emptying the cart is a courtesy to the buyer, not part of the order: a failure is
-		// logged, never undoes a paid order.
-		if err := s.carts.CheckedOut(ctx, owner, saga.CartID, saga.CartVersion, saga.ID); err != nil {
-			slog.WarnContext(ctx, "empty checked-out cart", "order", saga.ID, "cart", saga.CartID, "err", err)
-		}
-	}
-	saga.Step, saga.Status = StepCompleted, SagaCompleted
-	return persist(s.store.Complete(ctx, saga, Outcome{OrderID: saga.ID}))
 }
 
 func (s *Service) advance(ctx context.Context, saga *Saga, to Step) error {
@@ -414,9 +412,10 @@ func (s *Service) outcome(saga *Saga) Outcome {
 	return out
 }
 
-// untouched reports whether err, the first step's, means that step held and charged nothing:
-// the cart or its prices refused the checkout, or the reservation, which takes all lines or
-// none and returns the holds an order already has, found stock short.
+// untouched reports whether err, of validation or the reservation that follows it, means
+// nothing was held or charged: the cart or its prices refused the checkout, or the
+// reservation, which takes all lines or none and returns the holds an order already has,
+// found stock short.
 func untouched(err error) bool {
 	var f *Failure
 	var oos *OutOfStockError

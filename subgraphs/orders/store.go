@@ -9,19 +9,16 @@ import (
 // Step is the last step of a checkout saga that completed.
 type Step string
 
-// Forward steps, in order, then the compensations. The saga is written at CLAIMED, RESERVED,
-// ORDER_CREATED and COMPLETED; the steps between them are where a runner is in memory (and what
-// a parked saga records), and a saga recovered at a written step runs the idempotent commands
-// after it again.
+// Forward steps, in order, then the compensations. The saga is written after each.
 const (
 	StepClaimed      Step = "CLAIMED"       // idempotency key and saga recorded
-	StepValidated    Step = "VALIDATED"     // cart read, prices re-read, plan settled
-	StepReserved     Step = "RESERVED"      // holds taken, plan stored
+	StepValidated    Step = "VALIDATED"     // cart read, prices re-read, plan stored
+	StepReserved     Step = "RESERVED"      // holds taken
 	StepAuthorized   Step = "AUTHORIZED"    // payment authorized
 	StepOrderCreated Step = "ORDER_CREATED" // order PLACED
-	StepCaptured     Step = "CAPTURED"      // payment captured
+	StepCaptured     Step = "CAPTURED"      // payment captured, order PAID
 	StepConfirmed    Step = "CONFIRMED"     // holds turned into stock decrements
-	StepCompleted    Step = "COMPLETED"     // order PAID, OrderPlaced emitted, outcome stored
+	StepCompleted    Step = "COMPLETED"     // OrderPlaced emitted, outcome stored
 
 	StepOrderCancelled  Step = "ORDER_CANCELLED"  // compensation of ORDER_CREATED
 	StepPaymentReleased Step = "PAYMENT_RELEASED" // void or refund done
@@ -104,8 +101,10 @@ type Store interface {
 	Park(ctx context.Context, s *Saga, retryAfter time.Duration) error
 	// CreateOrder inserts the order (PLACED) and records StepOrderCreated, in one transaction.
 	CreateOrder(ctx context.Context, s *Saga, o Order, lease time.Duration) error
-	// Complete ends the saga COMPLETED, moves the order to PAID, stores the outcome under the
-	// idempotency key and writes the OrderPlaced event, in one transaction.
+	// MarkPaid moves the order to PAID and records StepCaptured, in one transaction.
+	MarkPaid(ctx context.Context, s *Saga, lease time.Duration) error
+	// Complete ends the saga COMPLETED, stores the outcome under the idempotency key and writes
+	// the OrderPlaced event, in one transaction.
 	Complete(ctx context.Context, s *Saga, out Outcome) error
 	// StartCompensation sets the saga COMPENSATING with its failure and cancels the order if it
 	// was created (writing OrderCancelled), in one transaction.

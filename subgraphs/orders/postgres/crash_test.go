@@ -50,6 +50,10 @@ func (c *crashingStore) CreateOrder(ctx context.Context, s *orders.Saga, o order
 	return c.write(func() error { return c.Store.CreateOrder(ctx, s, o, lease) })
 }
 
+func (c *crashingStore) MarkPaid(ctx context.Context, s *orders.Saga, lease time.Duration) error {
+	return c.write(func() error { return c.Store.MarkPaid(ctx, s, lease) })
+}
+
 func (c *crashingStore) Park(ctx context.Context, s *orders.Saga, retryAfter time.Duration) error {
 	return c.write(func() error { return c.Store.Park(ctx, s, retryAfter) })
 }

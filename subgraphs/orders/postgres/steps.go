@@ -79,8 +79,16 @@ const finishSaga = `
 	k AS (UPDATE orders.idempotency_key SET response = $12 WHERE order_id IN (SELECT id FROM s))
 	SELECT count(*) FROM s`
 
-// Complete implements orders.Store: one statement ends the saga, stores the outcome, moves
-// the order to PAID and writes OrderPlaced, or does nothing when the lease was lost.
+// MarkPaid implements orders.Store.
+func (s *Store) MarkPaid(ctx context.Context, saga *orders.Saga, lease time.Duration) error {
+	return withSaga(ctx, s.pool, "mark order paid "+saga.ID, saga, `
+		WITH s AS (`+updateSaga+` RETURNING id),`+moveOrder+`
+		SELECT count(*) FROM s`,
+		sagaArgs(saga, lease, orders.StatusPaid, nil))
+}
+
+// Complete implements orders.Store: one statement ends the saga, stores the outcome and
+// writes OrderPlaced, or does nothing when the lease was lost.
 func (s *Store) Complete(ctx context.Context, saga *orders.Saga, out orders.Outcome) error {
 	p := saga.Plan
 	event, err := Outbox.Args(outbox.Event{Type: EventOrderPlaced, Key: saga.ID, Payload: OrderPlaced{
@@ -90,11 +98,11 @@ func (s *Store) Complete(ctx context.Context, saga *orders.Saga, out orders.Outc
 		return fmt.Errorf("complete checkout %s: %w", saga.ID, err)
 	}
 	return withSaga(ctx, s.pool, "complete checkout "+saga.ID, saga, `
-		WITH s AS (`+updateSaga+` RETURNING id),`+moveOrder+`,
-		k AS (UPDATE orders.idempotency_key SET response = $14 WHERE order_id IN (SELECT id FROM s)),
-		e AS (`+Outbox.InsertFrom("s", 15)+`)
+		WITH s AS (`+updateSaga+` RETURNING id),
+		k AS (UPDATE orders.idempotency_key SET response = $12 WHERE order_id IN (SELECT id FROM s)),
+		e AS (`+Outbox.InsertFrom("s", 13)+`)
 		SELECT count(*) FROM s`,
-		sagaArgs(saga, 0, append([]any{orders.StatusPaid, nil, out}, event...)...))
+		sagaArgs(saga, 0, append([]any{out}, event...)...))
 }
 
 // Fail implements orders.Store.
