@@ -163,9 +163,8 @@ func newApp(ctx context.Context, pool *pgxpool.Pool, rdb *redis.Client, opts app
 			defer stale.Wait()
 			stale.Go(func() {
 				defer close(a.searchCurrent)
-				if rebuilt, err := indexer.IndexIfStale(ctx, nil); err != nil && ctx.Err() == nil {
-					slog.Error("search index rebuild after a crash failed; the next start retries", "err", err)
-				} else if rebuilt {
+				if rebuilt := retryRebuild(ctx, func(ctx context.Context) (bool, error) { return indexer.IndexIfStale(ctx, nil) },
+					time.Second, time.Minute); rebuilt {
 					slog.Info("search index rebuilt after a crash")
 				}
 			})
