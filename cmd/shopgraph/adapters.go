@@ -34,3 +34,15 @@ func (a identityAuthors) AuthorName(ctx context.Context, customerID string) (str
 	}
 	return found[customerID].Name, nil
 }
+
+// identityRoles tells the gateway which role an account holds now, in process, so a staff
+// token stops acting as staff soon after the account is demoted.
+type identityRoles struct{ store *identitypg.Store }
+
+func (r identityRoles) Role(ctx context.Context, accountID string) (string, error) {
+	found, err := r.store.CustomersByID(ctx, []string{accountID})
+	if err != nil {
+		return "", err
+	}
+	return found[accountID].Role, nil
+}

@@ -15,8 +15,13 @@ import (
 
 	"github.com/shopgraph/shopgraph/gateway/identity"
 	"github.com/shopgraph/shopgraph/gateway/server"
+	identitypg "github.com/shopgraph/shopgraph/subgraphs/identity/postgres"
 	"github.com/shopgraph/shopgraph/subgraphs/trust"
 )
+
+// staffRoleTTL is how long the gateway trusts a staff token's role before asking identity
+// again: the longest a demoted staff member keeps staff rights.
+const staffRoleTTL = 5 * time.Second
 
 func runServe(ctx context.Context, args []string) error {
 	var cfg config
@@ -106,8 +111,10 @@ func newMux(a *app, gw server.Config) (*http.ServeMux, error) {
 	gw.SupergraphSDL = sdl
 	gw.InProcess = inProcess
 	// The gateway turns a customer's bearer token into headers the subgraphs can verify, and
-	// passes on a guest's cart token.
-	gw.SubgraphHeaders = identity.New(a.tokens, trust.NewSigner(a.secrets.Gateway)).SubgraphHeaders
+	// passes on a guest's cart token. A staff token's role is confirmed with identity at most
+	// every staffRoleTTL, so a demotion takes effect within it.
+	gw.SubgraphHeaders = identity.New(a.tokens, trust.NewSigner(a.secrets.Gateway)).
+		WithRoles(identityRoles{identitypg.NewStore(a.pool)}, staffRoleTTL).SubgraphHeaders
 	gw.ForwardHeaders = append(gw.ForwardHeaders, trust.HeaderCartToken, "Idempotency-Key")
 	if gw.Persisted.Redis == nil {
 		gw.Persisted.Redis = a.rdb

@@ -4,10 +4,14 @@
 package identity
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/shopgraph/shopgraph/subgraphs/trust"
 )
@@ -25,11 +29,62 @@ var (
 type Authenticator struct {
 	tokens *trust.Tokens
 	signer *trust.Signer
+
+	roles   Roles // nil: the token's role is taken as it is
+	ttl     time.Duration
+	now     func() time.Time
+	mu      sync.Mutex
+	checked map[string]checkedRole // account id → role read from roles
+}
+
+// Roles says which role an account holds now ("" when there is no such account).
+type Roles interface {
+	Role(ctx context.Context, accountID string) (string, error)
+}
+
+type checkedRole struct {
+	role string
+	at   time.Time
 }
 
 // New returns an Authenticator that checks tokens with tokens and signs with signer.
 func New(tokens *trust.Tokens, signer *trust.Signer) *Authenticator {
-	return &Authenticator{tokens: tokens, signer: signer}
+	return &Authenticator{tokens: tokens, signer: signer, now: time.Now}
+}
+
+// WithRoles makes a token's role above customer count only while roles still gives the
+// account that role, read at most once per ttl per account: a staff member who is demoted
+// loses staff rights within ttl, not when their token expires. Customers' tokens are taken as
+// they are (no lookup). When roles cannot be read, the caller is a customer until it can.
+func (a *Authenticator) WithRoles(roles Roles, ttl time.Duration) *Authenticator {
+	a.roles, a.ttl, a.checked = roles, ttl, map[string]checkedRole{}
+	return a
+}
+
+// effective is the role the caller holds now: the token's, unless roles says otherwise.
+func (a *Authenticator) effective(ctx context.Context, c trust.Caller) string {
+	if a.roles == nil || c.Role == trust.RoleCustomer {
+		return c.Role
+	}
+	now := a.now()
+	a.mu.Lock()
+	got, ok := a.checked[c.CustomerID]
+	a.mu.Unlock()
+	if !ok || now.Sub(got.at) >= a.ttl {
+		role, err := a.roles.Role(ctx, c.CustomerID)
+		if err != nil {
+			slog.WarnContext(ctx, "identity: role of a staff token unreadable; serving it as a customer", "account", c.CustomerID, "err", err)
+			return trust.RoleCustomer
+		}
+		got = checkedRole{role: role, at: now}
+		a.mu.Lock()
+		a.checked[c.CustomerID] = got
+		a.mu.Unlock()
+	}
+	if got.role != c.Role {
+		return trust.RoleCustomer // demoted (or gone) since the token was issued
+	}
+	return c.Role
 }
 
 // SubgraphHeaders returns the signed caller headers (customer and role, both taken from the
@@ -50,6 +105,7 @@ func (a *Authenticator) SubgraphHeaders(r *http.Request) (http.Header, error) {
 	if err != nil {
 		return nil, ErrInvalidToken
 	}
+	caller.Role = a.effective(r.Context(), caller)
 	h := http.Header{}
 	a.signer.SignCaller(h, caller)
 	return h, nil
