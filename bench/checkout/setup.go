@@ -28,13 +28,15 @@ const (
 	opProducts = `query { products(first: 100) { edges { node { variants { sku price { currency } availability { total } } } } } }`
 	opCenters  = `query { fulfillmentCenters { id code } }`
 	opVariant  = `query($sku: String!) { variant(sku: $sku) { availability { total } inStock } }`
-	opRestock  = `mutation($in: RestockInput!) { restock(input: $in) { stockLevel { available } userErrors { code message } } }`
-	opSetHot   = `mutation($in: SetHotSkuInput!) { setHotSku(input: $in) { hot userErrors { code message } } }`
-	opLogin    = `mutation($in: LoginInput!) { login(input: $in) { token userErrors { code message } } }`
-	opMyCart   = `query { cart { id version lines { sku } } }`
-	opGuest    = `mutation { createGuestCart { cart { id version } cartToken userErrors { code message } } }`
-	opAdd      = `mutation($in: AddToCartInput!) { addToCart(input: $in) { cart { version } userErrors { code message } } }`
-	opRemove   = `mutation($in: RemoveCartLineInput!) { removeCartLine(input: $in) { cart { version } userErrors { code message } } }`
+	// The stock mutations select their variant, so the gateway purges the cached availability
+	// of the SKU as they return: the next read sees the new stock, not a cached one.
+	opRestock = `mutation($in: RestockInput!) { restock(input: $in) { variant { sku } stockLevel { available } userErrors { code message } } }`
+	opSetHot  = `mutation($in: SetHotSkuInput!) { setHotSku(input: $in) { variant { sku } hot userErrors { code message } } }`
+	opLogin   = `mutation($in: LoginInput!) { login(input: $in) { token userErrors { code message } } }`
+	opMyCart  = `query { cart { id version lines { sku } } }`
+	opGuest   = `mutation { createGuestCart { cart { id version } cartToken userErrors { code message } } }`
+	opAdd     = `mutation($in: AddToCartInput!) { addToCart(input: $in) { cart { version } userErrors { code message } } }`
+	opRemove  = `mutation($in: RemoveCartLineInput!) { removeCartLine(input: $in) { cart { version } userErrors { code message } } }`
 )
 
 // catalogSKUs reads the variants of the first 100 products, grouped by currency.
