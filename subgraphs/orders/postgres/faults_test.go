@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/shopgraph/shopgraph/subgraphs/orders"
+	"github.com/shopgraph/shopgraph/subgraphs/orders/clients"
 	"github.com/shopgraph/shopgraph/subgraphs/payments"
 	"github.com/shopgraph/shopgraph/subgraphs/payments/provider"
 )
@@ -131,5 +132,40 @@ func assertSettled(t testing.TB, f *fixture, id string) {
 		if n := f.count(t, `SELECT count(*) FROM orders.outbox WHERE key = $1 AND type = 'OrderPlaced'`, id); n != 0 {
 			t.Errorf("failed saga %s announced the order", id)
 		}
+		want := 0
+		if status == string(orders.StatusCancelled) {
+			want = 1
+		}
+		if n := f.count(t, `SELECT count(*) FROM orders.outbox WHERE key = $1 AND type = 'OrderCancelled'`, id); n != want {
+			t.Errorf("failed saga %s (order %q): %d OrderCancelled events, want %d", id, status, n, want)
+		}
+	}
+}
+
+// Holds that expire before the paid order confirms them cancel it: the order is CANCELLED with
+// its history, OrderCancelled is written once, and the capture is refunded in full.
+func TestHoldsLostAfterPaymentCancelTheOrder(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.stock(t, "SKU-X", 5, 1200)
+	who := customer()
+	req := request(f.cartOf(t, who, item{"SKU-X", 1}), "k-expired", provider.CardVisa)
+	// Holds of a microsecond have expired by the time the order is paid.
+	svc := orders.NewService(f.store, clients.NewInventory(f.reservations, time.Microsecond), clients.NewPayments(f.payments),
+		clients.NewCarts(f.cartStore), f.prices, orders.WithRetries(5, time.Millisecond))
+	out, err := svc.Checkout(ctx, orders.CartOwner{CustomerID: who}, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if failureCode(out) != orders.CodeHoldsLost || out.OrderID == "" {
+		t.Fatalf("outcome = %+v (failure %+v), want %s with the cancelled order's id", out, out.Failure, orders.CodeHoldsLost)
+	}
+	assertSettled(t, f, out.OrderID)
+	got, err := f.store.OrdersByID(ctx, who, []string{out.OrderID})
+	if err != nil || got[out.OrderID].Status != orders.StatusCancelled {
+		t.Fatalf("order = %+v, %v, want CANCELLED", got[out.OrderID], err)
+	}
+	if l := f.ledger(t, out.OrderID); !sameCounts(l, map[payments.Operation]int{payments.OpAuthorize: 1, payments.OpCapture: 1, payments.OpRefund: 1}) {
+		t.Errorf("ledger = %v, want authorize, capture and refund", l)
 	}
 }

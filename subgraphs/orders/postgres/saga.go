@@ -75,21 +75,15 @@ const claimKey = `
 // for the saga: the request runs it, a parked saga gets its job (Park), and the recovery sweep
 // finds a saga whose process stopped.
 func (s *Store) Claim(ctx context.Context, saga orders.Saga, hash []byte, ttl, lease time.Duration) (orders.Claim, error) {
-	var out orders.Claim
-	rows, err := s.pool.Query(ctx, claimKey, saga.Scope, saga.IdempotencyKey, hash, saga.ID, millis(ttl),
+	rows, _ := s.pool.Query(ctx, claimKey, saga.Scope, saga.IdempotencyKey, hash, saga.ID, millis(ttl),
 		nullable(saga.CustomerID), saga.CartID, saga.Step, saga.Status, saga.Plan, saga.PaymentMethod, saga.LeaseToken, millis(lease))
-	if err == nil {
-		var got []sagaRow
-		if got, err = pgx.CollectRows(rows, pgx.RowToStructByName[sagaRow]); err == nil && len(got) > 0 {
-			created := got[0].saga()
-			out.Saga = &created
-		}
-	}
+	got, err := pgx.CollectRows(rows, pgx.RowToStructByName[sagaRow])
 	if err != nil {
 		return orders.Claim{}, fmt.Errorf("claim idempotency key: %w", err)
 	}
-	if out.Saga != nil {
-		return out, nil
+	if len(got) > 0 {
+		created := got[0].saga()
+		return orders.Claim{Saga: &created}, nil
 	}
 	rec, err := idempotencyRecord(ctx, s.pool, saga.Scope, saga.IdempotencyKey)
 	if err != nil {

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/shopgraph/shopgraph/subgraphs/orders"
 	"github.com/shopgraph/shopgraph/subgraphs/outbox"
 )
@@ -110,26 +108,21 @@ func (s *Store) Fail(ctx context.Context, saga *orders.Saga, out orders.Outcome)
 	return withSaga(ctx, s.pool, "fail checkout "+saga.ID, saga, finishSaga, sagaArgs(saga, 0, out))
 }
 
-// StartCompensation implements orders.Store.
+// StartCompensation implements orders.Store: one statement sets the saga compensating,
+// cancels its order if there is one (and it is not cancelled already) and writes
+// OrderCancelled for it, or does nothing when the lease was lost.
 func (s *Store) StartCompensation(ctx context.Context, saga *orders.Saga, lease time.Duration) error {
 	reason := ""
 	if saga.Failure != nil {
 		reason = saga.Failure.Code
 	}
-	return s.inTx(ctx, "start compensating "+saga.ID, func(tx pgx.Tx) error {
-		var saved, cancelled int
-		err := tx.QueryRow(ctx, `
-			WITH s AS (`+updateSaga+` RETURNING id),`+moveOrder+`
-			SELECT (SELECT count(*) FROM s), (SELECT count(*) FROM o)`,
-			sagaArgs(saga, lease, orders.StatusCancelled, nullable(reason))...).Scan(&saved, &cancelled)
-		switch {
-		case err != nil:
-			return err
-		case saved == 0:
-			return orders.ErrLeaseLost
-		case cancelled == 0:
-			return nil // no order yet, or cancelled before
-		}
-		return Outbox.Write(ctx, tx, outbox.Event{Type: EventOrderCancelled, Key: saga.ID, Payload: OrderCancelled{OrderID: saga.ID, Reason: reason}})
-	})
+	event, err := Outbox.Args(outbox.Event{Type: EventOrderCancelled, Key: saga.ID, Payload: OrderCancelled{OrderID: saga.ID, Reason: reason}})
+	if err != nil {
+		return fmt.Errorf("start compensating %s: %w", saga.ID, err)
+	}
+	return withSaga(ctx, s.pool, "start compensating "+saga.ID, saga, `
+		WITH s AS (`+updateSaga+` RETURNING id),`+moveOrder+`,
+		e AS (`+Outbox.InsertFrom("o", 14)+`)
+		SELECT count(*) FROM s`,
+		sagaArgs(saga, lease, append([]any{orders.StatusCancelled, nullable(reason)}, event...)...))
 }
