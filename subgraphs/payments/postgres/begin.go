@@ -21,16 +21,24 @@ const beginReads = 4
 // errMoved says the intent row changed between Begin's read and its write.
 var errMoved = errors.New("intent changed since it was read")
 
-// Begin implements payments.Store in two statements, each its own implicit transaction: one
-// reads the intent and the operation's record, the state machine decides in Go, and one
-// records the operation and takes the lease, provided the intent row is still the version
-// read (its xmin). Every change to an operation's record also writes its intent row in the
-// same transaction, so an unchanged intent means an unchanged record; when the row moved,
-// Begin reads again. The provider is called after it returns, under the lease it took.
+// Begin implements payments.Store. The first authorization, capture or void of an order that
+// may run takes one statement (take.go). Anything else takes two, each its own implicit
+// transaction: one reads the intent and the operation's record (for those three operations,
+// the read comes with the first statement), the state machine decides in Go, and one records
+// the operation and takes the lease, provided the intent row is still the version read (its
+// xmin). Every change to an operation's record also writes its intent row in the same
+// transaction, so an unchanged intent means an unchanged record; when the row moved, Begin
+// reads again. The provider is called after it returns, under the lease it took.
 func (s *Store) Begin(ctx context.Context, c payments.Command, lease time.Duration) (payments.Attempt, error) {
+	return s.beginFrom(ctx, c, lease, true)
+}
+
+// beginFrom is Begin; when take is false it skips the one-statement first try and goes
+// straight to reading, so tests can compare what the two paths answer.
+func (s *Store) beginFrom(ctx context.Context, c payments.Command, lease time.Duration, take bool) (payments.Attempt, error) {
 	hash := requestHash(c)
-	for range beginReads {
-		a, err := s.begin(ctx, c, hash, lease)
+	for n := range beginReads {
+		a, err := s.begin(ctx, c, hash, lease, take && n == 0)
 		if errors.Is(err, errMoved) {
 			continue
 		}
@@ -43,8 +51,10 @@ func (s *Store) Begin(ctx context.Context, c payments.Command, lease time.Durati
 		"order %s is changing under this %s; retry it", c.OrderID, lower(c.Operation))}
 }
 
-// beginRow is Begin's read: the intent as it stands, and the operation's record if any.
+// beginRow is Begin's read: the intent as it stands, and the operation's record if any. Took
+// says the row is not a read but the intent as the one-statement path leased it (take.go).
 type beginRow struct {
+	Took bool `db:"took"`
 	intentRow
 	Leased         bool    `db:"leased"`
 	Version        uint32  `db:"version"` // xmin of the intent row
@@ -57,7 +67,7 @@ type beginRow struct {
 }
 
 const readBegin = `
-	SELECT i.*, o.*
+	SELECT false AS took, i.*, o.*
 	FROM (
 		SELECT ` + intentColumns + `, coalesce(lease_until > now(), false) AS leased, xmin AS version
 		FROM payments.intent WHERE order_id = $1
@@ -95,10 +105,36 @@ const (
 )
 
 // begin is one read and, when the command is to run, one write; errMoved when the write
-// found the intent changed.
-func (s *Store) begin(ctx context.Context, c payments.Command, hash []byte, lease time.Duration) (payments.Attempt, error) {
-	rows, _ := s.pool.Query(ctx, readBegin, c.OrderID, c.Operation)
-	read, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[beginRow])
+// found the intent changed. With take, the read is the one-statement path's, which in the
+// common case has already recorded the operation and taken the lease.
+func (s *Store) begin(ctx context.Context, c payments.Command, hash []byte, lease time.Duration, take bool) (payments.Attempt, error) {
+	token := ulid.Make().String()
+	var read beginRow
+	var err error
+	if sql, ok := takes[c.Operation]; ok && take {
+		read, err = s.take(ctx, sql, c, hash, token, lease)
+		switch {
+		case err == nil && read.Took:
+			c.Amount = payments.Money{Amount: *read.OpAmount, Currency: *read.OpCurrency}
+			return payments.Attempt{Command: c, Intent: read.intent(), Lease: token}, nil
+		case errors.Is(err, pgx.ErrNoRows) && c.Operation == payments.OpAuthorize:
+			// Another caller created the intent while the statement ran, too late for it to
+			// see: the next read does.
+			return payments.Attempt{}, errMoved
+		case err != nil && !errors.Is(err, pgx.ErrNoRows):
+			return payments.Attempt{}, err
+		}
+	} else {
+		rows, _ := s.pool.Query(ctx, readBegin, c.OrderID, c.Operation)
+		read, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[beginRow])
+	}
+	return s.decide(ctx, c, hash, lease, token, read, err)
+}
+
+// decide runs the state machine on what Begin read (err is the read's) and, when the
+// command is to run, records it and takes the lease, provided the intent is still the
+// version read.
+func (s *Store) decide(ctx context.Context, c payments.Command, hash []byte, lease time.Duration, token string, read beginRow, err error) (payments.Attempt, error) {
 	found := err == nil
 	switch {
 	case errors.Is(err, pgx.ErrNoRows) && c.Operation != payments.OpAuthorize:
@@ -112,7 +148,6 @@ func (s *Store) begin(ctx context.Context, c payments.Command, hash []byte, leas
 	}
 	intent := read.intent()
 
-	token := ulid.Make().String()
 	args := []any{c.OrderID, c.Operation, token, lease.String(), read.Version}
 	intentWrite, record := leaseIntent, recordRetry
 	switch {
@@ -148,7 +183,7 @@ func (s *Store) begin(ctx context.Context, c payments.Command, hash []byte, leas
 			"another %s of order %s is in progress", busy, c.OrderID)}
 	}
 
-	rows, _ = s.pool.Query(ctx, `WITH leased AS (`+intentWrite+`), recorded AS (`+record+`) SELECT * FROM leased`, args...)
+	rows, _ := s.pool.Query(ctx, `WITH leased AS (`+intentWrite+`), recorded AS (`+record+`) SELECT * FROM leased`, args...)
 	leased, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[intentRow])
 	var pgErr *pgconn.PgError
 	if errors.Is(err, pgx.ErrNoRows) || (errors.As(err, &pgErr) && pgErr.Code == "23505") {
