@@ -157,6 +157,12 @@ func runLoad(ctx context.Context, o options) error {
 		return err
 	}
 	setup := time.Since(setupStart)
+	kind := "guest carts"
+	if tokens != nil {
+		kind = "customer carts"
+	}
+	// Printed before the timed phase, so that a watcher (pg_stat_statements, perf) can start there.
+	fmt.Printf("setup: %d %s over %d SKUs (1–%d lines of one unit) in %s\n\n", o.n, kind, len(names), o.maxLines, setup.Round(time.Millisecond))
 
 	probe := newCPUProbe(o.url)
 	before := probe.snapshot()
@@ -166,11 +172,6 @@ func runLoad(ctx context.Context, o options) error {
 	s := summarize(outs)
 	v := verifyOrders(ctx, c, carts, outs, o.verify, o.seed)
 
-	kind := "guest carts"
-	if tokens != nil {
-		kind = "customer carts"
-	}
-	fmt.Printf("setup: %d %s over %d SKUs (1–%d lines of one unit) in %s\n\n", o.n, kind, len(names), o.maxLines, setup.Round(time.Millisecond))
 	fmt.Println("| N | C | duration | checkouts/s | p50 | p95 | p99 | max | PAID | errors |")
 	fmt.Println("|---|---|---|---|---|---|---|---|---|---|")
 	fmt.Printf("| %d | %d | %s | %.0f | %s | %s | %s | %s | %d | %s |\n", o.n, o.c, took.Round(time.Millisecond),

@@ -32,9 +32,11 @@ func (r *mutationResolver) Checkout(ctx context.Context, input ordersql.Checkout
 	if out.OrderID != "" {
 		// The outcome is the caller's (it is kept under their idempotency key), and so is the
 		// order, guest checkouts included.
-		o, err := r.store.OrderByID(ctx, out.OrderID)
-		if err != nil {
-			return nil, err
+		o := out.Order // set when this request ran the saga to its end
+		if o == nil {
+			if o, err = r.store.OrderByID(ctx, out.OrderID); err != nil {
+				return nil, err
+			}
 		}
 		if o != nil {
 			p.Order = orderModel(*o)

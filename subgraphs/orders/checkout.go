@@ -132,4 +132,7 @@ func PlanCheckout(c Cart, current map[string]Money, delivery DeliveryOption, shi
 type Outcome struct {
 	OrderID string   `json:"orderId,omitempty"`
 	Failure *Failure `json:"failure,omitempty"`
+	// Order is the order as the saga completed it, given only to the request that ran the
+	// saga (not stored with the key: a retry reads the order as it stands).
+	Order *Order `json:"-"`
 }

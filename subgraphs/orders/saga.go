@@ -78,16 +78,54 @@ func (s *Service) Checkout(ctx context.Context, owner CartOwner, req CheckoutReq
 		Plan:          Plan{DeliveryOption: req.DeliveryOption, ShippingAddress: req.ShippingAddress},
 		PaymentMethod: req.PaymentMethod, LeaseToken: NewID(),
 	}
+	// Validation only reads (the cart, the prices), so it runs before the claim, and the claim
+	// records its result: the saga starts VALIDATED with its plan, or ends FAILED with the
+	// refusal and its outcome, in the claim's one statement. A duplicate request validates too,
+	// then finds the key taken and answers with the first request's outcome.
+	var refused *Outcome
+	if err := s.validateBeforeClaim(ctx, &saga, owner); err != nil {
+		if !untouched(err) {
+			// Nothing was recorded: a retry with the same key starts afresh.
+			return Outcome{}, fmt.Errorf("checkout: validate: %w", err)
+		}
+		saga.Failure = failureOf(err)
+		saga.Status, saga.Step, saga.PaymentMethod = SagaFailed, StepFailed, ""
+		out := s.outcome(&saga)
+		refused = &out
+	}
 	hash := req.Hash()
-	claim, err := s.store.Claim(ctx, saga, hash, IdempotencyTTL, s.lease)
+	claim, err := s.store.Claim(ctx, saga, hash, IdempotencyTTL, s.lease, refused)
 	if err != nil {
 		return Outcome{}, fmt.Errorf("checkout: claim idempotency key: %w", err)
 	}
 	if claim.Existing != nil {
 		return s.replay(ctx, scope, req.IdempotencyKey, hash, claim.Existing)
 	}
+	if refused != nil {
+		return *refused, nil
+	}
 	// The buyer may go away; the saga must still reach a terminal state or be parked.
 	return s.run(context.WithoutCancel(ctx), claim.Saga, owner)
+}
+
+// validateBeforeClaim validates the saga's cart, retrying faults that may pass with backoff,
+// and moves it to VALIDATED.
+func (s *Service) validateBeforeClaim(ctx context.Context, saga *Saga, owner CartOwner) error {
+	for try := 1; ; try++ {
+		err := s.validate(ctx, saga, owner)
+		switch {
+		case err == nil:
+			saga.Step = StepValidated
+			return nil
+		case untouched(err) || permanent(err) || try >= s.tries:
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(s.pause(try)):
+		}
+	}
 }
 
 // idempotencyScope is whose keys a checkout's key is among: the customer's, or for a guest
@@ -303,7 +341,12 @@ func (s *Service) forward(ctx context.Context, saga *Saga, owner CartOwner) erro
 			}
 		}
 		saga.Step, saga.Status = StepCompleted, SagaCompleted
-		return persist(s.store.Complete(ctx, saga, Outcome{OrderID: saga.ID}))
+		placed, err := s.store.Complete(ctx, saga, Outcome{OrderID: saga.ID})
+		if err != nil {
+			return persist(err)
+		}
+		saga.Placed = &placed
+		return nil
 	}
 	return persist(fmt.Errorf("saga %s: no forward step after %s", saga.ID, saga.Step))
 }
@@ -403,7 +446,7 @@ func (s *Service) releasePayment(ctx context.Context, saga *Saga) error {
 // outcome is what a terminal saga answers.
 func (s *Service) outcome(saga *Saga) Outcome {
 	if saga.Status == SagaCompleted {
-		return Outcome{OrderID: saga.ID}
+		return Outcome{OrderID: saga.ID, Order: saga.Placed}
 	}
 	out := Outcome{Failure: saga.Failure}
 	if saga.ForwardStep.reached(StepOrderCreated) {

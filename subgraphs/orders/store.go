@@ -65,6 +65,9 @@ type Saga struct {
 	LeaseToken    string
 	LockedUntil   time.Time
 	CreatedAt     time.Time
+	// Placed is the order as completion left it, for the answer to the request that ran the
+	// saga; it is not stored.
+	Placed *Order
 }
 
 // IdempotencyRecord is what a duplicate request finds under its key.
@@ -89,8 +92,9 @@ var ErrLeaseLost = errors.New("saga lease lost to another runner")
 // Every saga write is conditional on the saga's lease token and extends the lease.
 type Store interface {
 	// Claim inserts the idempotency record and the saga in one statement of their own. When
-	// the key is taken (and not expired) it returns the existing record instead.
-	Claim(ctx context.Context, s Saga, requestHash []byte, ttl, lease time.Duration) (Claim, error)
+	// the key is taken (and not expired) it returns the existing record instead. A saga that
+	// ends at its claim (refused by validation) comes with its outcome, stored under the key.
+	Claim(ctx context.Context, s Saga, requestHash []byte, ttl, lease time.Duration, out *Outcome) (Claim, error)
 	// IdempotencyRecord reads the record of a key; nil when there is none.
 	IdempotencyRecord(ctx context.Context, scope, key string) (*IdempotencyRecord, error)
 	// SaveStep records the saga's step, status, attempts, last error, plan and failure.
@@ -104,8 +108,8 @@ type Store interface {
 	// MarkPaid moves the order to PAID and records StepCaptured, in one transaction.
 	MarkPaid(ctx context.Context, s *Saga, lease time.Duration) error
 	// Complete ends the saga COMPLETED, stores the outcome under the idempotency key and writes
-	// the OrderPlaced event, in one transaction.
-	Complete(ctx context.Context, s *Saga, out Outcome) error
+	// the OrderPlaced event, in one transaction, and returns the order as it stands then.
+	Complete(ctx context.Context, s *Saga, out Outcome) (Order, error)
 	// StartCompensation sets the saga COMPENSATING with its failure and cancels the order if it
 	// was created (writing OrderCancelled), in one transaction.
 	StartCompensation(ctx context.Context, s *Saga, lease time.Duration) error

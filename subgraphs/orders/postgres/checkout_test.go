@@ -126,9 +126,15 @@ func TestCheckoutIdempotencyKey(t *testing.T) {
 	if err != nil || first.Failure != nil {
 		t.Fatalf("first = %+v, %v", first, err)
 	}
+	if o := first.Order; o == nil || o.ID != first.OrderID || o.Status != orders.StatusPaid || len(o.Lines) != 1 || o.PlacedAt.IsZero() {
+		t.Fatalf("first answer's order = %+v, want order %s PAID with its line", o, first.OrderID)
+	}
 	again, err := f.service.Checkout(ctx, owner, request(cartID, "same-key", provider.CardVisa))
-	if err != nil || again != first {
+	if err != nil || again.OrderID != first.OrderID || again.Failure != nil {
 		t.Fatalf("replay = %+v, %v, want %+v", again, err, first)
+	}
+	if again.Order != nil {
+		t.Errorf("replay carries the order %+v; a retry reads the order as it stands", again.Order)
 	}
 	other := request(cartID, "same-key", provider.CardVisa)
 	other.DeliveryOption = orders.DeliveryExpress

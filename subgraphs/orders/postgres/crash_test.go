@@ -36,9 +36,9 @@ func (c *crashingStore) write(do func() error) error {
 	return errCrash
 }
 
-func (c *crashingStore) Claim(ctx context.Context, s orders.Saga, h []byte, ttl, lease time.Duration) (orders.Claim, error) {
+func (c *crashingStore) Claim(ctx context.Context, s orders.Saga, h []byte, ttl, lease time.Duration, o *orders.Outcome) (orders.Claim, error) {
 	var out orders.Claim
-	err := c.write(func() (err error) { out, err = c.Store.Claim(ctx, s, h, ttl, lease); return err })
+	err := c.write(func() (err error) { out, err = c.Store.Claim(ctx, s, h, ttl, lease, o); return err })
 	return out, err
 }
 
@@ -58,8 +58,10 @@ func (c *crashingStore) Park(ctx context.Context, s *orders.Saga, retryAfter tim
 	return c.write(func() error { return c.Store.Park(ctx, s, retryAfter) })
 }
 
-func (c *crashingStore) Complete(ctx context.Context, s *orders.Saga, out orders.Outcome) error {
-	return c.write(func() error { return c.Store.Complete(ctx, s, out) })
+func (c *crashingStore) Complete(ctx context.Context, s *orders.Saga, out orders.Outcome) (orders.Order, error) {
+	var placed orders.Order
+	err := c.write(func() (err error) { placed, err = c.Store.Complete(ctx, s, out); return err })
+	return placed, err
 }
 
 func (c *crashingStore) StartCompensation(ctx context.Context, s *orders.Saga, lease time.Duration) error {

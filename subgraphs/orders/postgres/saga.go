@@ -52,21 +52,22 @@ func nullable(s string) any {
 }
 
 // claimKey inserts the idempotency key and, only when the key was free (or its outcome
-// expired and is taken over), the saga: one statement, so no saga exists without its key.
+// expired and is taken over), the saga: one statement, so no saga exists without its key. A
+// saga that ends at its claim stores its outcome ($14) with the key.
 const claimKey = `
 	WITH k AS (
-		INSERT INTO orders.idempotency_key AS k (scope, key, request_hash, order_id, expires_at)
-		VALUES ($1, $2, $3, $4, now() + $5 * interval '1 millisecond')
+		INSERT INTO orders.idempotency_key AS k (scope, key, request_hash, order_id, expires_at, response)
+		VALUES ($1, $2, $3, $4, now() + $5 * interval '1 millisecond', $14::jsonb)
 		ON CONFLICT (scope, key) DO UPDATE
-			SET request_hash = excluded.request_hash, order_id = excluded.order_id, response = NULL,
+			SET request_hash = excluded.request_hash, order_id = excluded.order_id, response = excluded.response,
 			    created_at = now(), expires_at = excluded.expires_at
 			WHERE k.expires_at < now() AND k.response IS NOT NULL
 		RETURNING order_id
 	)
-	INSERT INTO orders.saga (id, scope, idempotency_key, customer_id, cart_id, step, forward_step, status,
-	                         plan, payment_method, lease_token, locked_until)
-	SELECT k.order_id, $1, $2, $6::text, $7::text, $8::text, $8::text, $9::text, $10::jsonb, $11::text, $12::text,
-	       now() + $13::bigint * interval '1 millisecond'
+	INSERT INTO orders.saga (id, scope, idempotency_key, customer_id, cart_id, cart_version, step, forward_step,
+	                         status, plan, payment_method, failure, lease_token, locked_until)
+	SELECT k.order_id, $1, $2, $6::text, $7::text, $15::int, $8::text, $16::text, $9::text, $10::jsonb, $11::text,
+	       $17::jsonb, $12::text, now() + $13::bigint * interval '1 millisecond'
 	FROM k
 	RETURNING ` + sagaColumns
 
@@ -74,9 +75,10 @@ const claimKey = `
 // with the same key blocks on it until this one commits, then finds it. No job is scheduled
 // for the saga: the request runs it, a parked saga gets its job (Park), and the recovery sweep
 // finds a saga whose process stopped.
-func (s *Store) Claim(ctx context.Context, saga orders.Saga, hash []byte, ttl, lease time.Duration) (orders.Claim, error) {
+func (s *Store) Claim(ctx context.Context, saga orders.Saga, hash []byte, ttl, lease time.Duration, out *orders.Outcome) (orders.Claim, error) {
 	rows, _ := s.pool.Query(ctx, claimKey, saga.Scope, saga.IdempotencyKey, hash, saga.ID, millis(ttl),
-		nullable(saga.CustomerID), saga.CartID, saga.Step, saga.Status, saga.Plan, saga.PaymentMethod, saga.LeaseToken, millis(lease))
+		nullable(saga.CustomerID), saga.CartID, saga.Step, saga.Status, saga.Plan, nullable(saga.PaymentMethod),
+		saga.LeaseToken, millis(lease), out, saga.CartVersion, saga.ForwardStep, saga.Failure)
 	got, err := pgx.CollectRows(rows, pgx.RowToStructByName[sagaRow])
 	if err != nil {
 		return orders.Claim{}, fmt.Errorf("claim idempotency key: %w", err)

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/shopgraph/shopgraph/subgraphs/orders"
 	"github.com/shopgraph/shopgraph/subgraphs/outbox"
 )
@@ -87,20 +89,34 @@ func (s *Store) MarkPaid(ctx context.Context, saga *orders.Saga, lease time.Dura
 
 // Complete implements orders.Store: one statement ends the saga, stores the outcome and
 // writes OrderPlaced, or does nothing when the lease was lost.
-func (s *Store) Complete(ctx context.Context, saga *orders.Saga, out orders.Outcome) error {
+func (s *Store) Complete(ctx context.Context, saga *orders.Saga, out orders.Outcome) (orders.Order, error) {
 	p := saga.Plan
 	event, err := Outbox.Args(outbox.Event{Type: EventOrderPlaced, Key: saga.ID, Payload: OrderPlaced{
 		OrderID: saga.ID, CustomerID: saga.CustomerID, Currency: p.Currency, Total: p.Total, Lines: p.Lines,
 		DeliveryOption: string(p.DeliveryOption), ShippingAddress: p.ShippingAddress}})
 	if err != nil {
-		return fmt.Errorf("complete checkout %s: %w", saga.ID, err)
+		return orders.Order{}, fmt.Errorf("complete checkout %s: %w", saga.ID, err)
 	}
-	return withSaga(ctx, s.pool, "complete checkout "+saga.ID, saga, `
+	// The order is read in the same statement, for the answer (its snapshot predates the
+	// statement's own writes, none of which touch the order).
+	rows, err := s.pool.Query(ctx, `
 		WITH s AS (`+updateSaga+` RETURNING id),
 		k AS (UPDATE orders.idempotency_key SET response = $12 WHERE order_id IN (SELECT id FROM s)),
 		e AS (`+Outbox.InsertFrom("s", 13)+`)
-		SELECT count(*) FROM s`,
-		sagaArgs(saga, 0, append([]any{out}, event...)...))
+		SELECT `+orderColumns+` FROM s JOIN orders."order" o ON o.id = s.id`,
+		sagaArgs(saga, 0, append([]any{out}, event...)...)...)
+	if err != nil {
+		return orders.Order{}, fmt.Errorf("complete checkout %s: %w", saga.ID, err)
+	}
+	got, err := pgx.CollectRows(rows, pgx.RowToStructByName[orderRow])
+	switch {
+	case err != nil:
+		return orders.Order{}, fmt.Errorf("complete checkout %s: %w", saga.ID, err)
+	case len(got) == 0:
+		// The saga was not written (lease lost) or, impossibly, has no order.
+		return orders.Order{}, orders.ErrLeaseLost
+	}
+	return got[0].order(), nil
 }
 
 // Fail implements orders.Store.
