@@ -295,7 +295,10 @@ func (s *Service) pause(try int) time.Duration {
 // forward runs the step after saga.Step and records it: the saga is written after every
 // step, so a saga taken over after a crash resumes at the step it reached. Every command is
 // idempotent by order id, so a step run again after a crash between the command and its
-// record gets the command's first outcome.
+// record gets the command's first outcome. Where what follows a step writes only orders' own
+// tables (authorizing is followed by creating the order, confirming the holds by emitting
+// OrderPlaced), that statement records the step, atomically with its own change: nothing
+// runs between them that a crash could leave unrecorded.
 func (s *Service) forward(ctx context.Context, saga *Saga, owner CartOwner) error {
 	p := &saga.Plan
 	amount := Money{Amount: p.Total, Currency: p.Currency}
@@ -314,13 +317,11 @@ func (s *Service) forward(ctx context.Context, saga *Saga, owner CartOwner) erro
 		if err := s.payments.Authorize(ctx, saga.ID, saga.CustomerID, amount, saga.PaymentMethod); err != nil {
 			return fmt.Errorf("authorize: %w", err)
 		}
-		return persist(s.advance(ctx, saga, StepAuthorized))
+		// The next step writes only orders' own tables: its statement records this one too.
+		saga.Step = StepAuthorized
+		return s.createOrder(ctx, saga)
 	case StepAuthorized:
-		o := Order{ID: saga.ID, CustomerID: saga.CustomerID, CartID: saga.CartID, Status: StatusPlaced,
-			Currency: p.Currency, Lines: p.Lines, Subtotal: p.Subtotal, Shipping: p.Shipping, Total: p.Total,
-			DeliveryOption: p.DeliveryOption, ShippingAddress: p.ShippingAddress}
-		saga.Step = StepOrderCreated
-		return persist(s.store.CreateOrder(ctx, saga, o, s.lease))
+		return s.createOrder(ctx, saga)
 	case StepOrderCreated:
 		if err := s.payments.Capture(ctx, saga.ID); err != nil {
 			return fmt.Errorf("capture: %w", err)
@@ -331,24 +332,44 @@ func (s *Service) forward(ctx context.Context, saga *Saga, owner CartOwner) erro
 		if err := s.inventory.Confirm(ctx, saga.ID); err != nil {
 			return fmt.Errorf("confirm holds: %w", err)
 		}
-		return persist(s.advance(ctx, saga, StepConfirmed))
+		// Emitting OrderPlaced, the rest of this step, is completion's statement, which
+		// records the confirmation too.
+		saga.Step = StepConfirmed
+		return s.complete(ctx, saga, owner)
 	case StepConfirmed:
-		if owner.CustomerID != "" || owner.GuestToken != "" {
-			// Emptying the cart is a courtesy to the buyer, not part of the order: a failure is
-			// logged, never undoes a paid order.
-			if err := s.carts.CheckedOut(ctx, owner, saga.CartID, saga.CartVersion, saga.ID); err != nil {
-				slog.WarnContext(ctx, "empty checked-out cart", "order", saga.ID, "cart", saga.CartID, "err", err)
-			}
-		}
-		saga.Step, saga.Status = StepCompleted, SagaCompleted
-		placed, err := s.store.Complete(ctx, saga, Outcome{OrderID: saga.ID})
-		if err != nil {
-			return persist(err)
-		}
-		saga.Placed = &placed
-		return nil
+		return s.complete(ctx, saga, owner)
 	}
 	return persist(fmt.Errorf("saga %s: no forward step after %s", saga.ID, saga.Step))
+}
+
+// createOrder creates the order PLACED, recording the saga ORDER_CREATED in the same statement.
+func (s *Service) createOrder(ctx context.Context, saga *Saga) error {
+	p := &saga.Plan
+	o := Order{ID: saga.ID, CustomerID: saga.CustomerID, CartID: saga.CartID, Status: StatusPlaced,
+		Currency: p.Currency, Lines: p.Lines, Subtotal: p.Subtotal, Shipping: p.Shipping, Total: p.Total,
+		DeliveryOption: p.DeliveryOption, ShippingAddress: p.ShippingAddress}
+	saga.Step = StepOrderCreated
+	return persist(s.store.CreateOrder(ctx, saga, o, s.lease))
+}
+
+// complete ends the saga (outcome stored, OrderPlaced written, in one statement), then
+// empties the cart the order was placed from.
+func (s *Service) complete(ctx context.Context, saga *Saga, owner CartOwner) error {
+	saga.Step, saga.Status = StepCompleted, SagaCompleted
+	placed, err := s.store.Complete(ctx, saga, Outcome{OrderID: saga.ID})
+	if err != nil {
+		return persist(err)
+	}
+	saga.Placed = &placed
+	if owner.CustomerID != "" || owner.GuestToken != "" {
+		// Emptying the cart is a courtesy to the buyer, not part of the order: a failure is
+		// logged, never undoes a paid order. (A saga the recovery worker finishes has no
+		// buyer's request, and leaves the cart as it is.)
+		if err := s.carts.CheckedOut(ctx, owner, saga.CartID, saga.CartVersion, saga.ID); err != nil {
+			slog.WarnContext(ctx, "empty checked-out cart", "order", saga.ID, "cart", saga.CartID, "err", err)
+		}
+	}
+	return nil
 }
 
 func (s *Service) advance(ctx context.Context, saga *Saga, to Step) error {
