@@ -10,14 +10,22 @@ import (
 	"github.com/oklog/ulid/v2"
 
 	"github.com/shopgraph/shopgraph/subgraphs/inventory"
-	"github.com/shopgraph/shopgraph/subgraphs/outbox"
 )
 
 // Locking order, the same everywhere, so that reservations never deadlock: the order's advisory
 // lock first (it serialises reserve, confirm and release of one order), then stock rows sorted
-// by (sku, fulfillment center), then hold rows. A hold is only taken, confirmed or released
-// while the stock rows it counts against are locked, so the availability read after taking the
-// locks is exact: nobody else can change it until commit.
+// by (sku, fulfillment center), each with the order's hold on it when confirming. A hold is
+// only taken or confirmed while the stock rows it counts against are locked; the sweeper skips
+// locked holds.
+//
+// Reserve (its write), confirm and release are each one pgx batch: one round trip and one
+// implicit transaction (a single Sync: a failing statement skips the rest and rolls all back),
+// whose locks are held only while Postgres runs it, never while Go decides. In READ COMMITTED
+// each statement of a batch takes its snapshot when it starts, so the statement after the
+// locks sees every change committed by the transactions they waited for, and decides there
+// whether the change is still allowed: if not, it writes nothing (its writes are gated on one
+// condition) and Go explains the refusal from what it returns, or, for a reservation, reads
+// and decides again.
 
 var _ inventory.HoldStore = (*Store)(nil)
 
@@ -109,113 +117,187 @@ type hotStockRow struct {
 	Hot bool `db:"hot"`
 }
 
-// ReserveHolds takes the holds of a request on the Postgres path, all lines or none.
+// reservePasses bounds how often ReserveHolds reads and decides again after its write was
+// refused because what it decided on moved: each refusal means a chosen row ran short (or the
+// order or a SKU's path changed), so four passes cover a SKU selling out at three centers.
+const reservePasses = 4
+
+// ReserveHolds takes the holds of a request on the Postgres path, all lines or none, in two
+// round trips in the common case: a read without locks on which Go decides (reserveRead), then
+// one batch that locks what was chosen and writes it only if the decision still stands in a
+// snapshot taken under the locks (writeHolds). When it does not, it reads and decides again.
 func (s *Store) ReserveHolds(ctx context.Context, req inventory.ReserveRequest) ([]inventory.Hold, error) {
 	req, err := req.Normalize()
 	if err != nil {
 		return nil, err
 	}
-	skus := req.SKUs()
-	var out []inventory.Hold
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		b := &pgx.Batch{}
-		b.Queue(lockOrder, req.OrderID)
-		b.Queue(orderHolds, req.OrderID)
-		b.Queue(lockStock, skus)
-		b.Queue(`
-			SELECT s.sku, s.on_hand, s.updated_at, `+heldUnits+` AS held,
-			       fc.id, fc.code, fc.name, fc.latitude, fc.longitude,
-			       EXISTS (SELECT 1 FROM inventory.hot_sku hs WHERE hs.sku = s.sku) AS hot
-			FROM inventory.stock s
-			JOIN inventory.fulfillment_center fc ON fc.id = s.fulfillment_center_id
-			WHERE s.sku = ANY($1)
-			ORDER BY s.sku, fc.code`, skus)
-		br := tx.SendBatch(ctx, b)
-		defer br.Close()
-		if _, err := br.Exec(); err != nil {
-			return fmt.Errorf("lock order: %w", err)
+	for range reservePasses {
+		d, err := s.reserveRead(ctx, req)
+		if err != nil || d.allocs == nil {
+			return d.held, wrapReservation("reserve", req.OrderID, err)
 		}
-		rows, _ := br.Query()
-		existing, _, err := readOrderHolds(rows)
-		if err != nil {
-			return err
+		created, err := s.writeHolds(ctx, req, d)
+		if err != nil || created != nil {
+			return created, wrapReservation("reserve", req.OrderID, err)
 		}
-		if _, err := br.Exec(); err != nil {
-			return fmt.Errorf("lock stock: %w", err)
-		}
-		rows, _ = br.Query()
-		stock, err := pgx.CollectRows(rows, pgx.RowToStructByName[hotStockRow])
-		if err != nil {
-			return fmt.Errorf("read stock: %w", err)
-		}
-		if err := br.Close(); err != nil {
-			return err
-		}
-
-		prior := make([]inventory.Hold, len(existing))
-		for i, h := range existing {
-			prior[i] = h.Hold
-		}
-		if out, err = inventory.ExistingHolds(req, prior, time.Now()); out != nil || err != nil {
-			return err
-		}
-		var hot []string
-		bySKU := make(map[string][]inventory.CenterStock, len(skus))
-		for _, r := range stock {
-			if r.Hot {
-				if len(hot) == 0 || hot[len(hot)-1] != r.SKU {
-					hot = append(hot, r.SKU)
-				}
-				continue
-			}
-			bySKU[r.SKU] = append(bySKU[r.SKU], r.stock())
-		}
-		if len(hot) > 0 {
-			return &inventory.HotSKUsError{SKUs: hot}
-		}
-		avail := make([]inventory.Availability, len(skus))
-		for i, sku := range skus {
-			avail[i] = inventory.Availability{SKU: sku, Centers: bySKU[sku]}
-		}
-		allocs, err := inventory.Allocate(req.Lines, avail, req.ShipTo)
-		if err != nil {
-			return err
-		}
-		ids := make([]string, len(allocs))
-		holdSKUs := make([]string, len(allocs))
-		centers := make([]string, len(allocs))
-		quantities := make([]int32, len(allocs))
-		for i, a := range allocs {
-			ids[i], holdSKUs[i], centers[i], quantities[i] = ulid.Make().String(), a.SKU, a.FulfillmentCenterID, int32(a.Quantity)
-		}
-		// The holds and their StockChanged events, in one statement.
-		events, err := stockEvents(holdSKUs)
-		if err != nil {
-			return err
-		}
-		rows, _ = tx.Query(ctx, `
-			WITH h AS (
-				INSERT INTO inventory.hold (id, order_id, sku, fulfillment_center_id, quantity, expires_at)
-				SELECT id, $2, sku, center, quantity, now() + $6 * interval '1 microsecond'
-				FROM unnest($1::text[], $3::text[], $4::text[], $5::int[]) AS l (id, sku, center, quantity)
-				RETURNING `+holdColumns+`
-			), e AS (`+Outbox.InsertAll(7)+`)
-			SELECT `+holdColumns+` FROM h`,
-			append([]any{ids, req.OrderID, holdSKUs, centers, quantities, req.TTL.Microseconds()}, events...)...)
-		created, err := pgx.CollectRows(rows, pgx.RowToStructByName[holdRow])
-		if err != nil {
-			return fmt.Errorf("insert holds: %w", err)
-		}
-		out = holds(created)
-		return nil
-	})
-	if err != nil {
-		return nil, wrapReservation("reserve", req.OrderID, err)
 	}
-	return out, nil
+	return nil, wrapReservation("reserve", req.OrderID, inventory.ErrReservationBusy)
 }
 
-// wrapReservation adds context to system failures and passes expected outcomes as they are.
+// reservation is what one pass decided: the holds the order has already (held), or the
+// allocations to hold (allocs) and the order's holds as read (seen) for the write to check.
+type reservation struct {
+	held   []inventory.Hold
+	allocs []inventory.Allocation
+	seen   []string // "<id> <status>" of each hold of the order
+}
+
+// stockWithHolds reads the stock rows of the SKUs with their centers, the units active
+// holds set aside there and whether each SKU is hot.
+const stockWithHolds = `
+	SELECT s.sku, s.on_hand, s.updated_at, ` + heldUnits + ` AS held,
+	       fc.id, fc.code, fc.name, fc.latitude, fc.longitude,
+	       EXISTS (SELECT 1 FROM inventory.hot_sku hs WHERE hs.sku = s.sku) AS hot
+	FROM inventory.stock s
+	JOIN inventory.fulfillment_center fc ON fc.id = s.fulfillment_center_id
+	WHERE s.sku = ANY($1)
+	ORDER BY s.sku, fc.code`
+
+// reserveRead reads the order's holds and the SKUs' stock in one round trip, without locks,
+// and decides as a reservation under locks would: the existing holds, a refusal, or where to
+// hold each line.
+func (s *Store) reserveRead(ctx context.Context, req inventory.ReserveRequest) (reservation, error) {
+	skus := req.SKUs()
+	b := &pgx.Batch{}
+	b.Queue(orderHolds, req.OrderID)
+	b.Queue(stockWithHolds, skus)
+	br := s.pool.SendBatch(ctx, b)
+	defer br.Close()
+	rows, _ := br.Query()
+	existing, _, err := readOrderHolds(rows)
+	if err != nil {
+		return reservation{}, err
+	}
+	rows, _ = br.Query()
+	stock, err := pgx.CollectRows(rows, pgx.RowToStructByName[hotStockRow])
+	if err != nil {
+		return reservation{}, fmt.Errorf("read stock: %w", err)
+	}
+	if err := br.Close(); err != nil {
+		return reservation{}, err
+	}
+
+	var d reservation
+	prior := make([]inventory.Hold, len(existing))
+	d.seen = make([]string, len(existing))
+	for i, h := range existing {
+		prior[i] = h.Hold
+		d.seen[i] = h.ID + " " + h.Status
+	}
+	if d.held, err = inventory.ExistingHolds(req, prior, time.Now()); d.held != nil || err != nil {
+		return d, err
+	}
+	var hot []string
+	bySKU := make(map[string][]inventory.CenterStock, len(skus))
+	for _, r := range stock {
+		if r.Hot {
+			if len(hot) == 0 || hot[len(hot)-1] != r.SKU {
+				hot = append(hot, r.SKU)
+			}
+			continue
+		}
+		bySKU[r.SKU] = append(bySKU[r.SKU], r.stock())
+	}
+	if len(hot) > 0 {
+		return d, &inventory.HotSKUsError{SKUs: hot}
+	}
+	avail := make([]inventory.Availability, len(skus))
+	for i, sku := range skus {
+		avail[i] = inventory.Availability{SKU: sku, Centers: bySKU[sku]}
+	}
+	d.allocs, err = inventory.Allocate(req.Lines, avail, req.ShipTo)
+	return d, err
+}
+
+// lockChosenStock locks the stock rows of (sku, center) pairs in the global order. Like
+// lockStock it returns nothing: the next statement of the batch reads the rows afresh.
+const lockChosenStock = `
+	SELECT 1 FROM inventory.stock
+	WHERE (sku, fulfillment_center_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+	ORDER BY sku, fulfillment_center_id
+	FOR UPDATE`
+
+// insertHolds writes the holds ($1 ids, $3 SKUs, $4 centers, $5 quantities) of order $2 for
+// $6 µs and their StockChanged events (from $8) only if, in its snapshot, which starts after
+// the locks, the decision still stands: the order's holds are those Go saw ($7), no SKU is
+// hot and every chosen row still has the units. It returns the holds, none when refused.
+var insertHolds = `
+	WITH l AS (
+		SELECT * FROM unnest($1::text[], $3::text[], $4::text[], $5::int[]) AS l (id, sku, center, quantity)
+	), seen AS (
+		SELECT coalesce(array_agg(h.id || ' ' || h.status), '{}') AS holds
+		FROM inventory.hold h
+		WHERE h.order_id = $2
+	), ok AS (
+		SELECT seen.holds @> $7::text[] AND seen.holds <@ $7::text[]
+		   AND NOT EXISTS (SELECT 1 FROM inventory.hot_sku hs WHERE hs.sku = ANY($3))
+		   AND NOT EXISTS (
+			SELECT 1 FROM l
+			LEFT JOIN inventory.stock s ON s.sku = l.sku AND s.fulfillment_center_id = l.center
+			WHERE s.sku IS NULL OR s.on_hand - ` + heldUnits + ` < l.quantity) AS ok
+		FROM seen
+	), h AS (
+		INSERT INTO inventory.hold (id, order_id, sku, fulfillment_center_id, quantity, expires_at)
+		SELECT l.id, $2, l.sku, l.center, l.quantity, now() + $6 * interval '1 microsecond'
+		FROM l
+		WHERE (SELECT ok FROM ok)
+		RETURNING ` + holdColumns + `
+	), e AS (` + Outbox.InsertAll(8) + `
+		WHERE EXISTS (SELECT 1 FROM h)
+	)
+	SELECT ` + holdColumns + ` FROM h`
+
+// writeHolds takes the order's lock and the chosen stock rows' locks and inserts the holds if
+// the decision still stands, all in one batch: one round trip and one implicit transaction,
+// whose locks are held only while Postgres runs it. It returns nil holds when refused.
+func (s *Store) writeHolds(ctx context.Context, req inventory.ReserveRequest, d reservation) ([]inventory.Hold, error) {
+	n := len(d.allocs)
+	ids, skus, centers, quantities := make([]string, n), make([]string, n), make([]string, n), make([]int32, n)
+	for i, a := range d.allocs {
+		ids[i], skus[i], centers[i], quantities[i] = ulid.Make().String(), a.SKU, a.FulfillmentCenterID, int32(a.Quantity)
+	}
+	events, err := stockEvents(skus)
+	if err != nil {
+		return nil, err
+	}
+	b := &pgx.Batch{}
+	b.Queue(lockOrder, req.OrderID)
+	b.Queue(lockChosenStock, skus, centers)
+	b.Queue(insertHolds, append([]any{ids, req.OrderID, skus, centers, quantities, req.TTL.Microseconds(), d.seen}, events...)...)
+	br := s.pool.SendBatch(ctx, b)
+	defer br.Close()
+	if _, err := br.Exec(); err != nil {
+		return nil, fmt.Errorf("lock order: %w", err)
+	}
+	if _, err := br.Exec(); err != nil {
+		return nil, fmt.Errorf("lock stock: %w", err)
+	}
+	rows, _ := br.Query()
+	created, err := pgx.CollectRows(rows, pgx.RowToStructByName[holdRow])
+	if err != nil {
+		return nil, fmt.Errorf("insert holds: %w", err)
+	}
+	if err := br.Close(); err != nil { // the implicit transaction commits here
+		return nil, err
+	}
+	if len(created) == 0 {
+		return nil, nil
+	}
+	return holds(created), nil
+}
+
+// wrapReservation adds context to system failures and passes expected outcomes (and nil) as
+// they are.
 func wrapReservation(op, orderID string, err error) error {
 	var (
 		oos   *inventory.OutOfStockError
@@ -223,162 +305,10 @@ func wrapReservation(op, orderID string, err error) error {
 		hot   *inventory.HotSKUsError
 		input *inventory.InputError
 	)
-	if errors.As(err, &oos) || errors.As(err, &state) || errors.As(err, &hot) || errors.As(err, &input) {
+	if err == nil || errors.As(err, &oos) || errors.As(err, &state) || errors.As(err, &hot) || errors.As(err, &input) {
 		return err
 	}
 	return fmt.Errorf("%s holds of order %s: %w", op, orderID, err)
-}
-
-// settleable reads, under the order's lock, the order's holds of SKUs that are not hot and
-// whether any SKU is hot.
-func settleable(ctx context.Context, tx pgx.Tx, orderID string) ([]orderHold, bool, error) {
-	b := &pgx.Batch{}
-	b.Queue(lockOrder, orderID)
-	b.Queue(orderHolds, orderID)
-	br := tx.SendBatch(ctx, b)
-	defer br.Close()
-	if _, err := br.Exec(); err != nil {
-		return nil, false, fmt.Errorf("lock order: %w", err)
-	}
-	rows, _ := br.Query()
-	all, anyHot, err := readOrderHolds(rows)
-	if err != nil {
-		return nil, false, err
-	}
-	var out []orderHold
-	for _, h := range all {
-		if !h.Hot {
-			out = append(out, h)
-		}
-	}
-	return out, anyHot, br.Close()
-}
-
-// ConfirmHolds turns the order's active holds into decrements of stock on hand, in one
-// transaction, under locks on the stock rows.
-func (s *Store) ConfirmHolds(ctx context.Context, orderID string) (inventory.Settled, error) {
-	if err := inventory.ValidateOrderID("orderId", orderID); err != nil {
-		return inventory.Settled{}, err
-	}
-	var out []inventory.Hold
-	var anyHot bool
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		var hs []orderHold
-		var err error
-		if hs, anyHot, err = settleable(ctx, tx, orderID); err != nil {
-			return err
-		}
-		var active, skus []string
-		now := time.Now()
-		for _, h := range hs {
-			switch {
-			case h.Status == inventory.HoldReleased:
-				return &inventory.HoldStateError{Code: inventory.CodeHoldsReleased, OrderID: orderID,
-					Message: fmt.Sprintf("the holds of order %s were released and cannot be confirmed", orderID)}
-			case h.Status == inventory.HoldActive && !h.ExpiresAt.After(now):
-				return expired(orderID)
-			case h.Status == inventory.HoldActive:
-				active = append(active, h.ID)
-				skus = append(skus, h.SKU)
-			}
-			out = append(out, h.Hold)
-		}
-		if len(active) == 0 {
-			return nil // nothing, or confirmed before
-		}
-		b := &pgx.Batch{}
-		b.Queue(lockStock, skus)
-		// The status is a parameter ($3, ACTIVE) so that the generic plan of the money path's
-		// pool cannot match the partial indexes of active holds, which the planner sees as
-		// nearly empty and would scan whole, dead entries and all: the holds are found by id.
-		b.Queue(`
-			WITH c AS (
-				UPDATE inventory.hold SET status = 'CONFIRMED', updated_at = now()
-				WHERE id = ANY($1) AND status = $3 AND expires_at > now()
-				  AND NOT EXISTS (SELECT 1 FROM inventory.hot_sku hs WHERE hs.sku = hold.sku)
-				RETURNING sku, fulfillment_center_id, quantity
-			), d AS (
-				UPDATE inventory.stock s SET on_hand = s.on_hand - c.quantity, updated_at = now()
-				FROM c
-				WHERE s.sku = c.sku AND s.fulfillment_center_id = c.fulfillment_center_id
-				RETURNING 1
-			)
-			SELECT (SELECT count(*) FROM c) AS holds, (SELECT count(*) FROM d) AS stock,
-			       (SELECT count(*) FROM inventory.hot_sku WHERE sku = ANY($2)) AS went_hot`, active, skus, inventory.HoldActive)
-		br := tx.SendBatch(ctx, b)
-		defer br.Close()
-		if _, err := br.Exec(); err != nil {
-			return fmt.Errorf("lock stock: %w", err)
-		}
-		var confirmed, decremented, wentHot int
-		if err := br.QueryRow().Scan(&confirmed, &decremented, &wentHot); err != nil {
-			return fmt.Errorf("confirm holds: %w", err)
-		}
-		switch {
-		case wentHot > 0:
-			// A SKU moved to the flash-sale path, holds included, between the read and the
-			// locks; confirming again finds the holds there.
-			return inventory.ErrReservationBusy
-		case confirmed != len(active) || decremented != len(active):
-			return expired(orderID) // a hold expired between the read and the locks
-		}
-		for i := range out {
-			out[i].Status = inventory.HoldConfirmed
-		}
-		return br.Close()
-	})
-	if err != nil {
-		return inventory.Settled{}, wrapReservation("confirm", orderID, err)
-	}
-	return inventory.Settled{Holds: out, FlashMayHold: anyHot}, nil
-}
-
-func expired(orderID string) error {
-	return &inventory.HoldStateError{Code: inventory.CodeHoldsExpired, OrderID: orderID,
-		Message: fmt.Sprintf("the holds of order %s expired before they were confirmed", orderID)}
-}
-
-// ReleaseHolds releases the order's active holds. Holds count against availability only while
-// active, so releasing needs no lock on stock.
-func (s *Store) ReleaseHolds(ctx context.Context, orderID string) (inventory.Settled, error) {
-	if err := inventory.ValidateOrderID("orderId", orderID); err != nil {
-		return inventory.Settled{}, err
-	}
-	var out []inventory.Hold
-	var anyHot bool
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		var hs []orderHold
-		var err error
-		if hs, anyHot, err = settleable(ctx, tx, orderID); err != nil {
-			return err
-		}
-		var active, skus []string
-		for _, h := range hs {
-			switch h.Status {
-			case inventory.HoldConfirmed:
-				return &inventory.HoldStateError{Code: inventory.CodeHoldsConfirmed, OrderID: orderID,
-					Message: fmt.Sprintf("the holds of order %s were confirmed; return the units instead", orderID)}
-			case inventory.HoldActive:
-				active = append(active, h.ID)
-				skus = append(skus, h.SKU)
-			}
-			h.Status = inventory.HoldReleased
-			out = append(out, h.Hold)
-		}
-		if len(active) == 0 {
-			return nil
-		}
-		if _, err = tx.Exec(ctx, `
-			UPDATE inventory.hold SET status = 'RELEASED', updated_at = now()
-			WHERE id = ANY($1) AND status = $2`, active, inventory.HoldActive); err != nil { // by id: see ConfirmHolds
-			return err
-		}
-		return announceStock(ctx, tx, skus)
-	})
-	if err != nil {
-		return inventory.Settled{}, wrapReservation("release", orderID, err)
-	}
-	return inventory.Settled{Holds: out, FlashMayHold: anyHot}, nil
 }
 
 // Holds lists every hold of the order, ordered by SKU.
@@ -427,30 +357,4 @@ func (s *Store) ExpireHolds(ctx context.Context, asOf time.Time) (int, error) {
 			return total, nil
 		}
 	}
-}
-
-// announceStock writes one StockChanged event per distinct SKU in tx, in one statement: the
-// units a shopper can buy changed.
-func announceStock(ctx context.Context, tx pgx.Tx, skus []string) error {
-	args, err := stockEvents(skus)
-	if err != nil {
-		return err
-	}
-	if _, err := tx.Exec(ctx, Outbox.InsertAll(1), args...); err != nil {
-		return fmt.Errorf("announce stock of %d SKUs: %w", len(skus), err)
-	}
-	return nil
-}
-
-// stockEvents are the InsertAll parameters of one StockChanged event per distinct SKU.
-func stockEvents(skus []string) ([]any, error) {
-	seen := make(map[string]bool, len(skus))
-	var events []outbox.Event
-	for _, sku := range skus {
-		if !seen[sku] {
-			seen[sku] = true
-			events = append(events, outbox.Event{Type: EventStockChanged, Key: sku, Payload: map[string]any{"sku": sku}})
-		}
-	}
-	return Outbox.ArgsAll(events)
 }

@@ -119,14 +119,7 @@ const heldUnits = `
 // up to one flush; Reservations.Availability corrects them). A SKU without stock rows gets an
 // Availability with no centers.
 func (s *Store) Availability(ctx context.Context, skus []string) ([]inventory.Availability, error) {
-	rows, _ := s.pool.Query(ctx, `
-		SELECT s.sku, s.on_hand, s.updated_at, `+heldUnits+` AS held,
-		       fc.id, fc.code, fc.name, fc.latitude, fc.longitude,
-		       EXISTS (SELECT 1 FROM inventory.hot_sku hs WHERE hs.sku = s.sku) AS hot
-		FROM inventory.stock s
-		JOIN inventory.fulfillment_center fc ON fc.id = s.fulfillment_center_id
-		WHERE s.sku = ANY($1)
-		ORDER BY s.sku, fc.code`, skus)
+	rows, _ := s.pool.Query(ctx, stockWithHolds, skus)
 	stock, err := pgx.CollectRows(rows, pgx.RowToStructByName[hotStockRow])
 	if err != nil {
 		return nil, fmt.Errorf("load availability of %d skus: %w", len(skus), err)
