@@ -286,3 +286,24 @@ func TestStockChangeReachesTheProduct(t *testing.T) {
 	g.get(t, titleOnly, nil)
 	mustEqual(t, "catalog requests after the stock change", sub.count("catalog"), 3)
 }
+
+// TestSeveralStockChangesReachTheirProducts purges several Variants at once, as a batch of
+// StockChanged events does: the related entities of each (read in one round trip) go too.
+func TestSeveralStockChangesReachTheirProducts(t *testing.T) {
+	sub := newStub()
+	rdb, prefix := redistest.Client(t), testPrefix()
+	g := newGateway(t, sub, gatewayOptions{redis: rdb, prefix: prefix})
+	const withVariants = `{ product(id: "p1") { title variants { sku price } } }`
+	const titleOnly = `{ product(id: "p1") { title } }`
+	g.get(t, withVariants, nil)
+	g.get(t, titleOnly, nil)
+	mustEqual(t, "catalog requests before", sub.count("catalog"), 2)
+
+	purger := cache.NewStore(cache.Options{Redis: rdb, Prefix: prefix})
+	if err := purger.PurgeRelated(t.Context(), cache.Tag("Variant", "unknown-sku"), cache.Tag("Variant", "p1-a")); err != nil {
+		t.Fatal(err)
+	}
+	waitPurge(t, g, "Product:p1")
+	g.get(t, titleOnly, nil)
+	mustEqual(t, "catalog requests after the stock changes", sub.count("catalog"), 3)
+}

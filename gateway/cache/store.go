@@ -217,18 +217,18 @@ const relatedTTL = time.Hour
 // reaches responses that show only its variants, and a stock change of a SKU reaches those
 // that show only its product.
 func (s *Store) PurgeRelated(ctx context.Context, tags ...string) error {
+	related, err := s.relatedAll(ctx, tags)
+	if err != nil {
+		s.dropLocal(tags) // what this process can do without Redis
+		return err
+	}
 	all := append([]string(nil), tags...)
-	seen := map[string]bool{}
+	seen := make(map[string]bool, len(tags))
 	for _, t := range tags {
 		seen[t] = true
 	}
-	for _, t := range tags {
-		related, err := s.Related(ctx, t)
-		if err != nil {
-			s.dropLocal(tags) // what this process can do without Redis
-			return err
-		}
-		for _, o := range related {
+	for _, rs := range related {
+		for _, o := range rs {
 			if !seen[o] {
 				seen[o] = true
 				all = append(all, o)
@@ -236,6 +236,33 @@ func (s *Store) PurgeRelated(ctx context.Context, tags ...string) error {
 		}
 	}
 	return s.Purge(ctx, all...)
+}
+
+// relatedAll is Related of each tag, read in one round trip.
+func (s *Store) relatedAll(ctx context.Context, tags []string) ([][]string, error) {
+	if s.rdb == nil || len(tags) == 0 {
+		return nil, nil
+	}
+	if len(tags) == 1 {
+		r, err := s.Related(ctx, tags[0])
+		return [][]string{r}, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*s.opts.RedisTimeout)
+	defer cancel()
+	pipe := s.rdb.Pipeline()
+	cmds := make([]*redis.StringSliceCmd, len(tags))
+	for i, t := range tags {
+		cmds[i] = pipe.SMembers(ctx, s.relatedKey(t))
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		s.redisFailed(&s.responses, "related", err)
+		return nil, fmt.Errorf("cache related of %d tags: %w", len(tags), err)
+	}
+	out := make([][]string, len(tags))
+	for i, c := range cmds {
+		out[i] = c.Val()
+	}
+	return out, nil
 }
 
 // Related returns the tags of the entities seen nested in or around the tagged one.
