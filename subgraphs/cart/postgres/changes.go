@@ -81,6 +81,7 @@ func (s *Store) Change(ctx context.Context, ch cart.Change, edit func(*cart.Cart
 // Empty implements cart.Store.
 func (s *Store) Empty(ctx context.Context, ch cart.Change) (bool, error) {
 	var n int
+	// $5 is written to a domain-typed column and compared as text, so it is typed text once.
 	err := s.pool.QueryRow(ctx, `
 		WITH c AS (
 			UPDATE cart.cart c SET version = c.version + 1, updated_at = now()
@@ -90,7 +91,7 @@ func (s *Store) Empty(ctx context.Context, ch cart.Change) (bool, error) {
 		l AS (DELETE FROM cart.line WHERE cart_id IN (SELECT id FROM c)),
 		m AS (
 			INSERT INTO cart.mutation (cart_id, client_mutation_id, request_hash)
-			SELECT id, $5, $6 FROM c WHERE $5 <> ''
+			SELECT id, $5::text, $6 FROM c WHERE $5 <> ''
 			ON CONFLICT DO NOTHING
 		)
 		SELECT count(*) FROM c`,

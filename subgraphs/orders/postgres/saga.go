@@ -140,9 +140,10 @@ func (s *Store) IdempotencyRecord(ctx context.Context, scope, key string) (*orde
 // updateSaga writes a saga's state under its lease ($1 id, $2 lease token) and renews the
 // lease; sagaArgs gives its eleven parameters. Statements that change more than the saga use
 // it as a data-modifying CTE, so that every change of a step is one atomic statement that does
-// nothing when the lease was lost.
+// nothing when the lease was lost. $5 is written to a domain-typed column and compared as text,
+// so it is typed text once.
 const updateSaga = `
-	UPDATE orders.saga SET step = $3, forward_step = $4, status = $5, attempts = $6, last_error = $7,
+	UPDATE orders.saga SET step = $3, forward_step = $4, status = $5::text, attempts = $6, last_error = $7,
 	       plan = $8, cart_version = $9, failure = $10,
 	       payment_method = CASE WHEN $5 IN ('COMPLETED', 'FAILED') THEN NULL ELSE payment_method END,
 	       locked_until = now() + $11 * interval '1 millisecond', updated_at = now()
