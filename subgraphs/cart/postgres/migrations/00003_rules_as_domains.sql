@@ -6,8 +6,9 @@
 -- the rule relating two columns (a customer's cart or a guest's) and the numbers (version,
 -- quantity, price); a table left without one (mutation) has no CHECK. Measured in
 -- docs/benchmarks.md ("Rules as domains").
--- Changing a column to a domain with constraints rewrites its table (once per ALTER TABLE) under
--- an exclusive lock; these tables are small enough for that at deploy time.
+-- Changing a column to a domain with constraints rewrites its table (once per ALTER TABLE below)
+-- under an ACCESS EXCLUSIVE lock, and the domains' rules are checked on every row as it is
+-- rewritten; that is accepted for this one-off change.
 CREATE DOMAIN cart.ulid AS text CHECK (VALUE ~ '^[0-7][0-9A-HJKMNP-TV-Z]{25}$');
 CREATE DOMAIN cart.currency AS text CHECK (VALUE ~ '^[A-Z]{3}$');
 CREATE DOMAIN cart.text_1_64 AS text CHECK (length(VALUE) BETWEEN 1 AND 64);

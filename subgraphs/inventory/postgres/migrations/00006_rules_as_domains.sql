@@ -6,8 +6,9 @@
 -- keeps only the stock invariants: on_hand >= 0 and quantity > 0; a table left without one
 -- (fulfillment_center, hot_sku) has no CHECK. Measured in docs/benchmarks.md ("Rules as
 -- domains").
--- Changing a column to a domain with constraints rewrites its table (once per ALTER TABLE) under
--- an exclusive lock; these tables are small enough for that at deploy time.
+-- Changing a column to a domain with constraints rewrites its table (once per ALTER TABLE below)
+-- under an ACCESS EXCLUSIVE lock, and the domains' rules are checked on every row as it is
+-- rewritten; that is accepted for this one-off change.
 CREATE DOMAIN inventory.ulid AS text CHECK (VALUE ~ '^[0-7][0-9A-HJKMNP-TV-Z]{25}$');
 CREATE DOMAIN inventory.text_1_64 AS text CHECK (VALUE <> '' AND length(VALUE) <= 64);
 CREATE DOMAIN inventory.nonempty_text AS text CHECK (VALUE <> '');

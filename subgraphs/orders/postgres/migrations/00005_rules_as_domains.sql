@@ -6,8 +6,9 @@
 -- <table>_row_check keeps only the money invariants (totals, prices and quantities); a table
 -- left without one (saga, idempotency_key) has no CHECK. Measured in docs/benchmarks.md
 -- ("Rules as domains").
--- Changing a column to a domain with constraints rewrites its table (once per ALTER TABLE) under
--- an exclusive lock; these tables are small enough for that at deploy time.
+-- Changing a column to a domain with constraints rewrites its table (once per ALTER TABLE below)
+-- under an ACCESS EXCLUSIVE lock, and the domains' rules are checked on every row as it is
+-- rewritten; that is accepted for this one-off change.
 CREATE DOMAIN orders.ulid AS text CHECK (VALUE ~ '^[0-7][0-9A-HJKMNP-TV-Z]{25}$');
 CREATE DOMAIN orders.currency AS text CHECK (VALUE ~ '^[A-Z]{3}$');
 CREATE DOMAIN orders.text_1_64 AS text CHECK (length(VALUE) BETWEEN 1 AND 64);
