@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"os"
 	"runtime/debug"
+	"strconv"
+	"strings"
 )
 
 // gcFlags tune the garbage collector of a serving process. The gateway allocates for every
@@ -18,15 +20,45 @@ type gcFlags struct {
 
 type gcDefaultsOf struct{ percent, limitMiB int }
 
-// gcDefaults are each command's: the gateway alone trades memory for CPU, capped at 100 MiB;
-// serve, which also holds the subgraphs and the search index, keeps Go's defaults.
-var gcDefaults = map[string]gcDefaultsOf{
-	"gateway": {percent: 400, limitMiB: 100},
-	"serve":   {percent: 100, limitMiB: 0},
+// gcDefaults are each command's. The gateway trades memory for CPU, capped at 100 MiB. serve,
+// which also holds the subgraphs and the search index (whose memory engine keeps about 1.7 GB
+// per million products), collects as rarely, capped at a quarter of the memory of the machine
+// or its container; where that cannot be read it keeps Go's defaults.
+func gcDefaults(command string) gcDefaultsOf {
+	switch command {
+	case "gateway":
+		return gcDefaultsOf{percent: 400, limitMiB: 100}
+	case "serve":
+		if mem := memoryMiB(); mem > 0 {
+			return gcDefaultsOf{percent: 400, limitMiB: mem / 4}
+		}
+	}
+	return gcDefaultsOf{percent: 100}
+}
+
+// memoryMiB is the memory this process may use: its cgroup's limit when it has one, else the
+// machine's; 0 when neither can be read.
+func memoryMiB() int {
+	mem := 0
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if kb, ok := strings.CutPrefix(line, "MemTotal:"); ok {
+				if n, err := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(kb), "kB"))); err == nil {
+					mem = n >> 10
+				}
+			}
+		}
+	}
+	if b, err := os.ReadFile("/sys/fs/cgroup/memory.max"); err == nil {
+		if n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err == nil && n > 0 && (mem == 0 || int(n>>20) < mem) {
+			mem = int(n >> 20) // "max" (no limit) does not parse
+		}
+	}
+	return mem
 }
 
 func (g *gcFlags) register(fs *flag.FlagSet, command string) {
-	d := gcDefaults[command]
+	d := gcDefaults(command)
 	g.command = d
 	fs.IntVar(&g.percent, "gc-percent", d.percent, "garbage collector target percent, as GOGC (which wins unless this is given); 0: this command's default")
 	fs.IntVar(&g.limitMiB, "memory-limit-mib", d.limitMiB, "soft memory limit of the process in MiB, as GOMEMLIMIT (which wins unless this is given); 0: none")
