@@ -1,6 +1,7 @@
 package cache_test
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -306,4 +307,60 @@ func TestSeveralStockChangesReachTheirProducts(t *testing.T) {
 	waitPurge(t, g, "Product:p1")
 	g.get(t, titleOnly, nil)
 	mustEqual(t, "catalog requests after the stock changes", sub.count("catalog"), 3)
+}
+
+// tripCounter counts the round trips a Redis client makes (one per command or pipeline),
+// leaving out the handshake of each new connection (HELLO, CLIENT SETINFO).
+type tripCounter struct{ trips atomic.Int64 }
+
+func handshake(cmd redis.Cmder) bool { return cmd.Name() == "hello" || cmd.Name() == "client" }
+
+func (c *tripCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (c *tripCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if !handshake(cmd) {
+			c.trips.Add(1)
+		}
+		return next(ctx, cmd)
+	}
+}
+func (c *tripCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		if len(cmds) > 0 && !handshake(cmds[0]) {
+			c.trips.Add(1)
+		}
+		return next(ctx, cmds)
+	}
+}
+
+// TestPurgeRoundTrips: a purge after a mutation stamps its tags and reads their entries and
+// related tags in one round trip, then deletes and announces in another; related tags found
+// cost one more.
+func TestPurgeRoundTrips(t *testing.T) {
+	sub := newStub()
+	rdb, prefix := redistest.Client(t), testPrefix()
+	g := newGateway(t, sub, gatewayOptions{redis: rdb, prefix: prefix})
+	g.get(t, `{ product(id: "p1") { title variants { sku price } } }`, nil) // Variant p1-a is related to Product p1
+
+	purgerClient := redis.NewClient(rdb.Options())
+	t.Cleanup(func() { _ = purgerClient.Close() })
+	counter := &tripCounter{}
+	purgerClient.AddHook(counter)
+	purger := cache.NewStore(cache.Options{Redis: purgerClient, Prefix: prefix})
+	if err := purgerClient.Ping(t.Context()).Err(); err != nil { // the connection's handshake is not the purge's
+		t.Fatal(err)
+	}
+	counter.trips.Store(0)
+
+	if err := purger.PurgeRelated(t.Context(), cache.Tag("Order", "o1")); err != nil {
+		t.Fatal(err)
+	}
+	mustEqual(t, "round trips of a purge with nothing related", counter.trips.Load(), int64(2))
+
+	counter.trips.Store(0)
+	if err := purger.PurgeRelated(t.Context(), cache.Tag("Variant", "p1-a"), cache.Tag("Order", "o1")); err != nil {
+		t.Fatal(err)
+	}
+	mustEqual(t, "round trips of a purge with a related tag", counter.trips.Load(), int64(3))
+	waitPurge(t, g, "Product:p1")
 }

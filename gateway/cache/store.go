@@ -217,52 +217,7 @@ const relatedTTL = time.Hour
 // reaches responses that show only its variants, and a stock change of a SKU reaches those
 // that show only its product.
 func (s *Store) PurgeRelated(ctx context.Context, tags ...string) error {
-	related, err := s.relatedAll(ctx, tags)
-	if err != nil {
-		s.dropLocal(tags) // what this process can do without Redis
-		return err
-	}
-	all := append([]string(nil), tags...)
-	seen := make(map[string]bool, len(tags))
-	for _, t := range tags {
-		seen[t] = true
-	}
-	for _, rs := range related {
-		for _, o := range rs {
-			if !seen[o] {
-				seen[o] = true
-				all = append(all, o)
-			}
-		}
-	}
-	return s.Purge(ctx, all...)
-}
-
-// relatedAll is Related of each tag, read in one round trip.
-func (s *Store) relatedAll(ctx context.Context, tags []string) ([][]string, error) {
-	if s.rdb == nil || len(tags) == 0 {
-		return nil, nil
-	}
-	if len(tags) == 1 {
-		r, err := s.Related(ctx, tags[0])
-		return [][]string{r}, err
-	}
-	ctx, cancel := context.WithTimeout(ctx, 5*s.opts.RedisTimeout)
-	defer cancel()
-	pipe := s.rdb.Pipeline()
-	cmds := make([]*redis.StringSliceCmd, len(tags))
-	for i, t := range tags {
-		cmds[i] = pipe.SMembers(ctx, s.relatedKey(t))
-	}
-	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-		s.redisFailed(&s.responses, "related", err)
-		return nil, fmt.Errorf("cache related of %d tags: %w", len(tags), err)
-	}
-	out := make([][]string, len(tags))
-	for i, c := range cmds {
-		out[i] = c.Val()
-	}
-	return out, nil
+	return s.purge(ctx, tags, true)
 }
 
 // Related returns the tags of the entities seen nested in or around the tagged one.
@@ -289,6 +244,13 @@ type purgeMessage struct {
 // channel) in every replica's process. It returns an error only when Redis failed, after
 // the local purge is done.
 func (s *Store) Purge(ctx context.Context, tags ...string) error {
+	return s.purge(ctx, tags, false)
+}
+
+// purge is Purge, and with related PurgeRelated: the related entities' tags are read in the
+// same round trip as the tags' own entries, and purged in one more only when there are any.
+// Each tag is stamped before its set of entries is read (see write.go).
+func (s *Store) purge(ctx context.Context, tags []string, related bool) error {
 	if len(tags) == 0 {
 		return nil
 	}
@@ -298,21 +260,37 @@ func (s *Store) Purge(ctx context.Context, tags ...string) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*s.opts.RedisTimeout)
 	defer cancel()
+	members, rel, err := s.stampAndRead(ctx, tags, related)
+	if err != nil {
+		return err
+	}
+	all := tags
+	if related {
+		seen := make(map[string]bool, len(tags))
+		for _, t := range tags {
+			seen[t] = true
+		}
+		var more []string
+		for _, r := range rel {
+			for _, o := range r.Val() {
+				if !seen[o] {
+					seen[o] = true
+					more = append(more, o)
+				}
+			}
+		}
+		if len(more) > 0 {
+			s.dropLocal(more)
+			moreMembers, _, err := s.stampAndRead(ctx, more, false)
+			if err != nil {
+				return err
+			}
+			all = append(append([]string(nil), tags...), more...)
+			members = append(members, moreMembers...)
+		}
+	}
 	pipe := s.rdb.Pipeline()
-	stamps := make([]string, len(tags))
-	for i, t := range tags {
-		stamps[i] = s.stampKey(t)
-	}
-	stampScript.Eval(ctx, pipe, stamps, stampArgs()...) // before the sets are read: see write.go
-	members := make([]*redis.StringSliceCmd, len(tags))
-	for i, t := range tags {
-		members[i] = pipe.SMembers(ctx, s.tagKey(t))
-	}
-	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-		return fmt.Errorf("cache purge: %w", err)
-	}
-	pipe = s.rdb.Pipeline()
-	for i, t := range tags {
+	for i, t := range all {
 		keys := members[i].Val()
 		if len(keys) == 0 {
 			continue
@@ -325,12 +303,38 @@ func (s *Store) Purge(ctx context.Context, tags ...string) error {
 		}
 		pipe.SRem(ctx, s.tagKey(t), args...)
 	}
-	msg, _ := json.Marshal(purgeMessage{Tags: tags})
+	msg, _ := json.Marshal(purgeMessage{Tags: all})
 	pipe.Publish(ctx, s.channel(), msg)
 	if _, err := pipe.Exec(ctx); err != nil {
 		return fmt.Errorf("cache purge: %w", err)
 	}
 	return nil
+}
+
+// stampAndRead stamps the tags and reads, in one round trip, the set of entries of each and,
+// with related, the set of its related tags.
+func (s *Store) stampAndRead(ctx context.Context, tags []string, related bool) (members, rel []*redis.StringSliceCmd, err error) {
+	pipe := s.rdb.Pipeline()
+	stamps := make([]string, len(tags))
+	for i, t := range tags {
+		stamps[i] = s.stampKey(t)
+	}
+	stampScript.Eval(ctx, pipe, stamps, stampArgs()...) // before the sets are read: see write.go
+	members = make([]*redis.StringSliceCmd, len(tags))
+	for i, t := range tags {
+		members[i] = pipe.SMembers(ctx, s.tagKey(t))
+	}
+	if related {
+		rel = make([]*redis.StringSliceCmd, len(tags))
+		for i, t := range tags {
+			rel[i] = pipe.SMembers(ctx, s.relatedKey(t))
+		}
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		s.redisFailed(&s.responses, "purge", err)
+		return nil, nil, fmt.Errorf("cache purge: %w", err)
+	}
+	return members, rel, nil
 }
 
 // How long a purge is remembered against values computed before it, and the fewest purges
