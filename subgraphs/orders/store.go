@@ -9,7 +9,10 @@ import (
 // Step is the last step of a checkout saga that completed.
 type Step string
 
-// Forward steps, in order, then the compensations. The saga is written after each.
+// Forward steps, in order, then the compensations. The saga is written after each: the claim
+// records validation (which only reads, and runs before it), creating the order records the
+// authorization, and completion the confirmation of the holds (see Service.forward).
+// CLAIMED is left only by sagas recorded before validation moved ahead of the claim.
 const (
 	StepClaimed      Step = "CLAIMED"       // idempotency key and saga recorded
 	StepValidated    Step = "VALIDATED"     // cart read, prices re-read, plan stored
