@@ -15,58 +15,11 @@ import (
 	"github.com/shopgraph/shopgraph/subgraphs/pgtest"
 )
 
-// wire is a pgx tracer that counts what a pool sends to Postgres: round trips (a query, an
-// exec, a batch, a prepare) and the statements they carry (BEGIN and COMMIT included).
-type wire struct {
-	mu         sync.Mutex
-	trips      int
-	statements int
-}
-
-func (w *wire) add(trips, statements int) {
-	w.mu.Lock()
-	w.trips += trips
-	w.statements += statements
-	w.mu.Unlock()
-}
-
-func (w *wire) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
-	w.add(1, 1)
-	return ctx
-}
-
-func (w *wire) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
-
-func (w *wire) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
-	w.add(1, 0)
-	return ctx
-}
-
-func (w *wire) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) { w.add(0, 1) }
-
-func (w *wire) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
-
-func (w *wire) TracePrepareStart(ctx context.Context, _ *pgx.Conn, _ pgx.TracePrepareStartData) context.Context {
-	w.add(1, 0)
-	return ctx
-}
-
-func (w *wire) TracePrepareEnd(context.Context, *pgx.Conn, pgx.TracePrepareEndData) {}
-
-// reset returns the counts so far and starts again from zero.
-func (w *wire) reset() (trips, statements int) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	trips, statements = w.trips, w.statements
-	w.trips, w.statements = 0, 0
-	return trips, statements
-}
-
 // newWiredStore is a store on one connection that counts its round trips and plans like the
 // money path's pool (generic plans only).
-func newWiredStore(t *testing.T) (*postgres.Store, *pgxpool.Pool, *wire) {
+func newWiredStore(t *testing.T) (*postgres.Store, *pgxpool.Pool, *pgtest.Wire) {
 	t.Helper()
-	w := &wire{}
+	w := &pgtest.Wire{}
 	pool := pgtest.NewPool(t, func(c *pgxpool.Config) {
 		c.MaxConns = 1
 		c.ConnConfig.Tracer = w
@@ -116,12 +69,12 @@ func TestHoldRoundTrips(t *testing.T) {
 		{"release", func() error { return release(released) }, 1, 2},
 		{"release replayed", func() error { return release(released) }, 1, 2},
 	}
-	w.reset()
+	w.Reset()
 	for _, s := range steps {
 		if err := s.run(); err != nil {
 			t.Fatalf("%s: %v", s.name, err)
 		}
-		trips, stmts := w.reset()
+		trips, stmts := w.Reset()
 		t.Logf("%s: %d round trips, %d statements", s.name, trips, stmts)
 		if trips != s.trips || stmts != s.stmts {
 			t.Errorf("%s took %d round trips and %d statements, want %d and %d", s.name, trips, stmts, s.trips, s.stmts)
