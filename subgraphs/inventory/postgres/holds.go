@@ -75,9 +75,8 @@ const orderHolds = `
 	LEFT JOIN inventory.hold h ON h.order_id = $1
 	ORDER BY h.sku`
 
-// orderHoldRow is a row of orderHolds; the hold's columns are null when the order has none.
-type orderHoldRow struct {
-	AnyHot    bool       `db:"any_hot"`
+// optionalHold is a hold's columns on the outer side of a join: all null when there is none.
+type optionalHold struct {
 	ID        *string    `db:"id"`
 	OrderID   *string    `db:"order_id"`
 	SKU       *string    `db:"sku"`
@@ -85,7 +84,22 @@ type orderHoldRow struct {
 	Quantity  *int       `db:"quantity"`
 	Status    *string    `db:"status"`
 	ExpiresAt *time.Time `db:"expires_at"`
-	Hot       bool       `db:"hot"`
+}
+
+// hold is the hold, and false when the columns were null.
+func (o optionalHold) hold() (inventory.Hold, bool) {
+	if o.ID == nil {
+		return inventory.Hold{}, false
+	}
+	return inventory.Hold{ID: *o.ID, OrderID: *o.OrderID, SKU: *o.SKU, FulfillmentCenterID: *o.CenterID,
+		Quantity: *o.Quantity, Status: *o.Status, ExpiresAt: *o.ExpiresAt}, true
+}
+
+// orderHoldRow is a row of orderHolds; the hold's columns are null when the order has none.
+type orderHoldRow struct {
+	AnyHot bool `db:"any_hot"`
+	optionalHold
+	Hot bool `db:"hot"`
 }
 
 // orderHold is a hold with whether its SKU is hot now.
@@ -102,11 +116,9 @@ func readOrderHolds(rows pgx.Rows) (holds []orderHold, anyHot bool, err error) {
 	}
 	for _, r := range all {
 		anyHot = r.AnyHot
-		if r.ID == nil {
-			continue
+		if h, ok := r.hold(); ok {
+			holds = append(holds, orderHold{Hot: r.Hot, Hold: h})
 		}
-		holds = append(holds, orderHold{Hot: r.Hot, Hold: inventory.Hold{ID: *r.ID, OrderID: *r.OrderID, SKU: *r.SKU,
-			FulfillmentCenterID: *r.CenterID, Quantity: *r.Quantity, Status: *r.Status, ExpiresAt: *r.ExpiresAt}})
 	}
 	return holds, anyHot, nil
 }

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -81,17 +80,11 @@ const confirmHolds = `
 // settledRow is a row of confirmHolds or releaseHolds; the hold's columns are null when the
 // order holds nothing off the flash-sale path.
 type settledRow struct {
-	AnyHot    bool       `db:"any_hot"`
-	Moved     bool       `db:"moved"`
-	Changed   int        `db:"changed"`
-	ID        *string    `db:"id"`
-	OrderID   *string    `db:"order_id"`
-	SKU       *string    `db:"sku"`
-	CenterID  *string    `db:"fulfillment_center_id"`
-	Quantity  *int       `db:"quantity"`
-	Status    *string    `db:"status"`
-	ExpiresAt *time.Time `db:"expires_at"`
-	Expired   *bool      `db:"expired"`
+	AnyHot  bool `db:"any_hot"`
+	Moved   bool `db:"moved"`
+	Changed int  `db:"changed"`
+	optionalHold
+	Expired *bool `db:"expired"`
 }
 
 // settledHold is a hold of a settledRow with whether it was active and expired.
@@ -110,9 +103,8 @@ func readSettled(rows pgx.Rows) (hs []settledHold, first settledRow, err error) 
 		return nil, first, fmt.Errorf("no flags returned")
 	}
 	for _, r := range all {
-		if r.ID != nil {
-			hs = append(hs, settledHold{Expired: *r.Expired, Hold: inventory.Hold{ID: *r.ID, OrderID: *r.OrderID, SKU: *r.SKU,
-				FulfillmentCenterID: *r.CenterID, Quantity: *r.Quantity, Status: *r.Status, ExpiresAt: *r.ExpiresAt}})
+		if h, ok := r.hold(); ok {
+			hs = append(hs, settledHold{Expired: *r.Expired, Hold: h})
 		}
 	}
 	return hs, all[0], nil
