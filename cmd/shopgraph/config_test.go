@@ -95,7 +95,7 @@ func TestGarbageCollectorSettings(t *testing.T) {
 		limit         int64
 	}{
 		{"gateway", "", nil, 400, 100 << 20},
-		{"serve", "", nil, 400, int64(memoryMiB()/4) << 20},
+		{"serve", "", nil, 400, int64(memoryMiB()/2) << 20},
 		{"serve", "", []string{"--gc-percent", "100", "--memory-limit-mib", "0"}, 100, 1<<63 - 1},
 		{"gateway", "150", nil, 150, 100 << 20},                        // GOGC wins over a default
 		{"gateway", "150", []string{"--config", path}, 250, 100 << 20}, // the file over GOGC
@@ -220,14 +220,14 @@ func TestKeyPurgeSettings(t *testing.T) {
 	}
 }
 
-// serve's memory cap is a quarter of what the machine (or its container) has.
-func TestServeMemoryCapIsAQuarterOfTheMemory(t *testing.T) {
+// serve's memory cap is half of what the machine (or its container) has.
+func TestServeMemoryCapIsHalfTheMemory(t *testing.T) {
 	mem := memoryMiB()
 	if mem <= 0 {
 		t.Fatal("the memory of this machine could not be read")
 	}
 	d := gcDefaults("serve")
-	if d.percent != 400 || d.limitMiB != mem/4 || d.limitMiB < 64 {
-		t.Fatalf("serve defaults = %+v with %d MiB of memory, want 400 %% and %d MiB", d, mem, mem/4)
+	if d.percent != 400 || d.limitMiB != mem/2 || d.limitMiB < 64 {
+		t.Fatalf("serve defaults = %+v with %d MiB of memory, want 400 %% and %d MiB", d, mem, mem/2)
 	}
 }

@@ -22,15 +22,17 @@ type gcDefaultsOf struct{ percent, limitMiB int }
 
 // gcDefaults are each command's. The gateway trades memory for CPU, capped at 100 MiB. serve,
 // which also holds the subgraphs and the search index (whose memory engine keeps about 1.7 GB
-// per million products), collects as rarely, capped at a quarter of the memory of the machine
-// or its container; where that cannot be read it keeps Go's defaults.
+// per million products), collects as rarely, capped at half the memory of the machine or its
+// container: a live heap above that would not have had room under Go's default either (it
+// grows to twice the live heap), and below it the cap only brings collections forward. Where
+// the memory cannot be read it keeps Go's defaults.
 func gcDefaults(command string) gcDefaultsOf {
 	switch command {
 	case "gateway":
 		return gcDefaultsOf{percent: 400, limitMiB: 100}
 	case "serve":
 		if mem := memoryMiB(); mem > 0 {
-			return gcDefaultsOf{percent: 400, limitMiB: mem / 4}
+			return gcDefaultsOf{percent: 400, limitMiB: mem / 2}
 		}
 	}
 	return gcDefaultsOf{percent: 100}
