@@ -265,48 +265,38 @@ func TestRedisDownDegradesToProcess(t *testing.T) {
 	}
 }
 
-// TestStockChangeReachesTheProduct purges a Variant, as StockChanged does, and requires the
-// responses that show only its Product to go too: the cache learnt they belong together from
-// a response that showed the variant inside the product.
+// TestStockChangeReachesTheProduct purges Variants, as StockChanged does (alone, or several
+// in a batch of events), and requires the responses that show only their Product to go too:
+// the cache learnt they belong together from a response that showed the variant inside the
+// product.
 func TestStockChangeReachesTheProduct(t *testing.T) {
-	sub := newStub()
-	rdb, prefix := redistest.Client(t), testPrefix()
-	g := newGateway(t, sub, gatewayOptions{redis: rdb, prefix: prefix})
-	const withVariants = `{ product(id: "p1") { title variants { sku price } } }`
-	const titleOnly = `{ product(id: "p1") { title } }`
-	g.get(t, withVariants, nil)
-	g.get(t, titleOnly, nil)
-	g.get(t, titleOnly, nil)
-	mustEqual(t, "catalog requests before", sub.count("catalog"), 2)
+	for _, tc := range []struct {
+		name string
+		tags []string
+	}{
+		{"one variant", []string{cache.Tag("Variant", "p1-a")}},
+		{"a batch of variants", []string{cache.Tag("Variant", "unknown-sku"), cache.Tag("Variant", "p1-a")}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sub := newStub()
+			rdb, prefix := redistest.Client(t), testPrefix()
+			g := newGateway(t, sub, gatewayOptions{redis: rdb, prefix: prefix})
+			const withVariants = `{ product(id: "p1") { title variants { sku price } } }`
+			const titleOnly = `{ product(id: "p1") { title } }`
+			g.get(t, withVariants, nil)
+			g.get(t, titleOnly, nil)
+			g.get(t, titleOnly, nil)
+			mustEqual(t, "catalog requests before", sub.count("catalog"), 2)
 
-	purger := cache.NewStore(cache.Options{Redis: rdb, Prefix: prefix})
-	if err := purger.PurgeRelated(t.Context(), cache.Tag("Variant", "p1-a")); err != nil {
-		t.Fatal(err)
+			purger := cache.NewStore(cache.Options{Redis: rdb, Prefix: prefix})
+			if err := purger.PurgeRelated(t.Context(), tc.tags...); err != nil {
+				t.Fatal(err)
+			}
+			waitPurge(t, g, "Product:p1")
+			g.get(t, titleOnly, nil)
+			mustEqual(t, "catalog requests after the stock change", sub.count("catalog"), 3)
+		})
 	}
-	waitPurge(t, g, "Product:p1")
-	g.get(t, titleOnly, nil)
-	mustEqual(t, "catalog requests after the stock change", sub.count("catalog"), 3)
-}
-
-// TestSeveralStockChangesReachTheirProducts purges several Variants at once, as a batch of
-// StockChanged events does: the related entities of each (read in one round trip) go too.
-func TestSeveralStockChangesReachTheirProducts(t *testing.T) {
-	sub := newStub()
-	rdb, prefix := redistest.Client(t), testPrefix()
-	g := newGateway(t, sub, gatewayOptions{redis: rdb, prefix: prefix})
-	const withVariants = `{ product(id: "p1") { title variants { sku price } } }`
-	const titleOnly = `{ product(id: "p1") { title } }`
-	g.get(t, withVariants, nil)
-	g.get(t, titleOnly, nil)
-	mustEqual(t, "catalog requests before", sub.count("catalog"), 2)
-
-	purger := cache.NewStore(cache.Options{Redis: rdb, Prefix: prefix})
-	if err := purger.PurgeRelated(t.Context(), cache.Tag("Variant", "unknown-sku"), cache.Tag("Variant", "p1-a")); err != nil {
-		t.Fatal(err)
-	}
-	waitPurge(t, g, "Product:p1")
-	g.get(t, titleOnly, nil)
-	mustEqual(t, "catalog requests after the stock changes", sub.count("catalog"), 3)
 }
 
 // tripCounter counts the round trips a Redis client makes (one per command or pipeline),

@@ -220,21 +220,6 @@ func (s *Store) PurgeRelated(ctx context.Context, tags ...string) error {
 	return s.purge(ctx, tags, true)
 }
 
-// Related returns the tags of the entities seen nested in or around the tagged one.
-func (s *Store) Related(ctx context.Context, tag string) ([]string, error) {
-	if s.rdb == nil {
-		return nil, nil
-	}
-	ctx, cancel := context.WithTimeout(ctx, 5*s.opts.RedisTimeout)
-	defer cancel()
-	related, err := s.rdb.SMembers(ctx, s.relatedKey(tag)).Result()
-	if err != nil && !errors.Is(err, redis.Nil) {
-		s.redisFailed(&s.responses, "related", err)
-		return nil, fmt.Errorf("cache related %s: %w", tag, err)
-	}
-	return related, nil
-}
-
 // purgeMessage travels on the purge channel.
 type purgeMessage struct {
 	Tags []string `json:"tags"`
