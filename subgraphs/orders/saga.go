@@ -117,13 +117,8 @@ func (s *Service) validateBeforeClaim(ctx context.Context, saga *Saga, owner Car
 		case err == nil:
 			saga.Step = StepValidated
 			return nil
-		case untouched(err) || permanent(err) || try >= s.tries:
+		case untouched(err) || permanent(err) || try >= s.tries || !s.pauseBefore(ctx, try):
 			return err
-		}
-		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(s.pause(try)):
 		}
 	}
 }
@@ -276,11 +271,19 @@ func (s *Service) attempt(ctx context.Context, saga *Saga, owner CartOwner, step
 		if werr := s.store.SaveStep(ctx, saga, s.lease); werr != nil {
 			return persist(werr)
 		}
-		select {
-		case <-ctx.Done():
+		if !s.pauseBefore(ctx, try) {
 			return err
-		case <-time.After(s.pause(try)):
 		}
+	}
+}
+
+// pauseBefore pauses before the next try of a failed one; false when ctx ended first.
+func (s *Service) pauseBefore(ctx context.Context, try int) bool {
+	select {
+	case <-ctx.Done():
+		return false
+	case <-time.After(s.pause(try)):
+		return true
 	}
 }
 

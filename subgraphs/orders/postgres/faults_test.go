@@ -2,6 +2,8 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -167,5 +169,57 @@ func TestHoldsLostAfterPaymentCancelTheOrder(t *testing.T) {
 	}
 	if l := f.ledger(t, out.OrderID); !sameCounts(l, map[payments.Operation]int{payments.OpAuthorize: 1, payments.OpCapture: 1, payments.OpRefund: 1}) {
 		t.Errorf("ledger = %v, want authorize, capture and refund", l)
+	}
+}
+
+// flakyPrices fails its first failures reads of current prices, as a catalog that is briefly
+// unreachable, then reads the fixture's.
+type flakyPrices struct {
+	*priceList
+	failures atomic.Int32
+}
+
+func (p *flakyPrices) CurrentPrices(ctx context.Context, skus []string) (map[string]orders.Money, error) {
+	if p.failures.Add(-1) >= 0 {
+		return nil, errors.New("catalog unreachable")
+	}
+	return p.priceList.CurrentPrices(ctx, skus)
+}
+
+// Validation runs before the key is claimed: a fault that passes within the retries only
+// delays the checkout; one that does not fails the request with nothing recorded, and a
+// retry with the same key then checks out once.
+func TestValidationFaultsBeforeTheClaim(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.stock(t, "SKU-V", 5, 900)
+	prices := &flakyPrices{priceList: f.prices}
+	svc := orders.NewService(f.store, clients.NewInventory(f.reservations, 0), clients.NewPayments(f.payments),
+		clients.NewCarts(f.cartStore), prices, orders.WithRetries(3, time.Millisecond))
+
+	who := customer()
+	owner := orders.CartOwner{CustomerID: who}
+	prices.failures.Store(2) // passes on the third try
+	out, err := svc.Checkout(ctx, owner, request(f.cartOf(t, who, item{"SKU-V", 1}), "k-passes", provider.CardVisa))
+	if err != nil || out.Failure != nil || out.OrderID == "" {
+		t.Fatalf("checkout after two failed price reads = %+v, %v, want an order", out, err)
+	}
+
+	other := customer()
+	req := request(f.cartOf(t, other, item{"SKU-V", 1}), "k-fails", provider.CardVisa)
+	prices.failures.Store(3) // every try fails
+	if out, err := svc.Checkout(ctx, orders.CartOwner{CustomerID: other}, req); err == nil {
+		t.Fatalf("checkout with the catalog down = %+v, want an error", out)
+	}
+	rec, err := f.store.IdempotencyRecord(ctx, "customer:"+other, "k-fails")
+	if err != nil || rec != nil {
+		t.Fatalf("idempotency record after a failed validation = %+v, %v, want none", rec, err)
+	}
+	out, err = svc.Checkout(ctx, orders.CartOwner{CustomerID: other}, req)
+	if err != nil || out.Failure != nil || out.OrderID == "" {
+		t.Fatalf("retry with the same key = %+v, %v, want an order", out, err)
+	}
+	if n := f.provider.Executed(payments.OpAuthorize); n != 2 {
+		t.Errorf("provider authorized %d times, want 2 (one per order)", n)
 	}
 }
