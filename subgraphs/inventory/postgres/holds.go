@@ -231,11 +231,20 @@ func (s *Store) reserveRead(ctx context.Context, req inventory.ReserveRequest) (
 	return d, err
 }
 
-// lockChosenStock locks the stock rows of (sku, center) pairs in the global order. Like
-// lockStock it returns nothing: the next statement of the batch reads the rows afresh.
-const lockChosenStock = `
+// lockOrderAndChosenStock takes the order's lock, then locks the stock rows of (sku, center)
+// pairs ($2, $3) in the global order: one statement for both, in that order. The order's lock
+// is an InitPlan (a one-time filter over the rows to lock), so it is taken before any row is
+// read, let alone locked. Its snapshot predates the order's lock, which is harmless here: the
+// rows are found by key and existed when reserveRead saw them, and FOR UPDATE locks their
+// newest version. Like lockStock it returns nothing: the next statement of the batch, whose
+// snapshot is taken after both locks, reads the rows afresh.
+const lockOrderAndChosenStock = `
+	WITH o AS MATERIALIZED (
+		SELECT pg_advisory_xact_lock(hashtextextended('inventory.order:' || $1, 0))
+	)
 	SELECT 1 FROM inventory.stock
-	WHERE (sku, fulfillment_center_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+	WHERE EXISTS (SELECT FROM o)
+	  AND (sku, fulfillment_center_id) IN (SELECT * FROM unnest($2::text[], $3::text[]))
 	ORDER BY sku, fulfillment_center_id
 	FOR UPDATE`
 
@@ -283,16 +292,12 @@ func (s *Store) writeHolds(ctx context.Context, req inventory.ReserveRequest, d 
 		return nil, err
 	}
 	b := &pgx.Batch{}
-	b.Queue(lockOrder, req.OrderID)
-	b.Queue(lockChosenStock, skus, centers)
+	b.Queue(lockOrderAndChosenStock, req.OrderID, skus, centers)
 	b.Queue(insertHolds, append([]any{ids, req.OrderID, skus, centers, quantities, req.TTL.Microseconds(), d.seen}, events...)...)
 	br := s.pool.SendBatch(ctx, b)
 	defer br.Close()
 	if _, err := br.Exec(); err != nil {
-		return nil, fmt.Errorf("lock order: %w", err)
-	}
-	if _, err := br.Exec(); err != nil {
-		return nil, fmt.Errorf("lock stock: %w", err)
+		return nil, fmt.Errorf("lock order and stock: %w", err)
 	}
 	rows, _ := br.Query()
 	created, err := pgx.CollectRows(rows, pgx.RowToStructByName[holdRow])
