@@ -145,7 +145,7 @@ func (t switchTx) Snapshot(ctx context.Context) (inventory.HotSnapshot, error) {
 	rows, _ = t.tx.Query(ctx, `
 		SELECT `+holdColumns+` FROM inventory.hold
 		WHERE sku = $1 AND status = 'ACTIVE' AND expires_at > now()`, t.sku)
-	hs, err := pgx.CollectRows(rows, pgx.RowToStructByName[holdRow])
+	hs, err := readHolds(rows)
 	if err != nil {
 		return snap, fmt.Errorf("read holds of %s: %w", t.sku, err)
 	}

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/oklog/ulid/v2"
 
 	"github.com/shopgraph/shopgraph/subgraphs/inventory"
@@ -40,22 +42,32 @@ const lockStock = `
 	ORDER BY sku, fulfillment_center_id
 	FOR UPDATE`
 
-const holdColumns = `id, order_id, sku, fulfillment_center_id, quantity, status, expires_at`
-
 type holdRow struct {
-	ID        string    `db:"id"`
-	OrderID   string    `db:"order_id"`
-	SKU       string    `db:"sku"`
-	CenterID  string    `db:"fulfillment_center_id"`
-	Quantity  int       `db:"quantity"`
-	Status    string    `db:"status"`
-	ExpiresAt time.Time `db:"expires_at"`
+	ID        string
+	OrderID   string
+	SKU       string
+	CenterID  string
+	Quantity  int
+	Status    string
+	ExpiresAt time.Time
 }
+
+var holdScan = rowScan[holdRow]{
+	cols: []string{"id", "order_id", "sku", "fulfillment_center_id", "quantity", "status", "expires_at"},
+	fields: func(r *holdRow) []any {
+		return []any{&r.ID, &r.OrderID, &r.SKU, &r.CenterID, &r.Quantity, &r.Status, &r.ExpiresAt}
+	},
+}
+
+// holdColumns is the select list of a holdRow.
+var holdColumns = strings.Join(holdScan.cols, ", ")
 
 func (r holdRow) hold() inventory.Hold {
 	return inventory.Hold{ID: r.ID, OrderID: r.OrderID, SKU: r.SKU, FulfillmentCenterID: r.CenterID,
 		Quantity: r.Quantity, Status: r.Status, ExpiresAt: r.ExpiresAt}
 }
+
+func readHolds(rows pgx.Rows) ([]holdRow, error) { return holdScan.collect(rows) }
 
 func holds(rows []holdRow) []inventory.Hold {
 	out := make([]inventory.Hold, len(rows))
@@ -75,31 +87,39 @@ const orderHolds = `
 	LEFT JOIN inventory.hold h ON h.order_id = $1
 	ORDER BY h.sku`
 
-// optionalHold is a hold's columns on the outer side of a join: all null when there is none.
+// optionalHold is a hold's columns (those of a holdRow) on the outer side of a join: all null
+// when there is none.
 type optionalHold struct {
-	ID        *string    `db:"id"`
-	OrderID   *string    `db:"order_id"`
-	SKU       *string    `db:"sku"`
-	CenterID  *string    `db:"fulfillment_center_id"`
-	Quantity  *int       `db:"quantity"`
-	Status    *string    `db:"status"`
-	ExpiresAt *time.Time `db:"expires_at"`
+	ID, OrderID, SKU, CenterID, Status pgtype.Text
+	Quantity                           pgtype.Int4
+	ExpiresAt                          pgtype.Timestamptz
+}
+
+func (o *optionalHold) fields() []any {
+	return []any{&o.ID, &o.OrderID, &o.SKU, &o.CenterID, &o.Quantity, &o.Status, &o.ExpiresAt}
 }
 
 // hold is the hold, and false when the columns were null.
 func (o optionalHold) hold() (inventory.Hold, bool) {
-	if o.ID == nil {
+	if !o.ID.Valid {
 		return inventory.Hold{}, false
 	}
-	return inventory.Hold{ID: *o.ID, OrderID: *o.OrderID, SKU: *o.SKU, FulfillmentCenterID: *o.CenterID,
-		Quantity: *o.Quantity, Status: *o.Status, ExpiresAt: *o.ExpiresAt}, true
+	return inventory.Hold{ID: o.ID.String, OrderID: o.OrderID.String, SKU: o.SKU.String, FulfillmentCenterID: o.CenterID.String,
+		Quantity: int(o.Quantity.Int32), Status: o.Status.String, ExpiresAt: o.ExpiresAt.Time}, true
 }
 
 // orderHoldRow is a row of orderHolds; the hold's columns are null when the order has none.
 type orderHoldRow struct {
-	AnyHot bool `db:"any_hot"`
+	AnyHot bool
 	optionalHold
-	Hot bool `db:"hot"`
+	Hot bool
+}
+
+var orderHoldScan = rowScan[orderHoldRow]{
+	cols: concat([]string{"any_hot"}, holdScan.cols, []string{"hot"}),
+	fields: func(r *orderHoldRow) []any {
+		return concat([]any{&r.AnyHot}, r.optionalHold.fields(), []any{&r.Hot})
+	},
 }
 
 // orderHold is a hold with whether its SKU is hot now.
@@ -110,7 +130,7 @@ type orderHold struct {
 
 // readOrderHolds collects the rows of orderHolds.
 func readOrderHolds(rows pgx.Rows) (holds []orderHold, anyHot bool, err error) {
-	all, err := pgx.CollectRows(rows, pgx.RowToStructByName[orderHoldRow])
+	all, err := orderHoldScan.collect(rows)
 	if err != nil {
 		return nil, false, fmt.Errorf("read holds of the order: %w", err)
 	}
@@ -123,11 +143,21 @@ func readOrderHolds(rows pgx.Rows) (holds []orderHold, anyHot bool, err error) {
 	return holds, anyHot, nil
 }
 
-// hotStockRow is a stock row with whether its SKU is on the flash-sale path.
+// hotStockRow is a stock row with whether its SKU is on the flash-sale path: a row of
+// stockWithHolds.
 type hotStockRow struct {
 	stockRow
-	Hot bool `db:"hot"`
+	Hot bool
 }
+
+var hotStockScan = rowScan[hotStockRow]{
+	cols: concat(stockScan.cols, []string{"hot"}),
+	fields: func(r *hotStockRow) []any {
+		return append(stockScan.fields(&r.stockRow), &r.Hot)
+	},
+}
+
+func readStock(rows pgx.Rows) ([]hotStockRow, error) { return hotStockScan.collect(rows) }
 
 // reservePasses bounds how often ReserveHolds reads and decides again after its write was
 // refused because what it decided on moved: each refusal means a chosen row ran short (or the
@@ -191,7 +221,7 @@ func (s *Store) reserveRead(ctx context.Context, req inventory.ReserveRequest) (
 		return reservation{}, err
 	}
 	rows, _ = br.Query()
-	stock, err := pgx.CollectRows(rows, pgx.RowToStructByName[hotStockRow])
+	stock, err := readStock(rows)
 	if err != nil {
 		return reservation{}, fmt.Errorf("read stock: %w", err)
 	}
@@ -300,7 +330,7 @@ func (s *Store) writeHolds(ctx context.Context, req inventory.ReserveRequest, d 
 		return nil, fmt.Errorf("lock order and stock: %w", err)
 	}
 	rows, _ := br.Query()
-	created, err := pgx.CollectRows(rows, pgx.RowToStructByName[holdRow])
+	created, err := readHolds(rows)
 	if err != nil {
 		return nil, fmt.Errorf("insert holds: %w", err)
 	}
@@ -331,7 +361,7 @@ func wrapReservation(op, orderID string, err error) error {
 // Holds lists every hold of the order, ordered by SKU.
 func (s *Store) Holds(ctx context.Context, orderID string) ([]inventory.Hold, error) {
 	rows, _ := s.pool.Query(ctx, `SELECT `+holdColumns+` FROM inventory.hold WHERE order_id = $1 ORDER BY sku`, orderID)
-	hs, err := pgx.CollectRows(rows, pgx.RowToStructByName[holdRow])
+	hs, err := readHolds(rows)
 	if err != nil {
 		return nil, fmt.Errorf("read holds of order %s: %w", orderID, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/shopgraph/shopgraph/subgraphs/inventory"
 )
@@ -80,11 +81,18 @@ const confirmHolds = `
 // settledRow is a row of confirmHolds or releaseHolds; the hold's columns are null when the
 // order holds nothing off the flash-sale path.
 type settledRow struct {
-	AnyHot  bool `db:"any_hot"`
-	Moved   bool `db:"moved"`
-	Changed int  `db:"changed"`
+	AnyHot  bool
+	Moved   bool
+	Changed int
 	optionalHold
-	Expired *bool `db:"expired"`
+	Expired pgtype.Bool
+}
+
+var settledScan = rowScan[settledRow]{
+	cols: concat([]string{"any_hot", "moved", "changed"}, holdScan.cols, []string{"expired"}),
+	fields: func(r *settledRow) []any {
+		return concat([]any{&r.AnyHot, &r.Moved, &r.Changed}, r.optionalHold.fields(), []any{&r.Expired})
+	},
 }
 
 // settledHold is a hold of a settledRow with whether it was active and expired.
@@ -95,7 +103,7 @@ type settledHold struct {
 
 // readSettled collects the rows of confirmHolds or releaseHolds.
 func readSettled(rows pgx.Rows) (hs []settledHold, first settledRow, err error) {
-	all, err := pgx.CollectRows(rows, pgx.RowToStructByName[settledRow])
+	all, err := settledScan.collect(rows)
 	if err != nil {
 		return nil, first, err
 	}
@@ -104,7 +112,7 @@ func readSettled(rows pgx.Rows) (hs []settledHold, first settledRow, err error) 
 	}
 	for _, r := range all {
 		if h, ok := r.hold(); ok {
-			hs = append(hs, settledHold{Expired: *r.Expired, Hold: h})
+			hs = append(hs, settledHold{Expired: r.Expired.Bool, Hold: h})
 		}
 	}
 	return hs, all[0], nil

@@ -44,11 +44,18 @@ func NewStore(pool *pgxpool.Pool) *Store {
 }
 
 type centerRow struct {
-	ID        string  `db:"id"`
-	Code      string  `db:"code"`
-	Name      string  `db:"name"`
-	Latitude  float64 `db:"latitude"`
-	Longitude float64 `db:"longitude"`
+	ID        string
+	Code      string
+	Name      string
+	Latitude  float64
+	Longitude float64
+}
+
+var centerScan = rowScan[centerRow]{
+	cols: []string{"id", "code", "name", "latitude", "longitude"},
+	fields: func(r *centerRow) []any {
+		return []any{&r.ID, &r.Code, &r.Name, &r.Latitude, &r.Longitude}
+	},
 }
 
 func (r centerRow) center() inventory.FulfillmentCenter {
@@ -61,7 +68,7 @@ func (s *Store) FulfillmentCenters(ctx context.Context) ([]inventory.Fulfillment
 		SELECT id, code, name, latitude, longitude
 		FROM inventory.fulfillment_center
 		ORDER BY code`)
-	centers, err := pgx.CollectRows(rows, pgx.RowToStructByName[centerRow])
+	centers, err := centerScan.collect(rows)
 	if err != nil {
 		return nil, fmt.Errorf("list fulfillment centers: %w", err)
 	}
@@ -79,7 +86,7 @@ func (s *Store) FulfillmentCentersByID(ctx context.Context, ids []string) (map[s
 		SELECT id, code, name, latitude, longitude
 		FROM inventory.fulfillment_center
 		WHERE id = ANY($1)`, ids)
-	centers, err := pgx.CollectRows(rows, pgx.RowToStructByName[centerRow])
+	centers, err := centerScan.collect(rows)
 	if err != nil {
 		return nil, fmt.Errorf("load fulfillment centers: %w", err)
 	}
@@ -90,12 +97,20 @@ func (s *Store) FulfillmentCentersByID(ctx context.Context, ids []string) (map[s
 	return out, nil
 }
 
+// stockRow is a stock row with the units held there and its center.
 type stockRow struct {
-	SKU       string    `db:"sku"`
-	OnHand    int       `db:"on_hand"`
-	Held      int64     `db:"held"`
-	UpdatedAt time.Time `db:"updated_at"`
+	SKU       string
+	OnHand    int
+	UpdatedAt time.Time
+	Held      int64
 	centerRow
+}
+
+var stockScan = rowScan[stockRow]{
+	cols: concat([]string{"sku", "on_hand", "updated_at", "held"}, centerScan.cols),
+	fields: func(r *stockRow) []any {
+		return concat([]any{&r.SKU, &r.OnHand, &r.UpdatedAt, &r.Held}, centerScan.fields(&r.centerRow))
+	},
 }
 
 func (r stockRow) stock() inventory.CenterStock {
@@ -120,7 +135,7 @@ const heldUnits = `
 // Availability with no centers.
 func (s *Store) Availability(ctx context.Context, skus []string) ([]inventory.Availability, error) {
 	rows, _ := s.pool.Query(ctx, stockWithHolds, skus)
-	stock, err := pgx.CollectRows(rows, pgx.RowToStructByName[hotStockRow])
+	stock, err := readStock(rows)
 	if err != nil {
 		return nil, fmt.Errorf("load availability of %d skus: %w", len(skus), err)
 	}
@@ -164,7 +179,7 @@ func (s *Store) Restock(ctx context.Context, r inventory.Restock) (inventory.Cen
 			JOIN inventory.fulfillment_center fc ON fc.id = s.fulfillment_center_id`,
 			r.SKU, r.FulfillmentCenterID, r.Quantity)
 		var err error
-		if row, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[stockRow]); err != nil {
+		if row, err = stockScan.one(rows); err != nil {
 			return err
 		}
 		// Search and caches learn of the new stock from the event, published if this commits.
