@@ -310,7 +310,8 @@ func (s *Service) forward(ctx context.Context, saga *Saga, owner CartOwner) erro
 		if err := s.validate(ctx, saga, owner); err != nil {
 			return err
 		}
-		return persist(s.advance(ctx, saga, StepValidated))
+		saga.Step = StepValidated
+		return persist(s.store.SaveValidated(ctx, saga, s.lease))
 	case StepValidated:
 		if err := s.inventory.Reserve(ctx, saga.ID, p.Lines, p.ShippingAddress); err != nil {
 			return fmt.Errorf("reserve: %w", err)

@@ -100,8 +100,13 @@ type Store interface {
 	Claim(ctx context.Context, s Saga, requestHash []byte, ttl, lease time.Duration, out *Outcome) (Claim, error)
 	// IdempotencyRecord reads the record of a key; nil when there is none.
 	IdempotencyRecord(ctx context.Context, scope, key string) (*IdempotencyRecord, error)
-	// SaveStep records the saga's step, status, attempts, last error, plan and failure.
+	// SaveStep records the saga's step, status, attempts, last error and failure. The plan
+	// and cart version are not written: validation settles them once, and the claim or
+	// SaveValidated records them.
 	SaveStep(ctx context.Context, s *Saga, lease time.Duration) error
+	// SaveValidated records the saga as SaveStep does, with the plan and cart version that
+	// validation settled: the one write after the claim that changes them.
+	SaveValidated(ctx context.Context, s *Saga, lease time.Duration) error
 	// Park records the saga as SaveStep does, with a lease of retryAfter, and has a durable
 	// job take it up again then, in one transaction: the runner gives up on a step that keeps
 	// failing and the saga goes on without it.

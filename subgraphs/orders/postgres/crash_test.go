@@ -46,6 +46,10 @@ func (c *crashingStore) SaveStep(ctx context.Context, s *orders.Saga, lease time
 	return c.write(func() error { return c.Store.SaveStep(ctx, s, lease) })
 }
 
+func (c *crashingStore) SaveValidated(ctx context.Context, s *orders.Saga, lease time.Duration) error {
+	return c.write(func() error { return c.Store.SaveValidated(ctx, s, lease) })
+}
+
 func (c *crashingStore) CreateOrder(ctx context.Context, s *orders.Saga, o orders.Order, lease time.Duration) error {
 	return c.write(func() error { return c.Store.CreateOrder(ctx, s, o, lease) })
 }

@@ -138,25 +138,34 @@ func (s *Store) IdempotencyRecord(ctx context.Context, scope, key string) (*orde
 }
 
 // updateSaga writes a saga's state under its lease ($1 id, $2 lease token) and renews the
-// lease; sagaArgs gives its eleven parameters. Statements that change more than the saga use
+// lease; sagaArgs gives its nine parameters. Statements that change more than the saga use
 // it as a data-modifying CTE, so that every change of a step is one atomic statement that does
 // nothing when the lease was lost. $5 is written to a domain-typed column and compared as text,
-// so it is typed text once.
-const updateSaga = `
-	UPDATE orders.saga SET step = $3, forward_step = $4, status = $5::text, attempts = $6, last_error = $7,
-	       plan = $8, cart_version = $9, failure = $10,
-	       payment_method = CASE WHEN $5 IN ('COMPLETED', 'FAILED') THEN NULL ELSE payment_method END,
-	       locked_until = now() + $11 * interval '1 millisecond', updated_at = now()
+// so it is typed text once. The plan and the cart version are not among them: they are settled
+// by validation, which the claim (or saveValidated) records, and never change after.
+const updateSaga = `UPDATE orders.saga SET ` + sagaState + ` WHERE id = $1 AND lease_token = $2`
+
+// updateValidated is updateSaga that also records validation's plan ($10) and cart version ($11).
+const updateValidated = `UPDATE orders.saga SET ` + sagaState + `, plan = $10, cart_version = $11
 	WHERE id = $1 AND lease_token = $2`
+
+const sagaState = `step = $3, forward_step = $4, status = $5::text, attempts = $6, last_error = $7,
+	       failure = $8,
+	       payment_method = CASE WHEN $5 IN ('COMPLETED', 'FAILED') THEN NULL ELSE payment_method END,
+	       locked_until = now() + $9 * interval '1 millisecond', updated_at = now()`
 
 func sagaArgs(saga *orders.Saga, lease time.Duration, more ...any) []any {
 	return append([]any{saga.ID, saga.LeaseToken, saga.Step, saga.ForwardStep, saga.Status, saga.Attempts,
-		nullable(saga.LastError), saga.Plan, saga.CartVersion, saga.Failure, millis(lease)}, more...)
+		nullable(saga.LastError), saga.Failure, millis(lease)}, more...)
 }
 
 // saveSaga writes the saga's state; ErrLeaseLost when another runner holds it now.
 func saveSaga(ctx context.Context, tx execer, saga *orders.Saga, lease time.Duration) error {
-	tag, err := tx.Exec(ctx, updateSaga, sagaArgs(saga, lease)...)
+	return execSaga(ctx, tx, saga, updateSaga, sagaArgs(saga, lease))
+}
+
+func execSaga(ctx context.Context, tx execer, saga *orders.Saga, statement string, args []any) error {
+	tag, err := tx.Exec(ctx, statement, args...)
 	if err != nil {
 		return fmt.Errorf("save saga %s at %s: %w", saga.ID, saga.Step, err)
 	}
@@ -186,6 +195,11 @@ func withSaga(ctx context.Context, q querier, what string, saga *orders.Saga, st
 // SaveStep implements orders.Store.
 func (s *Store) SaveStep(ctx context.Context, saga *orders.Saga, lease time.Duration) error {
 	return saveSaga(ctx, s.pool, saga, lease)
+}
+
+// SaveValidated implements orders.Store.
+func (s *Store) SaveValidated(ctx context.Context, saga *orders.Saga, lease time.Duration) error {
+	return execSaga(ctx, s.pool, saga, updateValidated, sagaArgs(saga, lease, saga.Plan, saga.CartVersion))
 }
 
 // Park implements orders.Store. Without saga jobs the recovery sweep takes the saga up once

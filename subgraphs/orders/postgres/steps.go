@@ -15,17 +15,17 @@ import (
 // CTEs on updateSaga), or one transaction where an event joins it, so a step is recorded
 // whole or not at all, and not at all when the lease was lost.
 
-// moveOrder moves the order of CTE s to status $12 with reason $13, recording the change in
+// moveOrder moves the order of CTE s to status $10 with reason $11, recording the change in
 // the history, unless the order is there already (or does not exist).
 const moveOrder = `
 	o AS (
-		UPDATE orders."order" SET status = $12, updated_at = now()
-		WHERE id IN (SELECT id FROM s) AND status <> $12
+		UPDATE orders."order" SET status = $10, updated_at = now()
+		WHERE id IN (SELECT id FROM s) AND status <> $10
 		RETURNING id
 	),
 	h AS (
 		INSERT INTO orders.order_status (order_id, seq, status, reason)
-		SELECT o.id, coalesce((SELECT max(seq) FROM orders.order_status WHERE order_id = o.id), 0) + 1, $12, $13
+		SELECT o.id, coalesce((SELECT max(seq) FROM orders.order_status WHERE order_id = o.id), 0) + 1, $10, $11
 		FROM o
 	)`
 
@@ -42,13 +42,13 @@ func (s *Store) CreateOrder(ctx context.Context, saga *orders.Saga, o orders.Ord
 		o AS (
 			INSERT INTO orders."order" (id, customer_id, cart_id, status, currency, subtotal, shipping, total,
 			                            delivery_option, shipping_address)
-			SELECT s.id, $12, $13, 'PLACED', $14, $15, $16, $17, $18, $19 FROM s
+			SELECT s.id, $10, $11, 'PLACED', $12, $13, $14, $15, $16, $17 FROM s
 			RETURNING id
 		),
 		l AS (
 			INSERT INTO orders.order_line (order_id, position, sku, quantity, unit_price)
 			SELECT o.id, line.position, line.sku, line.quantity, line.unit_price
-			FROM o, unnest($20::text[], $21::int[], $22::bigint[]) WITH ORDINALITY AS line (sku, quantity, unit_price, position)
+			FROM o, unnest($18::text[], $19::int[], $20::bigint[]) WITH ORDINALITY AS line (sku, quantity, unit_price, position)
 		),
 		h AS (INSERT INTO orders.order_status (order_id, seq, status) SELECT o.id, 1, 'PLACED' FROM o)
 		SELECT count(*) FROM s`,
@@ -73,10 +73,10 @@ type OrderCancelled struct {
 	Reason  string `json:"reason"`
 }
 
-// finishSaga ends the saga of CTE s and stores the outcome under its idempotency key ($12).
+// finishSaga ends the saga of CTE s and stores the outcome under its idempotency key ($10).
 const finishSaga = `
 	WITH s AS (` + updateSaga + ` RETURNING id),
-	k AS (UPDATE orders.idempotency_key SET response = $12 WHERE order_id IN (SELECT id FROM s))
+	k AS (UPDATE orders.idempotency_key SET response = $10 WHERE order_id IN (SELECT id FROM s))
 	SELECT count(*) FROM s`
 
 // MarkPaid implements orders.Store.
@@ -101,8 +101,8 @@ func (s *Store) Complete(ctx context.Context, saga *orders.Saga, out orders.Outc
 	// statement's own writes, none of which touch the order).
 	rows, err := s.pool.Query(ctx, `
 		WITH s AS (`+updateSaga+` RETURNING id),
-		k AS (UPDATE orders.idempotency_key SET response = $12 WHERE order_id IN (SELECT id FROM s)),
-		e AS (`+Outbox.InsertFrom("s", 13)+`)
+		k AS (UPDATE orders.idempotency_key SET response = $10 WHERE order_id IN (SELECT id FROM s)),
+		e AS (`+Outbox.InsertFrom("s", 11)+`)
 		SELECT `+orderColumns+` FROM s JOIN orders."order" o ON o.id = s.id`,
 		sagaArgs(saga, 0, append([]any{out}, event...)...)...)
 	if err != nil {
@@ -138,7 +138,7 @@ func (s *Store) StartCompensation(ctx context.Context, saga *orders.Saga, lease 
 	}
 	return withSaga(ctx, s.pool, "start compensating "+saga.ID, saga, `
 		WITH s AS (`+updateSaga+` RETURNING id),`+moveOrder+`,
-		e AS (`+Outbox.InsertFrom("o", 14)+`)
+		e AS (`+Outbox.InsertFrom("o", 12)+`)
 		SELECT count(*) FROM s`,
 		sagaArgs(saga, lease, append([]any{orders.StatusCancelled, nullable(reason)}, event...)...))
 }

@@ -1,0 +1,90 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+
+	"github.com/shopgraph/shopgraph/subgraphs/orders"
+)
+
+// The plan and cart version are written by the claim and by SaveValidated only: the saga's
+// other writes leave them as recorded, whatever the runner holds in memory.
+func TestOnlyValidationWritesThePlan(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	saga := orders.Saga{ID: orders.NewID(), Scope: "customer:" + customer(), IdempotencyKey: "plan", CartID: orders.NewID(),
+		CartVersion: 3, Step: orders.StepValidated, ForwardStep: orders.StepValidated, Status: orders.SagaRunning,
+		Plan:       orders.Plan{Currency: "EUR", Total: 1998, Lines: []orders.Line{{SKU: "SKU-P", Quantity: 2, UnitPrice: 999}}},
+		LeaseToken: orders.NewID()}
+	claim, err := f.store.Claim(ctx, saga, make([]byte, 32), time.Hour, time.Minute, nil)
+	if err != nil || claim.Saga == nil {
+		t.Fatalf("claim = %+v, %v", claim, err)
+	}
+	claimed := *claim.Saga
+	if claimed.CartVersion != 3 || claimed.Plan.Total != 1998 || len(claimed.Plan.Lines) != 1 {
+		t.Fatalf("claimed saga has cart version %d and plan %+v", claimed.CartVersion, claimed.Plan)
+	}
+
+	changed := claimed
+	changed.Plan = orders.Plan{Currency: "EUR", Total: 1}
+	changed.CartVersion = 9
+	changed.Step, changed.Attempts, changed.LastError = orders.StepReserved, 2, "stock service slow"
+	if err := f.store.SaveStep(ctx, &changed, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.store.Saga(ctx, saga.ID)
+	switch {
+	case err != nil:
+		t.Fatal(err)
+	case got.Step != orders.StepReserved || got.Attempts != 2 || got.LastError != "stock service slow":
+		t.Fatalf("SaveStep wrote step %s, attempts %d, error %q", got.Step, got.Attempts, got.LastError)
+	case got.Plan.Total != 1998 || got.CartVersion != 3:
+		t.Fatalf("SaveStep wrote the plan (total %d) or cart version (%d)", got.Plan.Total, got.CartVersion)
+	}
+
+	if err := f.store.SaveValidated(ctx, &changed, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if got, err = f.store.Saga(ctx, saga.ID); err != nil || got.Plan.Total != 1 || got.CartVersion != 9 {
+		t.Fatalf("after SaveValidated: plan total %d, cart version %d, %v; want 1, 9", got.Plan.Total, got.CartVersion, err)
+	}
+
+	lost := changed
+	lost.LeaseToken = "someone else's"
+	if err := f.store.SaveValidated(ctx, &lost, time.Minute); err != orders.ErrLeaseLost {
+		t.Fatalf("SaveValidated without the lease = %v, want ErrLeaseLost", err)
+	}
+}
+
+// A saga recorded CLAIMED, before validation moved ahead of the claim (an empty plan), whose
+// runner stopped, is taken over and failed: nothing was held or charged, the plan it never
+// had stays empty, and its key answers with the failure.
+func TestRecoverSagaClaimedBeforeValidation(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	id, who := ulid.Make().String(), customer()
+	f.exec(t, `INSERT INTO orders.idempotency_key (scope, key, request_hash, order_id, expires_at)
+		VALUES ($1, 'old', sha256(''), $2, now() + interval '1 hour')`, "customer:"+who, id)
+	f.exec(t, `INSERT INTO orders.saga (id, scope, idempotency_key, customer_id, cart_id, step, forward_step, status, plan,
+		                                 payment_method, lease_token, locked_until)
+		VALUES ($1, $2, 'old', $3, $4, 'CLAIMED', 'CLAIMED', 'RUNNING', '{}', 'pm_card_visa', 'gone', now() - interval '1 minute')`,
+		id, "customer:"+who, who, ulid.Make().String())
+	if n, err := f.service.RecoverOnce(ctx, 10); err != nil || n != 1 {
+		t.Fatalf("recover = %d, %v; want the one saga", n, err)
+	}
+	assertSettled(t, f, id)
+	saga, err := f.store.Saga(ctx, id)
+	if err != nil || saga.Status != orders.SagaFailed || saga.Failure == nil || saga.Failure.Code != orders.CodeCheckoutFailed {
+		t.Fatalf("recovered saga: %+v, %v; want FAILED with CHECKOUT_FAILED", saga, err)
+	}
+	if len(saga.Plan.Lines) != 0 || saga.Plan.Total != 0 {
+		t.Errorf("recovered saga has plan %+v, want the empty one it was claimed with", saga.Plan)
+	}
+	rec, err := f.store.IdempotencyRecord(ctx, "customer:"+who, "old")
+	if err != nil || rec == nil || rec.Outcome == nil || rec.Outcome.Failure == nil || rec.Outcome.Failure.Code != orders.CodeCheckoutFailed {
+		t.Fatalf("key after recovery: %+v, %v", rec, err)
+	}
+}
