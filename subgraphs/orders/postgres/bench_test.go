@@ -60,3 +60,34 @@ func benchmarkCheckout(b *testing.B, skus int) {
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "checkouts/s")
 }
+
+// BenchmarkReadBack reads a placed order's saga and order back by id: one round trip each,
+// most of the Go side being the scan of the saga and the order (plan, lines, address: jsonb).
+func BenchmarkReadBack(b *testing.B) {
+	ctx := context.Background()
+	f := newFixture(b)
+	f.stock(b, "SKU-READ-1", 100, 999)
+	f.stock(b, "SKU-READ-2", 100, 1999)
+	who := customer()
+	out, err := f.service.Checkout(ctx, orders.CartOwner{CustomerID: who},
+		request(f.cartOf(b, who, item{"SKU-READ-1", 1}, item{"SKU-READ-2", 2}), "read", provider.CardVisa))
+	if err != nil || out.Failure != nil {
+		b.Fatalf("checkout: %+v, %v", out.Failure, err)
+	}
+	b.Run("saga", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if s, err := f.store.Saga(ctx, out.OrderID); err != nil || len(s.Plan.Lines) != 2 {
+				b.Fatalf("saga: %+v, %v", s, err)
+			}
+		}
+	})
+	b.Run("order", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if o, err := f.store.OrderByID(ctx, out.OrderID); err != nil || o == nil || len(o.Lines) != 2 {
+				b.Fatalf("order: %+v, %v", o, err)
+			}
+		}
+	})
+}

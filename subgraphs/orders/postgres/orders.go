@@ -12,32 +12,26 @@ import (
 	"github.com/shopgraph/shopgraph/subgraphs/outbox"
 )
 
-const orderColumns = `o.id, coalesce(o.customer_id, '') AS customer_id, o.cart_id, o.status, o.currency,
-	o.subtotal, o.shipping, o.total, o.delivery_option, o.shipping_address, o.placed_at, o.updated_at,
+// orderFields are the order's own columns, in the order of orderFieldsOf: change them together.
+const orderFields = `o.id, coalesce(o.customer_id, '') AS customer_id, o.cart_id, o.status, o.currency,
+	o.subtotal, o.shipping, o.total, o.delivery_option, o.placed_at, o.updated_at`
+
+// orderColumns are what scanOrder reads: orderFields, the shipping address and the lines.
+const orderColumns = orderFields + `, o.shipping_address,
 	(SELECT jsonb_agg(jsonb_build_object('sku', l.sku, 'quantity', l.quantity, 'unitPrice', l.unit_price) ORDER BY l.position)
 	   FROM orders.order_line l WHERE l.order_id = o.id) AS lines`
 
-type orderRow struct {
-	ID              string         `db:"id"`
-	CustomerID      string         `db:"customer_id"`
-	CartID          string         `db:"cart_id"`
-	Status          string         `db:"status"`
-	Currency        string         `db:"currency"`
-	Subtotal        int64          `db:"subtotal"`
-	Shipping        int64          `db:"shipping"`
-	Total           int64          `db:"total"`
-	DeliveryOption  string         `db:"delivery_option"`
-	ShippingAddress orders.Address `db:"shipping_address"`
-	PlacedAt        time.Time      `db:"placed_at"`
-	UpdatedAt       time.Time      `db:"updated_at"`
-	Lines           []orders.Line  `db:"lines"`
+// orderFieldsOf is where the columns of orderFields are scanned to, and room for two more.
+func orderFieldsOf(o *orders.Order) []any {
+	return append(make([]any, 0, 13), &o.ID, &o.CustomerID, &o.CartID, (*string)(&o.Status), &o.Currency,
+		&o.Subtotal, &o.Shipping, &o.Total, (*string)(&o.DeliveryOption), &o.PlacedAt, &o.UpdatedAt)
 }
 
-func (r orderRow) order() orders.Order {
-	return orders.Order{ID: r.ID, CustomerID: r.CustomerID, CartID: r.CartID, Status: orders.Status(r.Status),
-		Currency: r.Currency, Lines: r.Lines, Subtotal: r.Subtotal, Shipping: r.Shipping, Total: r.Total,
-		DeliveryOption: orders.DeliveryOption(r.DeliveryOption), ShippingAddress: r.ShippingAddress,
-		PlacedAt: r.PlacedAt, UpdatedAt: r.UpdatedAt}
+// scanOrder reads a row of orderColumns.
+func scanOrder(row pgx.CollectableRow) (orders.Order, error) {
+	var o orders.Order
+	err := row.Scan(append(orderFieldsOf(&o), &o.ShippingAddress, &o.Lines)...)
+	return o, err
 }
 
 // OrdersByID returns the customer's orders among ids, keyed by id. Orders of anyone else are
@@ -50,13 +44,13 @@ func (s *Store) OrdersByID(ctx context.Context, customerID string, ids []string)
 	if err != nil {
 		return nil, fmt.Errorf("read orders: %w", err)
 	}
-	got, err := pgx.CollectRows(rows, pgx.RowToStructByName[orderRow])
+	got, err := pgx.CollectRows(rows, scanOrder)
 	if err != nil {
 		return nil, fmt.Errorf("read orders: %w", err)
 	}
 	out := make(map[string]orders.Order, len(got))
-	for _, r := range got {
-		out[r.ID] = r.order()
+	for _, o := range got {
+		out[o.ID] = o
 	}
 	return out, nil
 }
@@ -76,13 +70,9 @@ func (s *Store) CustomerOrders(ctx context.Context, customerID, after string, li
 	if err != nil {
 		return nil, fmt.Errorf("list orders: %w", err)
 	}
-	got, err := pgx.CollectRows(rows, pgx.RowToStructByName[orderRow])
+	out, err := pgx.CollectRows(rows, scanOrder)
 	if err != nil {
 		return nil, fmt.Errorf("list orders: %w", err)
-	}
-	out := make([]orders.Order, len(got))
-	for i, r := range got {
-		out[i] = r.order()
 	}
 	return out, nil
 }
@@ -120,12 +110,11 @@ func (s *Store) OrderByID(ctx context.Context, id string) (*orders.Order, error)
 	if err != nil {
 		return nil, fmt.Errorf("read order %s: %w", id, err)
 	}
-	got, err := pgx.CollectRows(rows, pgx.RowToStructByName[orderRow])
+	got, err := pgx.CollectRows(rows, scanOrder)
 	if err != nil || len(got) == 0 {
 		return nil, err
 	}
-	o := got[0].order()
-	return &o, nil
+	return &got[0], nil
 }
 
 // OrderStatusChanged is the payload of the OrderStatusChanged event.

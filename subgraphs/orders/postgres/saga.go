@@ -12,36 +12,20 @@ import (
 	"github.com/shopgraph/shopgraph/subgraphs/orders"
 )
 
+// sagaColumns are the columns scanSaga reads, in its order: change them together.
 const sagaColumns = `id, scope, idempotency_key, coalesce(customer_id, '') AS customer_id, cart_id, cart_version,
 	step, forward_step, status, attempts, coalesce(last_error, '') AS last_error, plan,
 	coalesce(payment_method, '') AS payment_method, failure, coalesce(lease_token, '') AS lease_token,
 	locked_until, created_at`
 
-type sagaRow struct {
-	ID             string          `db:"id"`
-	Scope          string          `db:"scope"`
-	IdempotencyKey string          `db:"idempotency_key"`
-	CustomerID     string          `db:"customer_id"`
-	CartID         string          `db:"cart_id"`
-	CartVersion    int             `db:"cart_version"`
-	Step           string          `db:"step"`
-	ForwardStep    string          `db:"forward_step"`
-	Status         string          `db:"status"`
-	Attempts       int             `db:"attempts"`
-	LastError      string          `db:"last_error"`
-	Plan           orders.Plan     `db:"plan"`
-	PaymentMethod  string          `db:"payment_method"`
-	Failure        *orders.Failure `db:"failure"`
-	LeaseToken     string          `db:"lease_token"`
-	LockedUntil    time.Time       `db:"locked_until"`
-	CreatedAt      time.Time       `db:"created_at"`
-}
-
-func (r sagaRow) saga() orders.Saga {
-	return orders.Saga{ID: r.ID, Scope: r.Scope, IdempotencyKey: r.IdempotencyKey, CustomerID: r.CustomerID,
-		CartID: r.CartID, CartVersion: r.CartVersion, Step: orders.Step(r.Step), ForwardStep: orders.Step(r.ForwardStep),
-		Status: orders.SagaStatus(r.Status), Attempts: r.Attempts, LastError: r.LastError, Plan: r.Plan,
-		PaymentMethod: r.PaymentMethod, Failure: r.Failure, LeaseToken: r.LeaseToken, LockedUntil: r.LockedUntil, CreatedAt: r.CreatedAt}
+// scanSaga reads a row of sagaColumns.
+func scanSaga(row pgx.CollectableRow) (orders.Saga, error) {
+	var s orders.Saga
+	err := row.Scan(&s.ID, &s.Scope, &s.IdempotencyKey, &s.CustomerID, &s.CartID, &s.CartVersion,
+		(*string)(&s.Step), (*string)(&s.ForwardStep), (*string)(&s.Status), &s.Attempts, &s.LastError, &s.Plan,
+		&s.PaymentMethod, &s.Failure, &s.LeaseToken,
+		&s.LockedUntil, &s.CreatedAt)
+	return s, err
 }
 
 func nullable(s string) any {
@@ -69,22 +53,24 @@ const claimKey = `
 	SELECT k.order_id, $1, $2, $6::text, $7::text, $15::int, $8::text, $16::text, $9::text, $10::jsonb, $11::text,
 	       $17::jsonb, $12::text, now() + $13::bigint * interval '1 millisecond'
 	FROM k
-	RETURNING ` + sagaColumns
+	RETURNING locked_until, created_at`
 
 // Claim implements orders.Store. The idempotency row is inserted first: a concurrent request
 // with the same key blocks on it until this one commits, then finds it. No job is scheduled
 // for the saga: the request runs it, a parked saga gets its job (Park), and the recovery sweep
-// finds a saga whose process stopped.
+// finds a saga whose process stopped. The saga comes back as given, with what the database
+// set (its lease's end, its creation time): the plan is not decoded again.
 func (s *Store) Claim(ctx context.Context, saga orders.Saga, hash []byte, ttl, lease time.Duration, out *orders.Outcome) (orders.Claim, error) {
 	rows, _ := s.pool.Query(ctx, claimKey, saga.Scope, saga.IdempotencyKey, hash, saga.ID, millis(ttl),
 		nullable(saga.CustomerID), saga.CartID, saga.Step, saga.Status, saga.Plan, nullable(saga.PaymentMethod),
 		saga.LeaseToken, millis(lease), out, saga.CartVersion, saga.ForwardStep, saga.Failure)
-	got, err := pgx.CollectRows(rows, pgx.RowToStructByName[sagaRow])
+	created := saga
+	n := 0
+	_, err := pgx.ForEachRow(rows, []any{&created.LockedUntil, &created.CreatedAt}, func() error { n++; return nil })
 	if err != nil {
 		return orders.Claim{}, fmt.Errorf("claim idempotency key: %w", err)
 	}
-	if len(got) > 0 {
-		created := got[0].saga()
+	if n > 0 {
 		return orders.Claim{Saga: &created}, nil
 	}
 	rec, err := idempotencyRecord(ctx, s.pool, saga.Scope, saga.IdempotencyKey)
@@ -232,13 +218,9 @@ func (s *Store) ClaimUnfinished(ctx context.Context, now time.Time, lease time.D
 	if err != nil {
 		return nil, fmt.Errorf("claim unfinished sagas: %w", err)
 	}
-	got, err := pgx.CollectRows(rows, pgx.RowToStructByName[sagaRow])
+	out, err := pgx.CollectRows(rows, scanSaga)
 	if err != nil {
 		return nil, fmt.Errorf("claim unfinished sagas: %w", err)
-	}
-	out := make([]orders.Saga, len(got))
-	for i, r := range got {
-		out[i] = r.saga()
 	}
 	return out, nil
 }
@@ -249,11 +231,11 @@ func (s *Store) Saga(ctx context.Context, id string) (orders.Saga, error) {
 	if err != nil {
 		return orders.Saga{}, fmt.Errorf("read saga %s: %w", id, err)
 	}
-	r, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[sagaRow])
+	saga, err := pgx.CollectExactlyOneRow(rows, scanSaga)
 	if err != nil {
 		return orders.Saga{}, fmt.Errorf("read saga %s: %w", id, err)
 	}
-	return r.saga(), nil
+	return saga, nil
 }
 
 // ClaimSaga implements orders.Store.
@@ -266,12 +248,12 @@ func (s *Store) ClaimSaga(ctx context.Context, id string, now time.Time, lease t
 	if err != nil {
 		return orders.Saga{}, false, fmt.Errorf("claim saga %s: %w", id, err)
 	}
-	got, err := pgx.CollectRows(rows, pgx.RowToStructByName[sagaRow])
+	got, err := pgx.CollectRows(rows, scanSaga)
 	if err != nil {
 		return orders.Saga{}, false, fmt.Errorf("claim saga %s: %w", id, err)
 	}
 	if len(got) == 1 {
-		return got[0].saga(), true, nil
+		return got[0], true, nil
 	}
 	saga, err := s.Saga(ctx, id)
 	return saga, false, err

@@ -98,25 +98,27 @@ func (s *Store) Complete(ctx context.Context, saga *orders.Saga, out orders.Outc
 		return orders.Order{}, fmt.Errorf("complete checkout %s: %w", saga.ID, err)
 	}
 	// The order is read in the same statement, for the answer (its snapshot predates the
-	// statement's own writes, none of which touch the order).
+	// statement's own writes, none of which touch the order). Its lines and address are the
+	// plan's, as CreateOrder wrote them and nothing changes them since: not read back.
 	rows, err := s.pool.Query(ctx, `
 		WITH s AS (`+updateSaga+` RETURNING id),
 		k AS (UPDATE orders.idempotency_key SET response = $10 WHERE order_id IN (SELECT id FROM s)),
 		e AS (`+Outbox.InsertFrom("s", 11)+`)
-		SELECT `+orderColumns+` FROM s JOIN orders."order" o ON o.id = s.id`,
+		SELECT `+orderFields+` FROM s JOIN orders."order" o ON o.id = s.id`,
 		sagaArgs(saga, 0, append([]any{out}, event...)...)...)
 	if err != nil {
 		return orders.Order{}, fmt.Errorf("complete checkout %s: %w", saga.ID, err)
 	}
-	got, err := pgx.CollectRows(rows, pgx.RowToStructByName[orderRow])
-	switch {
-	case err != nil:
+	placed := orders.Order{Lines: p.Lines, ShippingAddress: p.ShippingAddress}
+	n := 0
+	if _, err := pgx.ForEachRow(rows, orderFieldsOf(&placed), func() error { n++; return nil }); err != nil {
 		return orders.Order{}, fmt.Errorf("complete checkout %s: %w", saga.ID, err)
-	case len(got) == 0:
+	}
+	if n == 0 {
 		// The saga was not written (lease lost) or, impossibly, has no order.
 		return orders.Order{}, orders.ErrLeaseLost
 	}
-	return got[0].order(), nil
+	return placed, nil
 }
 
 // Fail implements orders.Store.

@@ -2,12 +2,14 @@ package postgres_test
 
 import (
 	"context"
+	"reflect"
 	"testing"
 	"time"
 
 	"github.com/oklog/ulid/v2"
 
 	"github.com/shopgraph/shopgraph/subgraphs/orders"
+	"github.com/shopgraph/shopgraph/subgraphs/payments/provider"
 )
 
 // The plan and cart version are written by the claim and by SaveValidated only: the saga's
@@ -86,5 +88,30 @@ func TestRecoverSagaClaimedBeforeValidation(t *testing.T) {
 	rec, err := f.store.IdempotencyRecord(ctx, "customer:"+who, "old")
 	if err != nil || rec == nil || rec.Outcome == nil || rec.Outcome.Failure == nil || rec.Outcome.Failure.Code != orders.CodeCheckoutFailed {
 		t.Fatalf("key after recovery: %+v, %v", rec, err)
+	}
+}
+
+// The order a checkout answers with, which completion builds from the plan and the order's
+// own columns without reading back its lines and address, is the order as stored.
+func TestCheckoutAnswersTheStoredOrder(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.stock(t, "SKU-ANS-1", 10, 999)
+	f.stock(t, "SKU-ANS-2", 10, 1999)
+	who := customer()
+	out, err := f.service.Checkout(ctx, orders.CartOwner{CustomerID: who},
+		request(f.cartOf(t, who, item{"SKU-ANS-2", 1}, item{"SKU-ANS-1", 3}), "answer", provider.CardVisa))
+	if err != nil || out.Failure != nil || out.Order == nil {
+		t.Fatalf("checkout = %+v (failure %+v), %v", out, out.Failure, err)
+	}
+	stored, err := f.store.OrderByID(ctx, out.OrderID)
+	if err != nil || stored == nil {
+		t.Fatalf("stored order: %v, %v", stored, err)
+	}
+	if !reflect.DeepEqual(*out.Order, *stored) {
+		t.Fatalf("checkout answered\n%+v\nstored\n%+v", *out.Order, *stored)
+	}
+	if stored.Status != orders.StatusPaid || len(stored.Lines) != 2 || stored.Lines[0].SKU != "SKU-ANS-2" || stored.ShippingAddress != berlin {
+		t.Fatalf("stored order %+v", *stored)
 	}
 }
