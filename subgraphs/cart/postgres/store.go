@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/shopgraph/shopgraph/subgraphs"
@@ -46,18 +47,28 @@ type querier interface {
 // cartRow is one line of a cart (or the cart alone, when it has none) with the cart's
 // columns, so a cart and its lines come from one query and one snapshot.
 type cartRow struct {
-	ID           string     `db:"id"`
-	CustomerID   *string    `db:"customer_id"`
-	Version      int        `db:"version"`
-	Currency     string     `db:"currency"`
-	CreatedAt    time.Time  `db:"created_at"`
-	UpdatedAt    time.Time  `db:"updated_at"`
-	RecordedHash []byte     `db:"recorded_hash"`
-	SKU          *string    `db:"sku"`
-	Quantity     *int       `db:"quantity"`
-	UnitPrice    *int64     `db:"unit_price"`
-	LineCurrency *string    `db:"line_currency"`
-	AddedAt      *time.Time `db:"added_at"`
+	ID           string
+	CustomerID   pgtype.Text
+	Version      int
+	Currency     string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	RecordedHash []byte
+	// The line's columns, NULL for a cart without lines.
+	SKU          pgtype.Text
+	Quantity     pgtype.Int4
+	UnitPrice    pgtype.Int8
+	LineCurrency pgtype.Text
+	AddedAt      pgtype.Timestamptz
+}
+
+// scanCartRow reads a row of cartSelect's columns, in their order: change them together.
+func scanCartRow(row pgx.CollectableRow) (cartRow, error) {
+	var r cartRow
+	err := row.Scan(&r.ID, &r.CustomerID, &r.Version, &r.Currency, &r.CreatedAt, &r.UpdatedAt,
+		&r.RecordedHash,
+		&r.SKU, &r.Quantity, &r.UnitPrice, &r.LineCurrency, &r.AddedAt)
+	return r, err
 }
 
 // loadedCart is a cart and, when the query named a client mutation id, the request hash the
@@ -67,8 +78,9 @@ type loadedCart struct {
 	recordedHash []byte
 }
 
-// cartSelect reads carts with their lines in the order they were added. $1 is a client
-// mutation id (or NULL); the caller's WHERE clause numbers its parameters from $2.
+// cartSelect reads carts with their lines in the order they were added, the columns of
+// scanCartRow. $1 is a client mutation id (or NULL); the caller's WHERE clause numbers its
+// parameters from $2.
 const cartSelect = `
 	SELECT c.id, c.customer_id, c.version, c.currency, c.created_at, c.updated_at,
 	       m.request_hash AS recorded_hash,
@@ -106,7 +118,7 @@ func nullable(s string) any {
 // loadCarts runs cartSelect with the WHERE clause and groups the rows into carts.
 func loadCarts(ctx context.Context, q querier, mutationID string, where string, args ...any) ([]loadedCart, error) {
 	rows, _ := q.Query(ctx, cartSelect+where+` ORDER BY c.id, l.added_at, l.sku`, append([]any{nullable(mutationID)}, args...)...)
-	found, err := pgx.CollectRows(rows, pgx.RowToStructByName[cartRow])
+	found, err := pgx.CollectRows(rows, scanCartRow)
 	if err != nil {
 		return nil, err
 	}
@@ -114,21 +126,18 @@ func loadCarts(ctx context.Context, q querier, mutationID string, where string, 
 	for _, r := range found {
 		if len(out) == 0 || out[len(out)-1].ID != r.ID {
 			c := loadedCart{Cart: cart.Cart{
-				ID: r.ID, Version: r.Version, Currency: r.Currency, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
-				Lines: []cart.Line{},
+				ID: r.ID, CustomerID: r.CustomerID.String, Version: r.Version, Currency: r.Currency,
+				CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Lines: []cart.Line{},
 			}, recordedHash: r.RecordedHash}
-			if r.CustomerID != nil {
-				c.CustomerID = *r.CustomerID
-			}
 			out = append(out, c)
 		}
-		if r.SKU != nil {
+		if r.SKU.Valid {
 			last := &out[len(out)-1]
 			last.Lines = append(last.Lines, cart.Line{
-				SKU:       *r.SKU,
-				Quantity:  *r.Quantity,
-				UnitPrice: cart.Money{Amount: *r.UnitPrice, Currency: *r.LineCurrency},
-				AddedAt:   *r.AddedAt,
+				SKU:       r.SKU.String,
+				Quantity:  int(r.Quantity.Int32),
+				UnitPrice: cart.Money{Amount: r.UnitPrice.Int64, Currency: r.LineCurrency.String},
+				AddedAt:   r.AddedAt.Time,
 			})
 		}
 	}
