@@ -9,17 +9,18 @@ import (
 )
 
 // catalogPrices gives the cart the catalog's current prices, in process. Domains never read
-// each other's tables; the binary joins them through their own interfaces.
+// each other's tables; the binary joins them through their own interfaces. Its store is on
+// the money path's pool, where the price read runs on a generic plan like checkout's.
 type catalogPrices struct{ store *catalogpg.Store }
 
 func (p catalogPrices) PriceOf(ctx context.Context, skus []string) (map[string]cart.Money, error) {
-	variants, err := p.store.VariantsBySKU(ctx, skus)
+	prices, err := p.store.PricesBySKU(ctx, skus)
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]cart.Money, len(variants))
-	for _, v := range variants {
-		out[v.SKU] = cart.Money{Amount: v.Price.Amount, Currency: v.Price.Currency}
+	out := make(map[string]cart.Money, len(prices))
+	for sku, m := range prices {
+		out[sku] = cart.Money{Amount: m.Amount, Currency: m.Currency}
 	}
 	return out, nil
 }

@@ -46,7 +46,7 @@ func allSubgraphs() []subgraph {
 			return identityresolvers.NewHandler(identity.NewStore(a.pool), a.tokens, a.secrets.Gateway)
 		}},
 		{cart.Domain, func(a *app) http.Handler {
-			prices := catalogPrices{catalog.NewStore(a.pool)}
+			prices := catalogPrices{catalog.NewStore(a.money)} // a key read: a generic plan, planned once
 			return cartresolvers.NewHandler(cart.NewStore(a.money), prices, a.secrets.Gateway)
 		}},
 		{orders.Domain, func(a *app) http.Handler {

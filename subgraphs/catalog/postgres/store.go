@@ -124,41 +124,23 @@ func (s *Store) ProductsByID(ctx context.Context, ids []string) ([]catalog.Produ
 	return ps, nil
 }
 
+// variantColumns are the columns scanVariant reads, in its order: change them together.
 const variantColumns = `v.sku, v.product_id, v.position, v.title, v.options, v.price, p.currency, v.weight_grams`
 
-type variantRow struct {
-	SKU         string       `db:"sku"`
-	ProductID   string       `db:"product_id"`
-	Position    int          `db:"position"`
-	Title       string       `db:"title"`
-	Options     []optionJSON `db:"options"`
-	Price       int64        `db:"price"`
-	Currency    string       `db:"currency"`
-	WeightGrams int          `db:"weight_grams"`
+// scanVariant reads a row of variantColumns. The options (optionJSON's shape) decode straight
+// into catalog.Option, whose field names match the keys but for case, which encoding/json
+// ignores.
+func scanVariant(row pgx.CollectableRow) (catalog.Variant, error) {
+	var v catalog.Variant
+	err := row.Scan(&v.SKU, &v.ProductID, &v.Position, &v.Title, &v.Options, &v.Price.Amount, &v.Price.Currency, &v.WeightGrams)
+	if v.Options == nil {
+		v.Options = []catalog.Option{}
+	}
+	return v, err
 }
 
 func collectVariants(rows pgx.Rows) ([]catalog.Variant, error) {
-	rs, err := pgx.CollectRows(rows, pgx.RowToAddrOfStructByName[variantRow])
-	if err != nil {
-		return nil, err
-	}
-	vs := make([]catalog.Variant, len(rs))
-	for i, r := range rs {
-		v := catalog.Variant{
-			SKU:         r.SKU,
-			ProductID:   r.ProductID,
-			Position:    r.Position,
-			Title:       r.Title,
-			Price:       catalog.Money{Amount: r.Price, Currency: r.Currency},
-			WeightGrams: r.WeightGrams,
-			Options:     make([]catalog.Option, len(r.Options)),
-		}
-		for j, o := range r.Options {
-			v.Options[j] = catalog.Option{Name: o.Name, Value: o.Value}
-		}
-		vs[i] = v
-	}
-	return vs, nil
+	return pgx.CollectRows(rows, scanVariant)
 }
 
 // VariantsBySKU returns the variants with the given SKUs; unknown SKUs are left out.
@@ -174,6 +156,28 @@ func (s *Store) VariantsBySKU(ctx context.Context, skus []string) ([]catalog.Var
 		return nil, fmt.Errorf("variants by sku: %w", err)
 	}
 	return vs, nil
+}
+
+// PricesBySKU returns the current price of each of the SKUs that exist, for the cart and
+// checkout. One statement whatever the number of SKUs (= ANY($1)), reading only the price:
+// on a pool with generic plans (the money path's) it is planned once per connection.
+func (s *Store) PricesBySKU(ctx context.Context, skus []string) (map[string]catalog.Money, error) {
+	rows, err := s.pool.Query(ctx, `SELECT v.sku, v.price, p.currency
+		FROM catalog.variant v JOIN catalog.product p ON p.id = v.product_id
+		WHERE v.sku = ANY($1)`, skus)
+	if err != nil {
+		return nil, fmt.Errorf("prices by sku: %w", err)
+	}
+	out := make(map[string]catalog.Money, len(skus))
+	var sku string
+	var price catalog.Money
+	if _, err := pgx.ForEachRow(rows, []any{&sku, &price.Amount, &price.Currency}, func() error {
+		out[sku] = price
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("prices by sku: %w", err)
+	}
+	return out, nil
 }
 
 // VariantsByProductID returns the variants of the given products, each product's in display
