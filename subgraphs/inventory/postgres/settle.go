@@ -20,6 +20,12 @@ import (
 // so the sweeper skips them. It records the ids it locked in a transaction-local setting for
 // confirmHolds, whose snapshot may see a SKU that switched paths since: that hold's rows are
 // not locked, and the confirmation is refused as busy. $2 is ACTIVE: see confirmHolds.
+//
+// It stays a statement of its own, after lockOrder's: a statement's snapshot is taken when it
+// starts, before any lock it takes. Folded into confirmHolds, the decision would be made on
+// holds and hot SKUs as they were before the stock locks (a SKU switched to the flash-sale
+// path meanwhile would be confirmed here too); with the order's lock folded in, it would not
+// see holds that a reservation of the order committed while it waited for that lock.
 const lockConfirming = `
 	SELECT set_config('inventory.confirming', coalesce(string_agg(id, ','), ''), true)
 	FROM (
