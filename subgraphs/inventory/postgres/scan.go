@@ -69,7 +69,11 @@ func (s rowScan[T]) check(got []pgconn.FieldDescription) error {
 
 // concat joins column lists, or field lists, in order.
 func concat[E any](parts ...[]E) []E {
-	var out []E
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	out := make([]E, 0, n)
 	for _, p := range parts {
 		out = append(out, p...)
 	}
