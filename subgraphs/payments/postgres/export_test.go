@@ -15,3 +15,6 @@ func (s *Store) BeginByReading(ctx context.Context, c payments.Command, lease ti
 
 // RequestHash is the fingerprint Begin records for a command.
 func RequestHash(c payments.Command) []byte { return requestHash(c) }
+
+// IntentsByOrderSQL is the statement IntentsByOrder runs.
+const IntentsByOrderSQL = intentsByOrder

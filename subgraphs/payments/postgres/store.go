@@ -92,10 +92,19 @@ func (s *Store) IntentByOrder(ctx context.Context, orderID string) (payments.Int
 	return i, nil
 }
 
+// intentsByOrder reads the intents of the orders in $1 with one index probe per order. The
+// money path runs generic plans, and the generic plan of "order_id = ANY($1)" assumes ten keys:
+// while the table is small or not yet analyzed it is a scan of the whole table or a bitmap
+// scan (in a fresh database, 50-80 µs for the checkout's read of one order instead of 5-10).
+// A LIMIT 1 subquery per key cannot become a scan of the table, so it probes order_id's index
+// whatever the table's size and statistics.
+const intentsByOrder = `SELECT i.* FROM unnest($1::text[]) AS k(order_id),
+	LATERAL (SELECT ` + intentColumns + ` FROM payments.intent WHERE order_id = k.order_id LIMIT 1) i`
+
 // IntentsByOrder returns the intents of the given orders in one query, keyed by order id;
 // orders without a payment are absent.
 func (s *Store) IntentsByOrder(ctx context.Context, orderIDs []string) (map[string]payments.Intent, error) {
-	rows, _ := s.pool.Query(ctx, `SELECT `+intentColumns+` FROM payments.intent WHERE order_id = ANY($1)`, orderIDs)
+	rows, _ := s.pool.Query(ctx, intentsByOrder, orderIDs)
 	found, err := pgx.CollectRows(rows, pgx.RowToStructByName[intentRow])
 	if err != nil {
 		return nil, fmt.Errorf("load intents of %d orders: %w", len(orderIDs), err)
