@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -54,19 +55,34 @@ func (s *Store) beginFrom(ctx context.Context, c payments.Command, lease time.Du
 // beginRow is Begin's read: the intent as it stands, and the operation's record if any. Took
 // says the row is not a read but the intent as the one-statement path leased it (take.go).
 type beginRow struct {
-	Took bool `db:"took"`
+	Took bool
 	intentRow
-	Leased         bool    `db:"leased"`
-	Version        uint32  `db:"version"` // xmin of the intent row
-	RequestHash    []byte  `db:"request_hash"`
-	OpAmount       *int64  `db:"op_amount"`
-	OpCurrency     *string `db:"op_currency"`
-	OpStatus       *string `db:"op_status"`
-	DeclineReason  *string `db:"decline_reason"`
-	DeclineMessage *string `db:"decline_message"`
+	Leased         bool
+	Version        uint32 // xmin of the intent row
+	RequestHash    []byte
+	OpAmount       *int64
+	OpCurrency     *string
+	OpStatus       *string
+	DeclineReason  *string
+	DeclineMessage *string
 }
 
-const readBegin = `
+// beginFields are the columns of readBegin and of the one-statement path's answer.
+var beginFields = slices.Concat(
+	columns[beginRow]{{"took", func(r *beginRow) any { return &r.Took }}},
+	within(intentFields, func(r *beginRow) *intentRow { return &r.intentRow }),
+	columns[beginRow]{
+		{"leased", func(r *beginRow) any { return &r.Leased }},
+		{"version", func(r *beginRow) any { return &r.Version }},
+		{"request_hash", func(r *beginRow) any { return &r.RequestHash }},
+		{"op_amount", func(r *beginRow) any { return &r.OpAmount }},
+		{"op_currency", func(r *beginRow) any { return &r.OpCurrency }},
+		{"op_status", func(r *beginRow) any { return &r.OpStatus }},
+		{"decline_reason", func(r *beginRow) any { return &r.DeclineReason }},
+		{"decline_message", func(r *beginRow) any { return &r.DeclineMessage }},
+	})
+
+var readBegin = `
 	SELECT false AS took, i.*, o.*
 	FROM (
 		SELECT ` + intentColumns + `, coalesce(lease_until > now(), false) AS leased, xmin AS version
@@ -81,7 +97,7 @@ const readBegin = `
 // The write that records the operation and takes the lease: the intent statement is the
 // first CTE, and the operation's record is written only from the row it returns, so both
 // happen or neither. $1 order, $2 operation, $3 lease token, $4 lease length.
-const (
+var (
 	// $5 version read.
 	leaseIntent = `
 		UPDATE payments.intent
@@ -126,7 +142,7 @@ func (s *Store) begin(ctx context.Context, c payments.Command, hash []byte, leas
 		}
 	} else {
 		rows, _ := s.pool.Query(ctx, readBegin, c.OrderID, c.Operation)
-		read, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[beginRow])
+		read, err = pgx.CollectExactlyOneRow(rows, beginFields.scan)
 	}
 	return s.decide(ctx, c, hash, lease, token, read, err)
 }
@@ -184,7 +200,7 @@ func (s *Store) decide(ctx context.Context, c payments.Command, hash []byte, lea
 	}
 
 	rows, _ := s.pool.Query(ctx, `WITH leased AS (`+intentWrite+`), recorded AS (`+record+`) SELECT * FROM leased`, args...)
-	leased, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[intentRow])
+	leased, err := pgx.CollectExactlyOneRow(rows, intentFields.scan)
 	var pgErr *pgconn.PgError
 	if errors.Is(err, pgx.ErrNoRows) || (errors.As(err, &pgErr) && pgErr.Code == "23505") {
 		// Another caller wrote the intent (or created it, or recorded this operation) after

@@ -17,4 +17,4 @@ func (s *Store) BeginByReading(ctx context.Context, c payments.Command, lease ti
 func RequestHash(c payments.Command) []byte { return requestHash(c) }
 
 // IntentsByOrderSQL is the statement IntentsByOrder runs.
-const IntentsByOrderSQL = intentsByOrder
+var IntentsByOrderSQL = intentsByOrder

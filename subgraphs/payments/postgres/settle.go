@@ -19,7 +19,7 @@ import (
 // operation is PENDING; then the caller falls back to the locked path of a late caller.
 //
 // Parameters: $1 order, $2 to $7 the intent's next state, $8 lease token, $9 operation.
-const (
+var (
 	heldLease = `
 		held AS MATERIALIZED (
 			SELECT 1 FROM payments.intent WHERE order_id = $1 AND lease_token = $8 FOR UPDATE
@@ -61,7 +61,7 @@ func (s *Store) settleHeld(ctx context.Context, a payments.Attempt, next payment
 	all := append([]any{next.OrderID, next.Status, next.ProviderReference, next.Authorized, next.Captured,
 		next.Refunded, string(next.Pending), a.Lease, a.Command.Operation}, args...)
 	rows, _ := s.pool.Query(ctx, sql, all...)
-	row, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[intentRow])
+	row, err := pgx.CollectExactlyOneRow(rows, intentFields.scan)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return payments.Intent{}, false, nil
 	}
@@ -161,7 +161,7 @@ func settle(ctx context.Context, tx pgx.Tx, c payments.Command, set string, args
 	br := tx.SendBatch(ctx, b)
 	defer br.Close()
 	rows, _ := br.Query()
-	row, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[intentRow])
+	row, err := pgx.CollectExactlyOneRow(rows, intentFields.scan)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return payments.Intent{}, false, payments.NotFound(c.OrderID)
 	}
@@ -217,7 +217,7 @@ func writeIntent(ctx context.Context, tx pgx.Tx, i payments.Intent, lease string
 			lease_token = CASE WHEN lease_token = $8 THEN NULL ELSE lease_token END
 		WHERE order_id = $1
 		RETURNING `+intentColumns, args...)
-	row, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[intentRow])
+	row, err := pgx.CollectExactlyOneRow(rows, intentFields.scan)
 	if err != nil {
 		return payments.Intent{}, fmt.Errorf("update intent: %w", err)
 	}

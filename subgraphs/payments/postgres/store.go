@@ -40,26 +40,42 @@ func NewStore(pool *pgxpool.Pool) *Store {
 	return &Store{pool: pool}
 }
 
-const intentColumns = `
-	id, order_id, customer_id, amount, currency, status, provider, provider_reference,
-	authorized_amount, captured_amount, refunded_amount, pending_operation, created_at, updated_at`
-
 type intentRow struct {
-	ID                string    `db:"id"`
-	OrderID           string    `db:"order_id"`
-	CustomerID        *string   `db:"customer_id"`
-	Amount            int64     `db:"amount"`
-	Currency          string    `db:"currency"`
-	Status            string    `db:"status"`
-	Provider          string    `db:"provider"`
-	ProviderReference *string   `db:"provider_reference"`
-	AuthorizedAmount  int64     `db:"authorized_amount"`
-	CapturedAmount    int64     `db:"captured_amount"`
-	RefundedAmount    int64     `db:"refunded_amount"`
-	PendingOperation  *string   `db:"pending_operation"`
-	CreatedAt         time.Time `db:"created_at"`
-	UpdatedAt         time.Time `db:"updated_at"`
+	ID                string
+	OrderID           string
+	CustomerID        *string
+	Amount            int64
+	Currency          string
+	Status            string
+	Provider          string
+	ProviderReference *string
+	AuthorizedAmount  int64
+	CapturedAmount    int64
+	RefundedAmount    int64
+	PendingOperation  *string
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
 }
+
+var intentFields = columns[intentRow]{
+	{"id", func(r *intentRow) any { return &r.ID }},
+	{"order_id", func(r *intentRow) any { return &r.OrderID }},
+	{"customer_id", func(r *intentRow) any { return &r.CustomerID }},
+	{"amount", func(r *intentRow) any { return &r.Amount }},
+	{"currency", func(r *intentRow) any { return &r.Currency }},
+	{"status", func(r *intentRow) any { return &r.Status }},
+	{"provider", func(r *intentRow) any { return &r.Provider }},
+	{"provider_reference", func(r *intentRow) any { return &r.ProviderReference }},
+	{"authorized_amount", func(r *intentRow) any { return &r.AuthorizedAmount }},
+	{"captured_amount", func(r *intentRow) any { return &r.CapturedAmount }},
+	{"refunded_amount", func(r *intentRow) any { return &r.RefundedAmount }},
+	{"pending_operation", func(r *intentRow) any { return &r.PendingOperation }},
+	{"created_at", func(r *intentRow) any { return &r.CreatedAt }},
+	{"updated_at", func(r *intentRow) any { return &r.UpdatedAt }},
+}
+
+// intentColumns are the columns every statement returns for an intent, read by intentFields.scan.
+var intentColumns = intentFields.list()
 
 func (r intentRow) intent() payments.Intent {
 	return payments.Intent{
@@ -98,14 +114,14 @@ func (s *Store) IntentByOrder(ctx context.Context, orderID string) (payments.Int
 // scan (in a fresh database, 50-80 µs for the checkout's read of one order instead of 5-10).
 // A LIMIT 1 subquery per key cannot become a scan of the table, so it probes order_id's index
 // whatever the table's size and statistics.
-const intentsByOrder = `SELECT i.* FROM unnest($1::text[]) AS k(order_id),
+var intentsByOrder = `SELECT i.* FROM unnest($1::text[]) AS k(order_id),
 	LATERAL (SELECT ` + intentColumns + ` FROM payments.intent WHERE order_id = k.order_id LIMIT 1) i`
 
 // IntentsByOrder returns the intents of the given orders in one query, keyed by order id;
 // orders without a payment are absent.
 func (s *Store) IntentsByOrder(ctx context.Context, orderIDs []string) (map[string]payments.Intent, error) {
 	rows, _ := s.pool.Query(ctx, intentsByOrder, orderIDs)
-	found, err := pgx.CollectRows(rows, pgx.RowToStructByName[intentRow])
+	found, err := pgx.CollectRows(rows, intentFields.scan)
 	if err != nil {
 		return nil, fmt.Errorf("load intents of %d orders: %w", len(orderIDs), err)
 	}
@@ -117,25 +133,37 @@ func (s *Store) IntentsByOrder(ctx context.Context, orderIDs []string) (map[stri
 }
 
 type ledgerRow struct {
-	ID                string    `db:"id"`
-	IntentID          string    `db:"intent_id"`
-	OrderID           string    `db:"order_id"`
-	Operation         string    `db:"operation"`
-	Amount            int64     `db:"amount"`
-	Currency          string    `db:"currency"`
-	ProviderReference string    `db:"provider_reference"`
-	CreatedAt         time.Time `db:"created_at"`
+	ID                string
+	IntentID          string
+	OrderID           string
+	Operation         string
+	Amount            int64
+	Currency          string
+	ProviderReference string
+	CreatedAt         time.Time
 }
+
+var ledgerFields = columns[ledgerRow]{
+	{"id", func(r *ledgerRow) any { return &r.ID }},
+	{"intent_id", func(r *ledgerRow) any { return &r.IntentID }},
+	{"order_id", func(r *ledgerRow) any { return &r.OrderID }},
+	{"operation", func(r *ledgerRow) any { return &r.Operation }},
+	{"amount", func(r *ledgerRow) any { return &r.Amount }},
+	{"currency", func(r *ledgerRow) any { return &r.Currency }},
+	{"provider_reference", func(r *ledgerRow) any { return &r.ProviderReference }},
+	{"created_at", func(r *ledgerRow) any { return &r.CreatedAt }},
+}
+
+var ledgerByIntent = `SELECT ` + ledgerFields.list() + `
+	FROM payments.ledger_entry
+	WHERE intent_id = ANY($1)
+	ORDER BY intent_id, created_at, id`
 
 // LedgerByIntent returns the ledger entries of the given intents in one query, keyed by
 // intent id, each list in the order the operations happened.
 func (s *Store) LedgerByIntent(ctx context.Context, intentIDs []string) (map[string][]payments.LedgerEntry, error) {
-	rows, _ := s.pool.Query(ctx, `
-		SELECT id, intent_id, order_id, operation, amount, currency, provider_reference, created_at
-		FROM payments.ledger_entry
-		WHERE intent_id = ANY($1)
-		ORDER BY intent_id, created_at, id`, intentIDs)
-	found, err := pgx.CollectRows(rows, pgx.RowToStructByName[ledgerRow])
+	rows, _ := s.pool.Query(ctx, ledgerByIntent, intentIDs)
+	found, err := pgx.CollectRows(rows, ledgerFields.scan)
 	if err != nil {
 		return nil, fmt.Errorf("load ledger of %d intents: %w", len(intentIDs), err)
 	}

@@ -35,7 +35,7 @@ var takes = map[payments.Operation]string{
 // operation's record is checked by its key (ON CONFLICT sees every committed record, which a
 // subquery of the statement's snapshot would not once the intent moved under it), and the
 // intent is leased only when the record was written. $5 request hash.
-const takeAuthorized = `WITH locked AS MATERIALIZED (
+var takeAuthorized = `WITH locked AS MATERIALIZED (
 		SELECT order_id, authorized_amount, currency FROM payments.intent
 		WHERE order_id = $1 AND status = 'AUTHORIZED' AND coalesce(pending_operation, $2) = $2
 			AND NOT coalesce(lease_until > now(), false)
@@ -56,7 +56,7 @@ const takeAuthorized = `WITH locked AS MATERIALIZED (
 
 // tookOrRead is the statement's answer: the leased intent and the recorded amount when it
 // took the lease, else Begin's read of the intent as the statement found it.
-const tookOrRead = `
+var tookOrRead = `
 	SELECT true AS took, l.*, false AS leased, '0'::xid AS version, NULL::bytea AS request_hash,
 		r.amount AS op_amount, r.currency AS op_currency, NULL::text AS op_status,
 		NULL::text AS decline_reason, NULL::text AS decline_message
@@ -74,7 +74,7 @@ func (s *Store) take(ctx context.Context, sql string, c payments.Command, hash [
 		args = append(args, hash)
 	}
 	rows, _ := s.pool.Query(ctx, sql, args...)
-	row, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[beginRow])
+	row, err := pgx.CollectExactlyOneRow(rows, beginFields.scan)
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return beginRow{}, fmt.Errorf("record operation and lease intent: %w", err)
 	}
