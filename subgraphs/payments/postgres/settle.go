@@ -16,10 +16,13 @@ import (
 // an operation settled by anyone else is no longer PENDING), so its next state is computed
 // in Go and written without reading the intent again. The statement locks the intent first,
 // as every writer here does, and writes nothing unless the lease is the caller's and the
-// operation is PENDING; then the caller falls back to the locked path of a late caller.
+// operation is PENDING; then the caller falls back to the locked path of a late caller. It
+// returns only updated_at: the rest of the stored intent is the next state it wrote, and the
+// columns no statement changes once the intent exists (id, order, customer, amount, currency,
+// provider, created_at), which the caller has from Begin.
 //
 // Parameters: $1 order, $2 to $7 the intent's next state, $8 lease token, $9 operation.
-var (
+const (
 	heldLease = `
 		held AS MATERIALIZED (
 			SELECT 1 FROM payments.intent WHERE order_id = $1 AND lease_token = $8 FOR UPDATE
@@ -30,7 +33,7 @@ var (
 			refunded_amount = $6, pending_operation = NULLIF($7, ''), updated_at = now(),
 			lease_token = NULL, lease_until = NULL
 		WHERE order_id = $1 AND EXISTS (SELECT 1 FROM settled)
-		RETURNING ` + intentColumns
+		RETURNING updated_at`
 	// $10 reference, $11 entry id, $12 intent id, $13 amount, $14 currency.
 	succeedHeld = `WITH ` + heldLease + `,
 		settled AS (
@@ -60,15 +63,14 @@ func (s *Store) settleHeld(ctx context.Context, a payments.Attempt, next payment
 	}
 	all := append([]any{next.OrderID, next.Status, next.ProviderReference, next.Authorized, next.Captured,
 		next.Refunded, string(next.Pending), a.Lease, a.Command.Operation}, args...)
-	rows, _ := s.pool.Query(ctx, sql, all...)
-	row, err := pgx.CollectExactlyOneRow(rows, intentFields.scan)
+	err := s.pool.QueryRow(ctx, sql, all...).Scan(&next.UpdatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return payments.Intent{}, false, nil
 	}
 	if err != nil {
 		return payments.Intent{}, false, err
 	}
-	return row.intent(), true, nil
+	return next, true, nil
 }
 
 // Succeed implements payments.Store: the operation moves to SUCCEEDED, the ledger entry is
