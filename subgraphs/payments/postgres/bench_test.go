@@ -21,7 +21,7 @@ import (
 func BenchmarkAuthorizeCapture(b *testing.B) {
 	b.Run("parallel", func(b *testing.B) {
 		b.SetParallelism(16) // checkouts wait on the database, not the CPU
-		benchmarkAuthorizeCapture(b, 20, func(order func()) {
+		benchmarkAuthorizeCapture(b, 20, false, func(order func()) {
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
 					order()
@@ -31,7 +31,15 @@ func BenchmarkAuthorizeCapture(b *testing.B) {
 	})
 	// One caller at a time: the latency of an order, which the round trips set.
 	b.Run("serial", func(b *testing.B) {
-		benchmarkAuthorizeCapture(b, 1, func(order func()) {
+		benchmarkAuthorizeCapture(b, 1, false, func(order func()) {
+			for b.Loop() {
+				order()
+			}
+		})
+	})
+	// The same, each order then read back as the checkout's answer reads Order.payment.
+	b.Run("serial-read", func(b *testing.B) {
+		benchmarkAuthorizeCapture(b, 1, true, func(order func()) {
 			for b.Loop() {
 				order()
 			}
@@ -39,7 +47,7 @@ func BenchmarkAuthorizeCapture(b *testing.B) {
 	})
 }
 
-func benchmarkAuthorizeCapture(b *testing.B, conns int32, loop func(order func())) {
+func benchmarkAuthorizeCapture(b *testing.B, conns int32, readBack bool, loop func(order func())) {
 	f, w := newWiredFixture(b, conns)
 	ctx := context.Background()
 	order := func() {
@@ -50,6 +58,11 @@ func benchmarkAuthorizeCapture(b *testing.B, conns int32, loop func(order func()
 		}
 		if _, err := f.service.Capture(ctx, id); err != nil {
 			b.Error(err)
+		}
+		if readBack {
+			if _, err := f.store.IntentsByOrder(ctx, []string{id}); err != nil {
+				b.Error(err)
+			}
 		}
 	}
 	order() // opens a connection, so its backend is counted from the start

@@ -13,13 +13,15 @@ import (
 	"github.com/shopgraph/shopgraph/subgraphs/pgtest"
 )
 
-// newWiredFixture is a fixture whose pool counts its round trips.
+// newWiredFixture is a fixture whose pool counts its round trips. Its statements run on
+// generic plans, as on the store's money-path pool.
 func newWiredFixture(tb testing.TB, maxConns int32) (fixture, *pgtest.Wire) {
 	tb.Helper()
 	w := &pgtest.Wire{}
 	pool := pgtest.NewPool(tb, func(c *pgxpool.Config) {
 		c.MaxConns = maxConns
 		c.ConnConfig.Tracer = w
+		c.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_generic_plan"
 	}, postgres.Domain)
 	store := postgres.NewStore(pool)
 	sim := provider.NewSimulated(0)
