@@ -38,6 +38,7 @@ func (r *Reservations) reconcile(ctx context.Context, sku string) error {
 
 func (r *Reservations) switchHot(ctx context.Context, sku string, hot, onlyIfHot bool) error {
 	var drained []FlashEvent
+	var loaded string
 	err := r.store.SwitchHot(ctx, sku, hot, func(ctx context.Context, tx HotSwitch) error {
 		if onlyIfHot && !tx.WasHot() {
 			return errSwitchedCold
@@ -61,7 +62,9 @@ func (r *Reservations) switchHot(ctx context.Context, sku string, hot, onlyIfHot
 		if err != nil {
 			return err
 		}
-		if err := r.flash.Load(ctx, snap); err != nil {
+		// Loaded but paused until the commit: a flash-sale hold taken before Postgres says the
+		// SKU is hot would be missed by a release that asked Postgres first and found no SKU hot.
+		if loaded, err = r.flash.Load(ctx, snap); err != nil {
 			return fmt.Errorf("load %s: %w", sku, err)
 		}
 		return nil
@@ -71,12 +74,21 @@ func (r *Reservations) switchHot(ctx context.Context, sku string, hot, onlyIfHot
 		// Postgres, which decides under its locks; the flusher reloads a SKU Postgres says is hot.
 		return fmt.Errorf("set %s hot=%v: %w", sku, hot, err)
 	}
+	var resumeErr error
+	if loaded != "" {
+		// Should it fail, the SKU is hot in Postgres and paused: reservations of it are busy
+		// until the flusher reloads it.
+		resumeErr = r.flash.Resume(ctx, sku, loaded)
+	}
 	// Postgres has the drained events now; forgetting them only after the commit means a failed
 	// switch leaves them to be applied again (harmlessly) by the next one.
 	if err := r.flash.Ack(ctx, sku, drained); err != nil {
 		slog.WarnContext(ctx, "ack flash-sale events", "sku", sku, "err", err)
 	}
 	r.hot.Store(nil) // the routing hint is stale now
+	if resumeErr != nil {
+		return fmt.Errorf("set %s hot=%v: %w", sku, hot, resumeErr)
+	}
 	return nil
 }
 

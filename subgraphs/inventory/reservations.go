@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -38,6 +39,10 @@ type HoldStore interface {
 	Restock(ctx context.Context, r Restock) (CenterStock, error)
 	// Availability returns the availability of each SKU, in the order of skus.
 	Availability(ctx context.Context, skus []string) ([]Availability, error)
+	// UndoHold deletes an active hold that a failed reservation took on the flash-sale path and
+	// that a switch of its SKU back to Postgres wrote there, waiting for a switch in flight to
+	// commit; it changes nothing and reports hot when the SKU is on the flash-sale path again.
+	UndoHold(ctx context.Context, h Hold) (hot bool, err error)
 	// ApplyFlashEvents writes what the flash-sale path did to the SKU's holds and stock. Applying
 	// an event twice changes nothing.
 	ApplyFlashEvents(ctx context.Context, sku string, events []FlashEvent) error
@@ -103,7 +108,8 @@ type FlashHolds interface {
 	// Reserve takes a hold for the line, or returns the order's existing hold of the SKU
 	// whatever its status; ErrNotHot when the SKU is not loaded; an *OutOfStockError.
 	Reserve(ctx context.Context, r FlashReserve) (Hold, error)
-	// Undo gives back a hold that Reserve took for a reservation that failed on another line.
+	// Undo gives back a hold that Reserve took for a reservation that failed on another line;
+	// ErrNotHot when the SKU is not loaded.
 	Undo(ctx context.Context, orderID, sku string) error
 	// Confirm confirms the order's holds; notLoaded lists SKUs of the order that are not loaded.
 	Confirm(ctx context.Context, orderID string, now time.Time) (holds []Hold, notLoaded []string, err error)
@@ -120,8 +126,11 @@ type FlashHolds interface {
 	Ack(ctx context.Context, sku string, events []FlashEvent) error
 	// Pause stops the SKU's reservations, confirmations and releases (they get ErrNotHot).
 	Pause(ctx context.Context, sku string) error
-	// Load replaces the SKU's counters and holds with the snapshot and resumes it.
-	Load(ctx context.Context, snap HotSnapshot) error
+	// Load replaces the SKU's counters and holds with the snapshot and leaves it paused.
+	Load(ctx context.Context, snap HotSnapshot) (token string, err error)
+	// Resume starts the SKU that Load loaded with token, unless it was paused, dropped or
+	// loaded again since.
+	Resume(ctx context.Context, sku, token string) error
 	// Drop forgets the SKU's counters and holds, but not its pending events.
 	Drop(ctx context.Context, sku string) error
 	// Loaded reports, per SKU, whether its counters are loaded and running.
@@ -360,8 +369,27 @@ func splitLines(lines []ReserveLine, skus []string) (in, out []ReserveLine) {
 func (r *Reservations) undo(ctx context.Context, orderID string, holds []Hold) {
 	ctx = context.WithoutCancel(ctx)
 	for _, h := range holds {
-		_ = r.flash.Undo(ctx, orderID, h.SKU)
+		if err := r.undoHold(ctx, orderID, h); err != nil {
+			// The hold expires with its TTL and the sweeper gives it back.
+			slog.WarnContext(ctx, "undo hold of a failed reservation", "order", orderID, "sku", h.SKU, "hold", h.ID, "err", err)
+		}
 	}
+}
+
+// undoHold gives back one flash-sale hold wherever it is now: a SKU switched back to Postgres
+// under the reservation took the hold with it, and switched hot again it is back in Redis.
+func (r *Reservations) undoHold(ctx context.Context, orderID string, h Hold) error {
+	for range maxRouteAttempts {
+		err := r.flash.Undo(ctx, orderID, h.SKU)
+		if !errors.Is(err, ErrNotHot) {
+			return err
+		}
+		hot, err := r.store.UndoHold(ctx, h)
+		if err != nil || !hot {
+			return err
+		}
+	}
+	return ErrReservationBusy
 }
 
 // Confirm turns the order's holds into decrements of stock on hand. Confirming again returns

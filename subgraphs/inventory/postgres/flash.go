@@ -91,7 +91,7 @@ func (s *Store) SwitchHot(ctx context.Context, sku string, hot bool, during func
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		// The SKU's lock is taken even when it has no stock rows yet, so two switches of one
 		// SKU never interleave.
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('inventory.hot:' || $1, 0))`, sku); err != nil {
+		if _, err := tx.Exec(ctx, lockHotSwitch, sku); err != nil {
 			return fmt.Errorf("lock hot switch of %s: %w", sku, err)
 		}
 		if _, err := tx.Exec(ctx, lockStock, []string{sku}); err != nil {
@@ -151,4 +151,46 @@ func (t switchTx) Snapshot(ctx context.Context) (inventory.HotSnapshot, error) {
 	}
 	snap.Holds = holds(hs)
 	return snap, nil
+}
+
+// lockHotSwitch is the lock SwitchHot takes first: holding it, no switch of the SKU is in flight.
+const lockHotSwitch = `SELECT pg_advisory_xact_lock(hashtextextended('inventory.hot:' || $1, 0))`
+
+// undoHold deletes hold $1 of SKU $2 if it is active and the SKU is not hot, with a
+// StockChanged event (from $3); it answers whether the SKU is hot.
+var undoHold = `
+	WITH hot AS (
+		SELECT EXISTS (SELECT 1 FROM inventory.hot_sku WHERE sku = $2) AS hot
+	), d AS (
+		DELETE FROM inventory.hold
+		WHERE id = $1 AND sku = $2 AND status = 'ACTIVE' AND NOT (SELECT hot FROM hot)
+		RETURNING sku
+	), e AS (` + Outbox.InsertAll(3) + `
+		WHERE EXISTS (SELECT 1 FROM d)
+	)
+	SELECT hot FROM hot`
+
+// UndoHold implements inventory.HoldStore. The switch's lock is taken first, in the same
+// implicit transaction, so a switch in flight has committed the hold before it is looked for.
+func (s *Store) UndoHold(ctx context.Context, h inventory.Hold) (bool, error) {
+	events, err := stockEvents([]string{h.SKU})
+	if err != nil {
+		return false, err
+	}
+	b := &pgx.Batch{}
+	b.Queue(lockHotSwitch, h.SKU)
+	b.Queue(undoHold, append([]any{h.ID, h.SKU}, events...)...)
+	br := s.pool.SendBatch(ctx, b)
+	defer br.Close()
+	if _, err := br.Exec(); err != nil {
+		return false, fmt.Errorf("lock hot switch of %s: %w", h.SKU, err)
+	}
+	var hot bool
+	if err := br.QueryRow().Scan(&hot); err != nil {
+		return false, fmt.Errorf("undo hold %s: %w", h.ID, err)
+	}
+	if err := br.Close(); err != nil { // the implicit transaction commits here
+		return false, fmt.Errorf("undo hold %s: %w", h.ID, err)
+	}
+	return hot, nil
 }

@@ -36,6 +36,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oklog/ulid/v2"
+
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/shopgraph/shopgraph/subgraphs/inventory"
@@ -186,10 +188,16 @@ func (f *Flash) Reserve(ctx context.Context, r inventory.FlashReserve) (inventor
 	return inventory.Hold{}, fmt.Errorf("reserve %s: unexpected reply %v", r.Line.SKU, res)
 }
 
-// Undo gives back a hold taken by a reservation that failed on another line.
+// Undo gives back a hold taken by a reservation that failed on another line. It returns
+// inventory.ErrNotHot when the SKU is not loaded (paused or moved back to Postgres, which then
+// has the hold).
 func (f *Flash) Undo(ctx context.Context, orderID, sku string) error {
-	if err := undoScript.Run(ctx, f.client, f.keys(sku), orderID).Err(); err != nil {
+	res, err := undoScript.Run(ctx, f.client, f.keys(sku), orderID).Text()
+	if err != nil {
 		return fmt.Errorf("undo hold of %s for order %s: %w", sku, orderID, err)
+	}
+	if res == "NOT_LOADED" {
+		return inventory.ErrNotHot
 	}
 	return nil
 }
@@ -346,14 +354,16 @@ func (f *Flash) Ack(ctx context.Context, sku string, events []inventory.FlashEve
 	return nil
 }
 
-// Pause stops the SKU's scripts: they answer NOT_LOADED until Load.
+// Pause stops the SKU's scripts: they answer NOT_LOADED until Load and Resume.
 func (f *Flash) Pause(ctx context.Context, sku string) error {
 	return f.client.HSet(ctx, f.keys(sku)[0], "state", "paused").Err()
 }
 
-// Load replaces the SKU's counters and holds with Postgres' snapshot and resumes the SKU.
-func (f *Flash) Load(ctx context.Context, snap inventory.HotSnapshot) error {
-	args := []any{len(snap.OnHand)}
+// Load replaces the SKU's counters and holds with Postgres' snapshot, leaving the SKU paused
+// until Resume with the token it returns.
+func (f *Flash) Load(ctx context.Context, snap inventory.HotSnapshot) (string, error) {
+	token := ulid.Make().String()
+	args := []any{token, len(snap.OnHand)}
 	for center, onHand := range snap.OnHand {
 		args = append(args, center, onHand)
 	}
@@ -361,14 +371,23 @@ func (f *Flash) Load(ctx context.Context, snap inventory.HotSnapshot) error {
 		args = append(args, h.OrderID, encode(h))
 	}
 	if err := loadScript.Run(ctx, f.client, f.keys(snap.SKU), args...).Err(); err != nil {
-		return fmt.Errorf("load %s: %w", snap.SKU, err)
+		return "", fmt.Errorf("load %s: %w", snap.SKU, err)
 	}
 	// Orders whose holds were taken on the Postgres path are confirmed through the index too.
 	for _, h := range snap.Holds {
 		ttl := time.Until(h.ExpiresAt) + f.retention
 		if err := indexScript.Run(ctx, f.hot, []string{f.orderKey(h.OrderID)}, snap.SKU, ttl.Milliseconds()).Err(); err != nil {
-			return fmt.Errorf("index orders of %s: %w", snap.SKU, err)
+			return "", fmt.Errorf("index orders of %s: %w", snap.SKU, err)
 		}
+	}
+	return token, nil
+}
+
+// Resume starts the scripts of a SKU that Load loaded with token; it does nothing when the
+// SKU was paused, dropped or loaded again since.
+func (f *Flash) Resume(ctx context.Context, sku, token string) error {
+	if err := resumeScript.Run(ctx, f.client, f.keys(sku)[:1], token).Err(); err != nil {
+		return fmt.Errorf("resume %s: %w", sku, err)
 	}
 	return nil
 }

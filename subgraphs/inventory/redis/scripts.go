@@ -156,8 +156,8 @@ return n
 // each active hold.
 var loadScript = goredis.NewScript(prelude + `
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
-local i = 2
-for k = 1, tonumber(ARGV[1]) do
+local i = 3
+for k = 1, tonumber(ARGV[2]) do
   redis.call('HSET', KEYS[1], 'on:' .. ARGV[i], ARGV[i + 1], 'rs:' .. ARGV[i], 0)
   i = i + 2
 end
@@ -169,8 +169,16 @@ while i <= #ARGV do
   redis.call('HINCRBY', KEYS[1], 'rs:' .. h.c, tonumber(h.q))
   i = i + 2
 end
-redis.call('HSET', KEYS[1], 'state', 'on')
+redis.call('HSET', KEYS[1], 'state', 'loaded:' .. ARGV[1])
 return 'OK'
+`)
+
+// resumeScript starts the scripts of a SKU that Load loaded with the token ARGV[1], unless it
+// was paused, dropped or loaded again since. It returns 1 when it started them.
+var resumeScript = goredis.NewScript(`
+if redis.call('HGET', KEYS[1], 'state') ~= 'loaded:' .. ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'state', 'on')
+return 1
 `)
 
 // indexScript records that an order holds a SKU, on the order's own key (its own slot), and
