@@ -4,8 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
+
+	"github.com/shopgraph/shopgraph/subgraphs/rowscan"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -52,22 +53,22 @@ type holdRow struct {
 	ExpiresAt time.Time
 }
 
-var holdScan = rowScan[holdRow]{
-	cols: []string{"id", "order_id", "sku", "fulfillment_center_id", "quantity", "status", "expires_at"},
-	fields: func(r *holdRow) []any {
+var holdScan = rowscan.Columns[holdRow]{
+	Names: []string{"id", "order_id", "sku", "fulfillment_center_id", "quantity", "status", "expires_at"},
+	Fields: func(r *holdRow) []any {
 		return []any{&r.ID, &r.OrderID, &r.SKU, &r.CenterID, &r.Quantity, &r.Status, &r.ExpiresAt}
 	},
 }
 
 // holdColumns is the select list of a holdRow.
-var holdColumns = strings.Join(holdScan.cols, ", ")
+var holdColumns = holdScan.List()
 
 func (r holdRow) hold() inventory.Hold {
 	return inventory.Hold{ID: r.ID, OrderID: r.OrderID, SKU: r.SKU, FulfillmentCenterID: r.CenterID,
 		Quantity: r.Quantity, Status: r.Status, ExpiresAt: r.ExpiresAt}
 }
 
-func readHolds(rows pgx.Rows) ([]holdRow, error) { return holdScan.collect(rows) }
+func readHolds(rows pgx.Rows) ([]holdRow, error) { return holdScan.Collect(rows) }
 
 func holds(rows []holdRow) []inventory.Hold {
 	out := make([]inventory.Hold, len(rows))
@@ -115,10 +116,10 @@ type orderHoldRow struct {
 	Hot bool
 }
 
-var orderHoldScan = rowScan[orderHoldRow]{
-	cols: concat([]string{"any_hot"}, holdScan.cols, []string{"hot"}),
-	fields: func(r *orderHoldRow) []any {
-		return concat([]any{&r.AnyHot}, r.optionalHold.fields(), []any{&r.Hot})
+var orderHoldScan = rowscan.Columns[orderHoldRow]{
+	Names: rowscan.Concat([]string{"any_hot"}, holdScan.Names, []string{"hot"}),
+	Fields: func(r *orderHoldRow) []any {
+		return rowscan.Concat([]any{&r.AnyHot}, r.optionalHold.fields(), []any{&r.Hot})
 	},
 }
 
@@ -130,7 +131,7 @@ type orderHold struct {
 
 // readOrderHolds collects the rows of orderHolds.
 func readOrderHolds(rows pgx.Rows) (holds []orderHold, anyHot bool, err error) {
-	all, err := orderHoldScan.collect(rows)
+	all, err := orderHoldScan.Collect(rows)
 	if err != nil {
 		return nil, false, fmt.Errorf("read holds of the order: %w", err)
 	}
@@ -150,14 +151,14 @@ type hotStockRow struct {
 	Hot bool
 }
 
-var hotStockScan = rowScan[hotStockRow]{
-	cols: concat(stockScan.cols, []string{"hot"}),
-	fields: func(r *hotStockRow) []any {
-		return append(stockScan.fields(&r.stockRow), &r.Hot)
+var hotStockScan = rowscan.Columns[hotStockRow]{
+	Names: rowscan.Concat(stockScan.Names, []string{"hot"}),
+	Fields: func(r *hotStockRow) []any {
+		return append(stockScan.Fields(&r.stockRow), &r.Hot)
 	},
 }
 
-func readStock(rows pgx.Rows) ([]hotStockRow, error) { return hotStockScan.collect(rows) }
+func readStock(rows pgx.Rows) ([]hotStockRow, error) { return hotStockScan.Collect(rows) }
 
 // reservePasses bounds how often ReserveHolds reads and decides again after its write was
 // refused because what it decided on moved: each refusal means a chosen row ran short (or the

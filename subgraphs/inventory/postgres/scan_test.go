@@ -53,7 +53,7 @@ func TestRowScanRefusesColumnsThatDrifted(t *testing.T) {
 		cols []pgconn.FieldDescription
 		want string // in the error; empty when the row reads
 	}{
-		{"same columns", cols(centerScan.cols...), ""},
+		{"same columns", cols(centerScan.Names...), ""},
 		{"two swapped", cols("id", "name", "code", "latitude", "longitude"), `column 2 is "name"`},
 		{"one missing", cols("id", "code", "name", "latitude"), "returns 4 columns, its row type reads 5"},
 	}
@@ -61,7 +61,7 @@ func TestRowScanRefusesColumnsThatDrifted(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			raw := [][]byte{[]byte("C1"), []byte("NL-RTM"), []byte("Rotterdam"), []byte("51.9"), []byte("4.4")}[:len(tt.cols)]
 			rows := &replay{types: pgtype.NewMap(), cols: tt.cols, rows: [][][]byte{raw}}
-			got, err := centerScan.collect(rows.rewind())
+			got, err := centerScan.Collect(rows.rewind())
 			switch {
 			case tt.want == "" && (err != nil || len(got) != 1 || got[0].Code != "NL-RTM" || got[0].Latitude != 51.9):
 				t.Fatalf("read %+v, %v; want the center NL-RTM", got, err)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/shopgraph/shopgraph/subgraphs/rowscan"
+
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
@@ -94,10 +96,10 @@ type settledRow struct {
 	Expired pgtype.Bool
 }
 
-var settledScan = rowScan[settledRow]{
-	cols: concat([]string{"any_hot", "moved", "changed"}, holdScan.cols, []string{"expired"}),
-	fields: func(r *settledRow) []any {
-		return concat([]any{&r.AnyHot, &r.Moved, &r.Changed}, r.optionalHold.fields(), []any{&r.Expired})
+var settledScan = rowscan.Columns[settledRow]{
+	Names: rowscan.Concat([]string{"any_hot", "moved", "changed"}, holdScan.Names, []string{"expired"}),
+	Fields: func(r *settledRow) []any {
+		return rowscan.Concat([]any{&r.AnyHot, &r.Moved, &r.Changed}, r.optionalHold.fields(), []any{&r.Expired})
 	},
 }
 
@@ -109,7 +111,7 @@ type settledHold struct {
 
 // readSettled collects the rows of confirmHolds or releaseHolds.
 func readSettled(rows pgx.Rows) (hs []settledHold, first settledRow, err error) {
-	all, err := settledScan.collect(rows)
+	all, err := settledScan.Collect(rows)
 	if err != nil {
 		return nil, first, err
 	}

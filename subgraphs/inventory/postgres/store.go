@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/shopgraph/shopgraph/subgraphs/rowscan"
+
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -51,9 +53,9 @@ type centerRow struct {
 	Longitude float64
 }
 
-var centerScan = rowScan[centerRow]{
-	cols: []string{"id", "code", "name", "latitude", "longitude"},
-	fields: func(r *centerRow) []any {
+var centerScan = rowscan.Columns[centerRow]{
+	Names: []string{"id", "code", "name", "latitude", "longitude"},
+	Fields: func(r *centerRow) []any {
 		return []any{&r.ID, &r.Code, &r.Name, &r.Latitude, &r.Longitude}
 	},
 }
@@ -68,7 +70,7 @@ func (s *Store) FulfillmentCenters(ctx context.Context) ([]inventory.Fulfillment
 		SELECT id, code, name, latitude, longitude
 		FROM inventory.fulfillment_center
 		ORDER BY code`)
-	centers, err := centerScan.collect(rows)
+	centers, err := centerScan.Collect(rows)
 	if err != nil {
 		return nil, fmt.Errorf("list fulfillment centers: %w", err)
 	}
@@ -86,7 +88,7 @@ func (s *Store) FulfillmentCentersByID(ctx context.Context, ids []string) (map[s
 		SELECT id, code, name, latitude, longitude
 		FROM inventory.fulfillment_center
 		WHERE id = ANY($1)`, ids)
-	centers, err := centerScan.collect(rows)
+	centers, err := centerScan.Collect(rows)
 	if err != nil {
 		return nil, fmt.Errorf("load fulfillment centers: %w", err)
 	}
@@ -106,10 +108,10 @@ type stockRow struct {
 	centerRow
 }
 
-var stockScan = rowScan[stockRow]{
-	cols: concat([]string{"sku", "on_hand", "updated_at", "held"}, centerScan.cols),
-	fields: func(r *stockRow) []any {
-		return concat([]any{&r.SKU, &r.OnHand, &r.UpdatedAt, &r.Held}, centerScan.fields(&r.centerRow))
+var stockScan = rowscan.Columns[stockRow]{
+	Names: rowscan.Concat([]string{"sku", "on_hand", "updated_at", "held"}, centerScan.Names),
+	Fields: func(r *stockRow) []any {
+		return rowscan.Concat([]any{&r.SKU, &r.OnHand, &r.UpdatedAt, &r.Held}, centerScan.Fields(&r.centerRow))
 	},
 }
 
@@ -179,7 +181,7 @@ func (s *Store) Restock(ctx context.Context, r inventory.Restock) (inventory.Cen
 			JOIN inventory.fulfillment_center fc ON fc.id = s.fulfillment_center_id`,
 			r.SKU, r.FulfillmentCenterID, r.Quantity)
 		var err error
-		if row, err = stockScan.one(rows); err != nil {
+		if row, err = stockScan.One(rows); err != nil {
 			return err
 		}
 		// Search and caches learn of the new stock from the event, published if this commits.

@@ -5,8 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
+
+	"github.com/shopgraph/shopgraph/subgraphs/rowscan"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -68,19 +69,14 @@ type beginRow struct {
 }
 
 // beginFields are the columns of readBegin and of the one-statement path's answer.
-var beginFields = slices.Concat(
-	columns[beginRow]{{"took", func(r *beginRow) any { return &r.Took }}},
-	within(intentFields, func(r *beginRow) *intentRow { return &r.intentRow }),
-	columns[beginRow]{
-		{"leased", func(r *beginRow) any { return &r.Leased }},
-		{"version", func(r *beginRow) any { return &r.Version }},
-		{"request_hash", func(r *beginRow) any { return &r.RequestHash }},
-		{"op_amount", func(r *beginRow) any { return &r.OpAmount }},
-		{"op_currency", func(r *beginRow) any { return &r.OpCurrency }},
-		{"op_status", func(r *beginRow) any { return &r.OpStatus }},
-		{"decline_reason", func(r *beginRow) any { return &r.DeclineReason }},
-		{"decline_message", func(r *beginRow) any { return &r.DeclineMessage }},
-	})
+var beginFields = rowscan.Columns[beginRow]{
+	Names: rowscan.Concat([]string{"took"}, intentFields.Names, []string{"leased", "version", "request_hash",
+		"op_amount", "op_currency", "op_status", "decline_reason", "decline_message"}),
+	Fields: func(r *beginRow) []any {
+		return rowscan.Concat([]any{&r.Took}, intentFields.Fields(&r.intentRow), []any{&r.Leased, &r.Version,
+			&r.RequestHash, &r.OpAmount, &r.OpCurrency, &r.OpStatus, &r.DeclineReason, &r.DeclineMessage})
+	},
+}
 
 var readBegin = `
 	SELECT false AS took, i.*, o.*
@@ -142,7 +138,7 @@ func (s *Store) begin(ctx context.Context, c payments.Command, hash []byte, leas
 		}
 	} else {
 		rows, _ := s.pool.Query(ctx, readBegin, c.OrderID, c.Operation)
-		read, err = pgx.CollectExactlyOneRow(rows, beginFields.scan)
+		read, err = pgx.CollectExactlyOneRow(rows, beginFields.Row)
 	}
 	return s.decide(ctx, c, hash, lease, token, read, err)
 }
@@ -200,7 +196,7 @@ func (s *Store) decide(ctx context.Context, c payments.Command, hash []byte, lea
 	}
 
 	rows, _ := s.pool.Query(ctx, `WITH leased AS (`+intentWrite+`), recorded AS (`+record+`) SELECT * FROM leased`, args...)
-	leased, err := pgx.CollectExactlyOneRow(rows, intentFields.scan)
+	leased, err := pgx.CollectExactlyOneRow(rows, intentFields.Row)
 	var pgErr *pgconn.PgError
 	if errors.Is(err, pgx.ErrNoRows) || (errors.As(err, &pgErr) && pgErr.Code == "23505") {
 		// Another caller wrote the intent (or created it, or recorded this operation) after

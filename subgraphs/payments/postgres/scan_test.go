@@ -75,7 +75,7 @@ func BenchmarkScanRow(b *testing.B) {
 	b.Run("intent", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := intentFields.scan(intent); err != nil {
+			if _, err := intentFields.Row(intent); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -83,7 +83,7 @@ func BenchmarkScanRow(b *testing.B) {
 	b.Run("begin", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := beginFields.scan(begin); err != nil {
+			if _, err := beginFields.Row(begin); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -94,7 +94,7 @@ func BenchmarkScanRow(b *testing.B) {
 // the list's, in number or in order, is refused rather than read into the wrong fields.
 func TestScanByPosition(t *testing.T) {
 	order, intent, begin := checkoutRows(t)
-	i, err := intentFields.scan(intent)
+	i, err := intentFields.Row(intent)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func TestScanByPosition(t *testing.T) {
 		deref(i.ProviderReference) == "" || i.CreatedAt.IsZero() || i.UpdatedAt.Before(i.CreatedAt) {
 		t.Errorf("intent row = %+v", i)
 	}
-	r, err := beginFields.scan(begin)
+	r, err := beginFields.Row(begin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func TestScanByPosition(t *testing.T) {
 		t.Errorf("begin row = %+v", r)
 	}
 
-	if _, err := intentFields.scan(begin); err == nil {
+	if _, err := intentFields.Row(begin); err == nil {
 		t.Error("Begin's row read as an intent")
 	}
 	swapped := intent
@@ -120,7 +120,7 @@ func TestScanByPosition(t *testing.T) {
 	swapped.fields[0], swapped.fields[1] = swapped.fields[1], swapped.fields[0]
 	swapped.values = slices.Clone(intent.values)
 	swapped.values[0], swapped.values[1] = swapped.values[1], swapped.values[0]
-	if _, err := intentFields.scan(swapped); err == nil {
+	if _, err := intentFields.Row(swapped); err == nil {
 		t.Error("an intent row with id and order_id swapped was read")
 	}
 }

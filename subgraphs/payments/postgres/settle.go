@@ -163,7 +163,7 @@ func settle(ctx context.Context, tx pgx.Tx, c payments.Command, set string, args
 	br := tx.SendBatch(ctx, b)
 	defer br.Close()
 	rows, _ := br.Query()
-	row, err := pgx.CollectExactlyOneRow(rows, intentFields.scan)
+	row, err := pgx.CollectExactlyOneRow(rows, intentFields.Row)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return payments.Intent{}, false, payments.NotFound(c.OrderID)
 	}
@@ -219,7 +219,7 @@ func writeIntent(ctx context.Context, tx pgx.Tx, i payments.Intent, lease string
 			lease_token = CASE WHEN lease_token = $8 THEN NULL ELSE lease_token END
 		WHERE order_id = $1
 		RETURNING `+intentColumns, args...)
-	row, err := pgx.CollectExactlyOneRow(rows, intentFields.scan)
+	row, err := pgx.CollectExactlyOneRow(rows, intentFields.Row)
 	if err != nil {
 		return payments.Intent{}, fmt.Errorf("update intent: %w", err)
 	}

@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/shopgraph/shopgraph/subgraphs/rowscan"
+
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -57,25 +59,23 @@ type intentRow struct {
 	UpdatedAt         time.Time
 }
 
-var intentFields = columns[intentRow]{
-	{"id", func(r *intentRow) any { return &r.ID }},
-	{"order_id", func(r *intentRow) any { return &r.OrderID }},
-	{"customer_id", func(r *intentRow) any { return &r.CustomerID }},
-	{"amount", func(r *intentRow) any { return &r.Amount }},
-	{"currency", func(r *intentRow) any { return &r.Currency }},
-	{"status", func(r *intentRow) any { return &r.Status }},
-	{"provider", func(r *intentRow) any { return &r.Provider }},
-	{"provider_reference", func(r *intentRow) any { return &r.ProviderReference }},
-	{"authorized_amount", func(r *intentRow) any { return &r.AuthorizedAmount }},
-	{"captured_amount", func(r *intentRow) any { return &r.CapturedAmount }},
-	{"refunded_amount", func(r *intentRow) any { return &r.RefundedAmount }},
-	{"pending_operation", func(r *intentRow) any { return &r.PendingOperation }},
-	{"created_at", func(r *intentRow) any { return &r.CreatedAt }},
-	{"updated_at", func(r *intentRow) any { return &r.UpdatedAt }},
+var intentFields = rowscan.Columns[intentRow]{
+	Names: []string{
+		"id", "order_id", "customer_id", "amount", "currency", "status", "provider",
+		"provider_reference", "authorized_amount", "captured_amount", "refunded_amount",
+		"pending_operation", "created_at", "updated_at",
+	},
+	Fields: func(r *intentRow) []any {
+		return []any{
+			&r.ID, &r.OrderID, &r.CustomerID, &r.Amount, &r.Currency, &r.Status, &r.Provider,
+			&r.ProviderReference, &r.AuthorizedAmount, &r.CapturedAmount, &r.RefundedAmount,
+			&r.PendingOperation, &r.CreatedAt, &r.UpdatedAt,
+		}
+	},
 }
 
-// intentColumns are the columns every statement returns for an intent, read by intentFields.scan.
-var intentColumns = intentFields.list()
+// intentColumns are the columns every statement returns for an intent, read by intentFields.
+var intentColumns = intentFields.List()
 
 func (r intentRow) intent() payments.Intent {
 	return payments.Intent{
@@ -121,7 +121,7 @@ var intentsByOrder = `SELECT i.* FROM unnest($1::text[]) AS k(order_id),
 // orders without a payment are absent.
 func (s *Store) IntentsByOrder(ctx context.Context, orderIDs []string) (map[string]payments.Intent, error) {
 	rows, _ := s.pool.Query(ctx, intentsByOrder, orderIDs)
-	found, err := pgx.CollectRows(rows, intentFields.scan)
+	found, err := pgx.CollectRows(rows, intentFields.Row)
 	if err != nil {
 		return nil, fmt.Errorf("load intents of %d orders: %w", len(orderIDs), err)
 	}
@@ -143,18 +143,20 @@ type ledgerRow struct {
 	CreatedAt         time.Time
 }
 
-var ledgerFields = columns[ledgerRow]{
-	{"id", func(r *ledgerRow) any { return &r.ID }},
-	{"intent_id", func(r *ledgerRow) any { return &r.IntentID }},
-	{"order_id", func(r *ledgerRow) any { return &r.OrderID }},
-	{"operation", func(r *ledgerRow) any { return &r.Operation }},
-	{"amount", func(r *ledgerRow) any { return &r.Amount }},
-	{"currency", func(r *ledgerRow) any { return &r.Currency }},
-	{"provider_reference", func(r *ledgerRow) any { return &r.ProviderReference }},
-	{"created_at", func(r *ledgerRow) any { return &r.CreatedAt }},
+var ledgerFields = rowscan.Columns[ledgerRow]{
+	Names: []string{
+		"id", "intent_id", "order_id", "operation", "amount", "currency", "provider_reference",
+		"created_at",
+	},
+	Fields: func(r *ledgerRow) []any {
+		return []any{
+			&r.ID, &r.IntentID, &r.OrderID, &r.Operation, &r.Amount, &r.Currency, &r.ProviderReference,
+			&r.CreatedAt,
+		}
+	},
 }
 
-var ledgerByIntent = `SELECT ` + ledgerFields.list() + `
+var ledgerByIntent = `SELECT ` + ledgerFields.List() + `
 	FROM payments.ledger_entry
 	WHERE intent_id = ANY($1)
 	ORDER BY intent_id, created_at, id`
@@ -163,7 +165,7 @@ var ledgerByIntent = `SELECT ` + ledgerFields.list() + `
 // intent id, each list in the order the operations happened.
 func (s *Store) LedgerByIntent(ctx context.Context, intentIDs []string) (map[string][]payments.LedgerEntry, error) {
 	rows, _ := s.pool.Query(ctx, ledgerByIntent, intentIDs)
-	found, err := pgx.CollectRows(rows, ledgerFields.scan)
+	found, err := pgx.CollectRows(rows, ledgerFields.Row)
 	if err != nil {
 		return nil, fmt.Errorf("load ledger of %d intents: %w", len(intentIDs), err)
 	}

@@ -74,7 +74,7 @@ func (s *Store) take(ctx context.Context, sql string, c payments.Command, hash [
 		args = append(args, hash)
 	}
 	rows, _ := s.pool.Query(ctx, sql, args...)
-	row, err := pgx.CollectExactlyOneRow(rows, beginFields.scan)
+	row, err := pgx.CollectExactlyOneRow(rows, beginFields.Row)
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return beginRow{}, fmt.Errorf("record operation and lease intent: %w", err)
 	}
