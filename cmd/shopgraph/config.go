@@ -15,12 +15,8 @@ import (
 	"github.com/shopgraph/shopgraph/gateway/telemetry"
 )
 
-// Local defaults match scripts/deps.sh, so `shopgraph serve` works after `make deps`.
-var (
-	defaultDatabaseURL = settings.Defaults().DatabaseURL
-	defaultRedisURL    = settings.Defaults().RedisURL
-	defaultListenAddr  = settings.Defaults().Listen
-)
+// defaultListenAddr matches scripts/deps.sh, so `shopgraph serve` works after `make deps`.
+var defaultListenAddr = settings.Defaults().Listen
 
 // config is what the commands share. Its values come from, lowest first: the defaults, the
 // YAML file of --config (env SHOPGRAPH_CONFIG), the environment, then flags given on the
@@ -189,11 +185,4 @@ func startTracing(ctx context.Context, g *server.Config) (stop func(), err error
 			slog.Warn("trace export did not flush", "err", err)
 		}
 	}, nil
-}
-
-func envOr(key, fallback string) string {
-	if v := os.Getenv(key); v != "" {
-		return v
-	}
-	return fallback
 }

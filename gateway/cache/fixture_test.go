@@ -242,15 +242,6 @@ type response struct {
 	body   []byte
 }
 
-func (r response) json(t testing.TB) map[string]any {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(r.body, &m); err != nil {
-		t.Fatalf("response %q: %v", r.body, err)
-	}
-	return m
-}
-
 func (g *gateway) get(t testing.TB, query string, vars map[string]any, header ...string) response {
 	t.Helper()
 	q := url.Values{"query": {query}}

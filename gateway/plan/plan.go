@@ -391,21 +391,6 @@ func (p *planner) local(graph, typ, name string, requiresMet bool) bool {
 	return false
 }
 
-func (p *planner) isKeyField(graph, typ, name string) bool {
-	tg := p.sg.Types[typ].Graphs[graph]
-	if tg == nil {
-		return false
-	}
-	for _, k := range tg.Keys {
-		for _, s := range k.Selection {
-			if f, ok := s.(*ast.Field); ok && f.Name == name {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // keyLocal reports whether every field of a field set resolves in graph.
 func (p *planner) keyLocal(graph, typ string, sel ast.SelectionSet, provided *operation.SelectionSet) bool {
 	var provFields []*operation.Field
