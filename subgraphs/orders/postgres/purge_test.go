@@ -232,3 +232,40 @@ func TestPurgeRacesCheckoutsReusingKeys(t *testing.T) {
 		}
 	}
 }
+
+// Storing a checkout's outcome on its key changes no indexed column, so it is a heap-only
+// update: no new entry in any index of the table (TestPurgeIdempotencyKeys shows the purge
+// still finds the keys by expiry).
+func TestStoringTheOutcomeIsAHeapOnlyUpdate(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.stock(t, "SKU-HOT-KEY", 10, 1200)
+	who := customer()
+	if _, err := f.service.Checkout(ctx, orders.CartOwner{CustomerID: who},
+		request(f.cartOf(t, who, item{"SKU-HOT-KEY", 1}), "hot-key", provider.CardVisa)); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := f.pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	hotUpdates := func() (n int64) { // this backend's, not yet flushed to the statistics
+		t.Helper()
+		if err := tx.QueryRow(ctx, `SELECT pg_stat_get_xact_tuples_hot_updated('orders.idempotency_key'::regclass)`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := hotUpdates()
+	var updated int64
+	if err := tx.QueryRow(ctx, `
+		WITH u AS (UPDATE orders.idempotency_key SET response = response || '{"probe": true}' WHERE key = 'hot-key' AND response IS NOT NULL RETURNING 1)
+		SELECT count(*) FROM u`).Scan(&updated); err != nil || updated != 1 {
+		t.Fatalf("updated %d keys with an outcome (%v), want 1", updated, err)
+	}
+	hot := hotUpdates() - before
+	if hot != 1 {
+		t.Errorf("%d heap-only updates of the key, want 1: an index depends on the outcome", hot)
+	}
+}
