@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/shopgraph/shopgraph/subgraphs/cart"
 	cartpg "github.com/shopgraph/shopgraph/subgraphs/cart/postgres"
 	catalogpg "github.com/shopgraph/shopgraph/subgraphs/catalog/postgres"
 	"github.com/shopgraph/shopgraph/subgraphs/inventory"
@@ -141,6 +142,7 @@ func newApp(ctx context.Context, pool *pgxpool.Pool, rdb *redis.Client, opts app
 	a.workers = append(a.workers,
 		(&inventory.Sweeper{Reservations: reservations}).Run, // expired holds back to stock
 		(&inventory.Flusher{Reservations: reservations}).Run, // flash-sale changes to Postgres
+		(&cart.Retention{Store: cartpg.NewStore(money)}).Run, // old mutation ids, idle guest carts
 		func(ctx context.Context) { // durable jobs: parked checkout sagas, key purges
 			if err := q.Run(ctx); err != nil && ctx.Err() == nil {
 				slog.Error("checkout jobs stopped", "err", err)

@@ -595,6 +595,7 @@ type Mutation {
   """
   Creates an empty cart for a guest and returns its token, shown this once: send it as the
   X-Cart-Token header to read and change the cart, and to mergeGuestCart after signing in.
+  A guest cart nobody changed for 30 days is deleted; its token then finds no cart.
   """
   createGuestCart: CreateGuestCartPayload!
   """
@@ -673,7 +674,9 @@ input MoneyInput {
 
 """
 ` + "`" + `clientMutationId` + "`" + ` makes a change safe to retry: a cart applies an id once, and a repeat
-returns the cart as it is (IDEMPOTENCY_CONFLICT when the id was used for another change).
+within 24 hours returns the cart as it is (IDEMPOTENCY_CONFLICT when the id was used for
+another change); later, the repeat's ` + "`" + `version` + "`" + ` is stale and it fails with
+CART_VERSION_CONFLICT, never applied twice.
 """
 input AddToCartInput {
   cartId: ID!

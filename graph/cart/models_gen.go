@@ -7,7 +7,9 @@ import (
 )
 
 // `clientMutationId` makes a change safe to retry: a cart applies an id once, and a repeat
-// returns the cart as it is (IDEMPOTENCY_CONFLICT when the id was used for another change).
+// within 24 hours returns the cart as it is (IDEMPOTENCY_CONFLICT when the id was used for
+// another change); later, the repeat's `version` is stale and it fails with
+// CART_VERSION_CONFLICT, never applied twice.
 type AddToCartInput struct {
 	CartID string `json:"cartId"`
 	// The cart version the change is based on.
