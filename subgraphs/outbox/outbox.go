@@ -1,7 +1,7 @@
 // Package outbox is the transactional outbox every domain publishes its events through: an
 // event is a row written in the same transaction as the change it describes, so a rolled-back
-// change publishes nothing and a committed one is never lost. A Relay then publishes unsent
-// rows to the message bus (the jetstream subpackage) and marks them sent.
+// change publishes nothing and a committed one is never lost. A Relay then publishes the rows
+// to the message bus (the jetstream subpackage) and deletes them.
 //
 // Each domain keeps its own outbox table in its own schema (a domain never writes another's
 // tables), created by one of its migrations with this shape:
@@ -11,10 +11,8 @@
 //	    type       text NOT NULL,             -- OrderPlaced, StockChanged, ...
 //	    key        text NOT NULL,             -- the entity the event is about, such as an order id
 //	    payload    jsonb NOT NULL,
-//	    created_at timestamptz NOT NULL DEFAULT now(),
-//	    sent_at    timestamptz
+//	    created_at timestamptz NOT NULL DEFAULT now()
 //	);
-//	CREATE INDEX outbox_unsent ON <schema>.outbox (id) WHERE sent_at IS NULL;
 package outbox
 
 import (

@@ -12,12 +12,13 @@ import (
 
 // Publisher hands messages to the bus. It returns once the bus has stored every message
 // (at-least-once), and must treat a repeated Message.ID as the same message, which is what makes
-// a relay that crashed between publishing and marking rows sent harmless.
+// a relay that crashed between publishing and deleting rows harmless.
 type Publisher interface {
 	Publish(ctx context.Context, msgs []Message) error
 }
 
-// Relay publishes a domain's unsent outbox rows, oldest first, and marks them sent. Several
+// Relay publishes a domain's outbox rows, oldest first, and deletes them: the bus keeps the
+// events, and the table holds only what is still to publish. Several
 // relays (one per replica) may run on one outbox: each batch is claimed with FOR UPDATE SKIP
 // LOCKED, so a row is published by one relay at a time.
 type Relay struct {
@@ -73,9 +74,9 @@ type row struct {
 	CreatedAt time.Time `db:"created_at"`
 }
 
-// RelayOnce publishes one batch of unsent rows and marks them sent in one transaction. If the
-// process dies after publishing and before the commit, the next round publishes the rows
-// again under the same ids, and the bus drops them as duplicates.
+// RelayOnce publishes one batch of rows and deletes them in one transaction. If the process
+// dies after publishing and before the commit, the next round publishes the rows again under
+// the same ids, and the bus drops them as duplicates.
 func (r *Relay) RelayOnce(ctx context.Context) (int, error) {
 	tx, err := r.pool.Begin(ctx)
 	if err != nil {
@@ -84,7 +85,7 @@ func (r *Relay) RelayOnce(ctx context.Context) (int, error) {
 	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // a no-op after Commit
 	rows, err := tx.Query(ctx, `
 		SELECT id, type, key, payload::text::bytea AS payload, created_at FROM `+r.box.table+`
-		WHERE sent_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`, r.batch)
+		ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`, r.batch)
 	if err != nil {
 		return 0, fmt.Errorf("relay %s: claim: %w", r.box.schema, err)
 	}
@@ -104,8 +105,8 @@ func (r *Relay) RelayOnce(ctx context.Context) (int, error) {
 	if err := r.pub.Publish(ctx, msgs); err != nil {
 		return 0, fmt.Errorf("relay %s: publish: %w", r.box.schema, err)
 	}
-	if _, err := tx.Exec(ctx, `UPDATE `+r.box.table+` SET sent_at = now() WHERE id = ANY($1)`, ids); err != nil {
-		return 0, fmt.Errorf("relay %s: mark sent: %w", r.box.schema, err)
+	if _, err := tx.Exec(ctx, `DELETE FROM `+r.box.table+` WHERE id = ANY($1)`, ids); err != nil {
+		return 0, fmt.Errorf("relay %s: delete published rows: %w", r.box.schema, err)
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return 0, fmt.Errorf("relay %s: commit: %w", r.box.schema, err)

@@ -6,10 +6,8 @@ CREATE TABLE shop.outbox (
     type       text NOT NULL,
     key        text NOT NULL,
     payload    jsonb NOT NULL,
-    created_at timestamptz NOT NULL DEFAULT now(),
-    sent_at    timestamptz
+    created_at timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX outbox_unsent ON shop.outbox (id) WHERE sent_at IS NULL;
 
 -- +goose Down
 DROP TABLE shop.outbox;
