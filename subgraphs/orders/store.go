@@ -135,4 +135,8 @@ type Store interface {
 	// (COMPLETED or FAILED; never a running one) and returns how many it deleted. The sagas
 	// keep their scope and key.
 	PurgeIdempotencyKeys(ctx context.Context, limit int) (int, error)
+	// PurgeFailedAttempts deletes up to limit sagas that failed before creating an order
+	// (refused carts, OUT_OF_STOCK, declined payments), created before the time, whose key
+	// is gone, and returns how many it deleted. Sagas with an order stay with it.
+	PurgeFailedAttempts(ctx context.Context, createdBefore time.Time, limit int) (int, error)
 }

@@ -8,7 +8,8 @@ import (
 	"github.com/riverqueue/river"
 )
 
-// PurgeArgs is the periodic job that deletes expired idempotency keys of ended checkouts.
+// PurgeArgs is the periodic job that deletes expired idempotency keys of ended checkouts, then
+// the sagas of checkouts that failed before creating an order, once past their retention.
 type PurgeArgs struct{}
 
 // Kind implements river.JobArgs.
@@ -37,6 +38,13 @@ func (w *purgeWorker) Work(ctx context.Context, _ *river.Job[PurgeArgs]) error {
 	}
 	n, err := svc.PurgeIdempotencyKeys(ctx, w.batch)
 	slog.InfoContext(ctx, "purged idempotency keys", "count", n)
+	if err != nil {
+		return err
+	}
+	n, err = svc.PurgeFailedAttempts(ctx, w.batch)
+	if n > 0 {
+		slog.InfoContext(ctx, "purged failed checkout attempts", "count", n)
+	}
 	return err
 }
 

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 // purgeKeys deletes up to $1 expired keys whose saga ended, oldest first. SKIP LOCKED leaves a
@@ -23,6 +24,28 @@ func (s *Store) PurgeIdempotencyKeys(ctx context.Context, limit int) (int, error
 	tag, err := s.pool.Exec(ctx, purgeKeys, limit)
 	if err != nil {
 		return 0, fmt.Errorf("purge idempotency keys: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+// purgeFailedAttempts deletes up to $2 sagas that failed before creating an order, created
+// before $1, oldest first, whose idempotency key is gone (purged a day after the outcome, or
+// taken over by a later checkout). A saga with an order is the order's record and stays.
+const purgeFailedAttempts = `
+	DELETE FROM orders.saga WHERE ctid = ANY(ARRAY(
+		SELECT s.ctid FROM orders.saga AS s
+		WHERE s.status = 'FAILED' AND s.created_at < $1
+		  AND NOT EXISTS (SELECT 1 FROM orders."order" AS o WHERE o.id = s.id)
+		  AND NOT EXISTS (SELECT 1 FROM orders.idempotency_key AS k WHERE k.order_id = s.id)
+		ORDER BY s.created_at
+		LIMIT $2
+		FOR UPDATE OF s SKIP LOCKED))`
+
+// PurgeFailedAttempts implements orders.Store.
+func (s *Store) PurgeFailedAttempts(ctx context.Context, createdBefore time.Time, limit int) (int, error) {
+	tag, err := s.pool.Exec(ctx, purgeFailedAttempts, createdBefore, limit)
+	if err != nil {
+		return 0, fmt.Errorf("purge failed checkout attempts: %w", err)
 	}
 	return int(tag.RowsAffected()), nil
 }

@@ -269,3 +269,66 @@ func TestStoringTheOutcomeIsAHeapOnlyUpdate(t *testing.T) {
 		t.Errorf("%d heap-only updates of the key, want 1: an index depends on the outcome", hot)
 	}
 }
+
+// Checkouts that failed before creating an order go once past their retention and their keys
+// are purged: the declined one and the one refused OUT_OF_STOCK. A completed checkout, one that
+// failed after creating its order, a failed one still under its key, a recent failed one and
+// a running one stay.
+func TestPurgeFailedAttempts(t *testing.T) {
+	ctx := context.Background()
+	f, who, out := purgeFixture(t) // done, declined (expired keys), fresh, running
+	owner := orders.CartOwner{CustomerID: who}
+	short, err := f.service.Checkout(ctx, owner, request(f.cartOf(t, who, item{"SKU-PURGE", 50}), "short", provider.CardVisa))
+	if err != nil || failureCode(short) != orders.CodeOutOfStock {
+		t.Fatalf("short checkout = %+v, %v; want OUT_OF_STOCK", short, err)
+	}
+	recent, err := f.service.Checkout(ctx, owner, request(f.cartOf(t, who, item{"SKU-PURGE", 50}), "recent", provider.CardVisa))
+	if err != nil || failureCode(recent) != orders.CodeOutOfStock {
+		t.Fatalf("recent checkout = %+v, %v; want OUT_OF_STOCK", recent, err)
+	}
+	// "kept-key" failed like "short" but its key is still there (taken over by a later
+	// checkout, say): it stays until the key goes.
+	keptKey, err := f.service.Checkout(ctx, owner, request(f.cartOf(t, who, item{"SKU-PURGE", 50}), "kept-key", provider.CardVisa))
+	if err != nil || failureCode(keptKey) != orders.CodeOutOfStock {
+		t.Fatalf("kept-key checkout = %+v, %v; want OUT_OF_STOCK", keptKey, err)
+	}
+	f.exec(t, `UPDATE orders.idempotency_key SET expires_at = now() - interval '1 second' WHERE key = 'short'`)
+	if _, err := f.service.PurgeIdempotencyKeys(ctx, 100); err != nil {
+		t.Fatal(err)
+	}
+	// "done" failed after creating its order (as a checkout whose capture failed does).
+	f.exec(t, `UPDATE orders.saga SET status = 'FAILED' WHERE id = $1`, out["done"].OrderID)
+	f.exec(t, `UPDATE orders.saga SET created_at = now() - interval '40 days' WHERE idempotency_key <> 'recent'`)
+
+	n, err := f.service.PurgeFailedAttempts(ctx, 1)
+	if err != nil || n != 2 {
+		t.Fatalf("purged %d failed attempts (%v), want declined and short", n, err)
+	}
+	left := map[string]string{}
+	rows, err := f.pool.Query(ctx, `SELECT idempotency_key, status FROM orders.saga`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var k, status string
+		if err := rows.Scan(&k, &status); err != nil {
+			t.Fatal(err)
+		}
+		left[k] = status
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"done": "FAILED", "fresh": "COMPLETED", "running": "RUNNING", "recent": "FAILED", "kept-key": "FAILED"}
+	if len(left) != len(want) {
+		t.Errorf("sagas left %v, want %v", left, want)
+	}
+	for k, status := range want {
+		if left[k] != status {
+			t.Errorf("saga %q: %q, want %q (left: %v)", k, left[k], status, left)
+		}
+	}
+	if n, err := f.service.PurgeFailedAttempts(ctx, 100); err != nil || n != 0 {
+		t.Errorf("second purge = %d, %v; want nothing left", n, err)
+	}
+}
