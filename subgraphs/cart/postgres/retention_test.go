@@ -19,19 +19,24 @@ type retentionFixture struct {
 	store *postgres.Store
 }
 
-// guestCart creates a guest cart with one line, added under a client mutation id.
-func (f retentionFixture) guestCart(t *testing.T) (cart.Cart, cart.Owner) {
+// emptyGuestCart creates a guest cart.
+func (f retentionFixture) emptyGuestCart(t *testing.T) (cart.Cart, cart.Owner) {
 	t.Helper()
-	ctx := context.Background()
 	_, hash, err := cart.NewGuestToken()
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := f.store.CreateGuestCart(ctx, ulid.Make().String(), hash)
+	c, err := f.store.CreateGuestCart(context.Background(), ulid.Make().String(), hash)
 	if err != nil {
 		t.Fatal(err)
 	}
-	owner := cart.Owner{GuestTokenHash: hash}
+	return c, cart.Owner{GuestTokenHash: hash}
+}
+
+// guestCart creates a guest cart with one line, added under a client mutation id.
+func (f retentionFixture) guestCart(t *testing.T) (cart.Cart, cart.Owner) {
+	t.Helper()
+	c, owner := f.emptyGuestCart(t)
 	return f.addLine(t, owner, c), owner
 }
 
@@ -137,15 +142,7 @@ func TestRetriedChangeAfterItsIDWasForgottenIsNotAppliedTwice(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.NewPool(t, nil, postgres.Domain)
 	f := retentionFixture{pool: pool, store: postgres.NewStore(pool)}
-	_, hash, err := cart.NewGuestToken()
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := f.store.CreateGuestCart(ctx, ulid.Make().String(), hash)
-	if err != nil {
-		t.Fatal(err)
-	}
-	owner := cart.Owner{GuestTokenHash: hash}
+	c, owner := f.emptyGuestCart(t)
 	change := cart.Change{Owner: owner, CartID: c.ID, Version: c.Version,
 		Mutation: cart.Mutation{ClientID: "add-once", RequestHash: []byte("add")}}
 	add := func(c *cart.Cart) error {
@@ -158,7 +155,7 @@ func TestRetriedChangeAfterItsIDWasForgottenIsNotAppliedTwice(t *testing.T) {
 	if n, err := f.store.ForgetMutations(ctx, time.Now().Add(time.Minute), 10); err != nil || n != 1 {
 		t.Fatalf("forgot %d mutation ids (%v), want 1", n, err)
 	}
-	_, err = f.store.Change(ctx, change, add)
+	_, err := f.store.Change(ctx, change, add)
 	var rej *cart.Rejection
 	if !errors.As(err, &rej) || rej.Code != cart.CodeVersionConflict {
 		t.Fatalf("retry after the id was forgotten: %v, want %s", err, cart.CodeVersionConflict)
