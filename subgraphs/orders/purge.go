@@ -10,20 +10,9 @@ import (
 // time until a batch comes back short, and returns how many it deleted. Without it the keys
 // grow without bound; after it, a purged key starts a new checkout.
 func (s *Service) PurgeIdempotencyKeys(ctx context.Context, batch int) (int, error) {
-	if batch <= 0 {
-		return 0, fmt.Errorf("purge idempotency keys: batch %d must be positive", batch)
-	}
-	total := 0
-	for {
-		n, err := s.store.PurgeIdempotencyKeys(ctx, batch)
-		total += n
-		if err != nil {
-			return total, err
-		}
-		if n < batch {
-			return total, nil
-		}
-	}
+	return inBatches("purge idempotency keys", batch, func(limit int) (int, error) {
+		return s.store.PurgeIdempotencyKeys(ctx, limit)
+	})
 }
 
 // FailedAttemptRetention is how long a checkout that failed before creating an order (a refused
@@ -35,19 +24,23 @@ const FailedAttemptRetention = 30 * 24 * time.Hour
 // returns how many it deleted. Without it every refused attempt (a flash sale refuses most)
 // is kept forever.
 func (s *Service) PurgeFailedAttempts(ctx context.Context, batch int) (int, error) {
-	if batch <= 0 {
-		return 0, fmt.Errorf("purge failed checkout attempts: batch %d must be positive", batch)
-	}
 	before := s.now().Add(-FailedAttemptRetention)
+	return inBatches("purge failed checkout attempts", batch, func(limit int) (int, error) {
+		return s.store.PurgeFailedAttempts(ctx, before, limit)
+	})
+}
+
+// inBatches runs purge with limit batch until it deletes fewer, and returns the total.
+func inBatches(what string, batch int, purge func(limit int) (int, error)) (int, error) {
+	if batch <= 0 {
+		return 0, fmt.Errorf("%s: batch %d must be positive", what, batch)
+	}
 	total := 0
 	for {
-		n, err := s.store.PurgeFailedAttempts(ctx, before, batch)
+		n, err := purge(batch)
 		total += n
-		if err != nil {
+		if err != nil || n < batch {
 			return total, err
-		}
-		if n < batch {
-			return total, nil
 		}
 	}
 }
