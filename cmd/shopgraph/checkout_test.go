@@ -172,8 +172,13 @@ func TestCheckoutThroughTheGateway(t *testing.T) {
 	}
 
 	retry := alice.do(checkout, map[string]any{"c": cartID}, key)
-	if at(retry, "data", "checkout", "order", "id") != orderID {
-		t.Fatalf("a retry with the same key gave %v, want order %s", retry, orderID)
+	if at(retry, "data", "checkout", "order", "id") != orderID || at(retry, "data", "checkout", "order", "payment", "status") != "CAPTURED" {
+		t.Fatalf("a retry with the same key gave %v, want order %s, its payment CAPTURED", retry, orderID)
+	}
+	// The checkout answer's payment status comes from orders (@provides); payments, which owns
+	// it, says the same when asked for the order.
+	if r := alice.do(`query($o: ID!) { order(id: $o) { payment { status } } }`, map[string]any{"o": orderID}, nil); at(r, "data", "order", "payment", "status") != "CAPTURED" {
+		t.Fatalf("the order's payment as payments has it: %v, want CAPTURED", r)
 	}
 	var captures int
 	if err := pool.QueryRow(ctx, `SELECT count(*) FROM payments.ledger_entry WHERE operation = 'CAPTURE'`).Scan(&captures); err != nil {

@@ -73,6 +73,7 @@ type ComplexityRoot struct {
 		DeliveryOption  func(childComplexity int) int
 		ID              func(childComplexity int) int
 		Lines           func(childComplexity int) int
+		Payment         func(childComplexity int) int
 		PlacedAt        func(childComplexity int) int
 		ShippingAddress func(childComplexity int) int
 		ShippingCost    func(childComplexity int) int
@@ -112,6 +113,10 @@ type ComplexityRoot struct {
 		HasNextPage     func(childComplexity int) int
 		HasPreviousPage func(childComplexity int) int
 		StartCursor     func(childComplexity int) int
+	}
+
+	Payment struct {
+		Status func(childComplexity int) int
 	}
 
 	PriceChange struct {
@@ -307,6 +312,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.Lines(childComplexity), true
+	case "Order.payment":
+		if e.ComplexityRoot.Order.Payment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Payment(childComplexity), true
 	case "Order.placedAt":
 		if e.ComplexityRoot.Order.PlacedAt == nil {
 			break
@@ -456,6 +467,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
+
+	case "Payment.status":
+		if e.ComplexityRoot.Payment.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.Status(childComplexity), true
 
 	case "PriceChange.current":
 		if e.ComplexityRoot.PriceChange.Current == nil {
@@ -660,7 +678,7 @@ var sources = []*ast.Source{
 	{Name: "../../schema/orders.graphqls", Input: `extend schema
   @link(
     url: "https://specs.apollo.dev/federation/v2.7"
-    import: ["@key", "@shareable"]
+    import: ["@key", "@shareable", "@external", "@provides"]
   )
 
 "gqlgen: resolve all representations of the type in one call. Composition ignores it."
@@ -736,8 +754,11 @@ enum DeliveryOption {
 }
 
 type CheckoutPayload {
-  "The order placed; or, with userErrors, the order that was created and then cancelled; else null."
-  order: Order
+  """
+  The order placed; or, with userErrors, the order that was created and then cancelled; else
+  null. The status of its payment comes in the same answer: the checkout knows it.
+  """
+  order: Order @provides(fields: "payment { status }")
   userErrors: [UserError!]!
   "With OUT_OF_STOCK: the lines no fulfillment center can serve."
   unavailableLines: [UnavailableLine!]!
@@ -762,6 +783,8 @@ type PriceChange {
 
 "An order of the store. Payments adds ` + "`" + `payment` + "`" + `."
 type Order @key(fields: "id") @entityResolver(multi: true) {
+  "Payments owns it; orders gives its status only in a checkout's answer."
+  payment: Payment @external
   id: ID!
   status: OrderStatus!
   "Every status the order went through, oldest first."
@@ -774,6 +797,25 @@ type Order @key(fields: "id") @entityResolver(multi: true) {
   shippingAddress: Address!
   placedAt: DateTime!
   updatedAt: DateTime!
+}
+
+"The payment of an order; payments owns it."
+type Payment {
+  status: PaymentStatus! @external
+}
+
+"Where a payment stands; payments owns it."
+enum PaymentStatus {
+  "Checkout asked for an authorization; the provider has not confirmed it yet."
+  REQUIRES_AUTHORIZATION
+  AUTHORIZED
+  CAPTURED
+  "The authorization was released without taking money."
+  VOIDED
+  REFUNDED
+  PARTIALLY_REFUNDED
+  "The provider declined the authorization."
+  FAILED
 }
 
 enum OrderStatus {
@@ -981,6 +1023,8 @@ func (ec *executionContext) childFields_Money(ctx context.Context, field graphql
 
 func (ec *executionContext) childFields_Order(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "payment":
+		return ec.fieldContext_Order_payment(ctx, field)
 	case "id":
 		return ec.fieldContext_Order_id(ctx, field)
 	case "status":
@@ -1067,6 +1111,14 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_Payment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "status":
+		return ec.fieldContext_Payment_status(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Payment", field.Name)
 }
 
 func (ec *executionContext) childFields_PriceChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1826,6 +1878,38 @@ func (ec *executionContext) fieldContext_Mutation_checkout(ctx context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Order_payment(ctx context.Context, field graphql.CollectedField, obj *Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_payment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Payment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Payment) graphql.Marshaler {
+			return ec.marshalOPayment2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋordersᚐPayment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Order_payment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Order",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Payment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Order_id(ctx context.Context, field graphql.CollectedField, obj *Order) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2576,6 +2660,29 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _Payment_status(ctx context.Context, field graphql.CollectedField, obj *Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v PaymentStatus) graphql.Marshaler {
+			return ec.marshalNPaymentStatus2githubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋordersᚐPaymentStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Payment", field, false, false, "PaymentStatus")
 }
 
 func (ec *executionContext) _PriceChange_sku(ctx context.Context, field graphql.CollectedField, obj *PriceChange) (ret graphql.Marshaler) {
@@ -4691,6 +4798,11 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Order")
+		case "payment":
+			out.Values[i] = ec._Order_payment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "id":
 			out.Values[i] = ec._Order_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -4965,6 +5077,39 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		case "endCursor":
 			out.Values[i] = ec._PageInfo_endCursor(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var paymentImplementors = []string{"Payment"}
+
+func (ec *executionContext) _Payment(ctx context.Context, sel ast.SelectionSet, obj *Payment) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, paymentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Payment")
+		case "status":
+			out.Values[i] = ec._Payment_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -5856,6 +6001,16 @@ func (ec *executionContext) unmarshalNPaymentMethodInput2ᚖgithubᚗcomᚋshopg
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNPaymentStatus2githubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋordersᚐPaymentStatus(ctx context.Context, v any) (PaymentStatus, error) {
+	var res PaymentStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPaymentStatus2githubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋordersᚐPaymentStatus(ctx context.Context, sel ast.SelectionSet, v PaymentStatus) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNPriceChange2githubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋordersᚐPriceChange(ctx context.Context, sel ast.SelectionSet, v PriceChange) graphql.Marshaler {
 	return ec._PriceChange(ctx, sel, &v)
 }
@@ -6384,6 +6539,13 @@ func (ec *executionContext) unmarshalOOrderByIDsInput2ᚖgithubᚗcomᚋshopgrap
 	}
 	res, err := ec.unmarshalInputOrderByIDsInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOPayment2ᚖgithubᚗcomᚋshopgraphᚋshopgraphᚋgraphᚋordersᚐPayment(ctx context.Context, sel ast.SelectionSet, v *Payment) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Payment(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {

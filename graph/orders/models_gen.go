@@ -42,7 +42,8 @@ type CheckoutInput struct {
 }
 
 type CheckoutPayload struct {
-	// The order placed; or, with userErrors, the order that was created and then cancelled; else null.
+	// The order placed; or, with userErrors, the order that was created and then cancelled; else
+	// null. The status of its payment comes in the same answer: the checkout knows it.
 	Order      *Order      `json:"order,omitempty"`
 	UserErrors []UserError `json:"userErrors"`
 	// With OUT_OF_STOCK: the lines no fulfillment center can serve.
@@ -63,8 +64,10 @@ type Mutation struct {
 
 // An order of the store. Payments adds `payment`.
 type Order struct {
-	ID     string      `json:"id"`
-	Status OrderStatus `json:"status"`
+	// Payments owns it; orders gives its status only in a checkout's answer.
+	Payment *Payment    `json:"payment,omitempty"`
+	ID      string      `json:"id"`
+	Status  OrderStatus `json:"status"`
 	// Every status the order went through, oldest first.
 	StatusHistory   []OrderStatusChange `json:"statusHistory"`
 	Lines           []OrderLine         `json:"lines"`
@@ -116,6 +119,11 @@ type PageInfo struct {
 	HasPreviousPage bool    `json:"hasPreviousPage"`
 	StartCursor     *string `json:"startCursor,omitempty"`
 	EndCursor       *string `json:"endCursor,omitempty"`
+}
+
+// The payment of an order; payments owns it.
+type Payment struct {
+	Status PaymentStatus `json:"status"`
 }
 
 // Exactly one of token and cardNumber.
@@ -279,6 +287,75 @@ func (e *OrderStatus) UnmarshalJSON(b []byte) error {
 }
 
 func (e OrderStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Where a payment stands; payments owns it.
+type PaymentStatus string
+
+const (
+	// Checkout asked for an authorization; the provider has not confirmed it yet.
+	PaymentStatusRequiresAuthorization PaymentStatus = "REQUIRES_AUTHORIZATION"
+	PaymentStatusAuthorized            PaymentStatus = "AUTHORIZED"
+	PaymentStatusCaptured              PaymentStatus = "CAPTURED"
+	// The authorization was released without taking money.
+	PaymentStatusVoided            PaymentStatus = "VOIDED"
+	PaymentStatusRefunded          PaymentStatus = "REFUNDED"
+	PaymentStatusPartiallyRefunded PaymentStatus = "PARTIALLY_REFUNDED"
+	// The provider declined the authorization.
+	PaymentStatusFailed PaymentStatus = "FAILED"
+)
+
+var AllPaymentStatus = []PaymentStatus{
+	PaymentStatusRequiresAuthorization,
+	PaymentStatusAuthorized,
+	PaymentStatusCaptured,
+	PaymentStatusVoided,
+	PaymentStatusRefunded,
+	PaymentStatusPartiallyRefunded,
+	PaymentStatusFailed,
+}
+
+func (e PaymentStatus) IsValid() bool {
+	switch e {
+	case PaymentStatusRequiresAuthorization, PaymentStatusAuthorized, PaymentStatusCaptured, PaymentStatusVoided, PaymentStatusRefunded, PaymentStatusPartiallyRefunded, PaymentStatusFailed:
+		return true
+	}
+	return false
+}
+
+func (e PaymentStatus) String() string {
+	return string(e)
+}
+
+func (e *PaymentStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = PaymentStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid PaymentStatus", str)
+	}
+	return nil
+}
+
+func (e PaymentStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *PaymentStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e PaymentStatus) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -1,6 +1,9 @@
 package ordersresolvers
 
 import (
+	"context"
+	"fmt"
+
 	ordersql "github.com/shopgraph/shopgraph/graph/orders"
 	"github.com/shopgraph/shopgraph/resolvers"
 	"github.com/shopgraph/shopgraph/subgraphs/orders"
@@ -92,4 +95,26 @@ func failurePayload(p *ordersql.CheckoutPayload, f *orders.Failure) {
 		}
 		p.PriceChanges = append(p.PriceChanges, pc)
 	}
+}
+
+// checkoutPayment is the payment of a checkout's order, whose status the checkout answer gives
+// itself (the schema @provides it, so the gateway does not ask payments): as the saga recorded
+// it when it ended, or, for a checkout still running, as payments has it now. Nil when the
+// order has no payment.
+func (r *Resolver) checkoutPayment(ctx context.Context, out orders.Outcome) (*ordersql.Payment, error) {
+	status := out.PaymentStatus
+	if status == "" {
+		var err error
+		if status, err = r.checkout.PaymentStatus(ctx, out.OrderID); err != nil {
+			return nil, fmt.Errorf("payment of order %s: %w", out.OrderID, err)
+		}
+	}
+	if status == "" {
+		return nil, nil
+	}
+	s := ordersql.PaymentStatus(status)
+	if !s.IsValid() {
+		return nil, fmt.Errorf("payment of order %s has status %q, which the schema does not know", out.OrderID, status)
+	}
+	return &ordersql.Payment{Status: s}, nil
 }

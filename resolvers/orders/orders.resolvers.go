@@ -40,6 +40,9 @@ func (r *mutationResolver) Checkout(ctx context.Context, input ordersql.Checkout
 		}
 		if o != nil {
 			p.Order = orderModel(*o)
+			if p.Order.Payment, err = r.checkoutPayment(ctx, out); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if out.Failure != nil {

@@ -132,6 +132,10 @@ func PlanCheckout(c Cart, current map[string]Money, delivery DeliveryOption, shi
 type Outcome struct {
 	OrderID string   `json:"orderId,omitempty"`
 	Failure *Failure `json:"failure,omitempty"`
+	// PaymentStatus is the order's payment status when the saga ended (CAPTURED, or how a
+	// failed one's payment was released), as payments names it; empty without an order, and
+	// in answers stored before it was recorded.
+	PaymentStatus string `json:"paymentStatus,omitempty"`
 	// Order is the order as the saga completed it, given only to the request that ran the
 	// saga (not stored with the key: a retry reads the order as it stands).
 	Order *Order `json:"-"`

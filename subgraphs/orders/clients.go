@@ -45,6 +45,9 @@ type Payments interface {
 	Refund(ctx context.Context, orderID string, amount Money) error
 	// State says where the order's payment stands.
 	State(ctx context.Context, orderID string) (PaymentState, error)
+	// Status is the order's payment status as payments names it (CAPTURED, VOIDED, ...), ""
+	// when the order has no payment.
+	Status(ctx context.Context, orderID string) (string, error)
 }
 
 // CartOwner is who checks out a cart: a signed-in customer, or a guest presenting the cart's

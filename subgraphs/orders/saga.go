@@ -360,7 +360,7 @@ func (s *Service) createOrder(ctx context.Context, saga *Saga) error {
 // empties the cart the order was placed from.
 func (s *Service) complete(ctx context.Context, saga *Saga, owner CartOwner) error {
 	saga.Step, saga.Status = StepCompleted, SagaCompleted
-	placed, err := s.store.Complete(ctx, saga, Outcome{OrderID: saga.ID})
+	placed, err := s.store.Complete(ctx, saga, Outcome{OrderID: saga.ID, PaymentStatus: PaymentStatusCaptured})
 	if err != nil {
 		return persist(err)
 	}
@@ -422,6 +422,14 @@ func (s *Service) compensate(ctx context.Context, saga *Saga, _ CartOwner) error
 		}
 		return persist(s.advance(ctx, saga, StepHoldsReleased))
 	case StepHoldsReleased:
+		if saga.ForwardStep.reached(StepOrderCreated) {
+			// The answer shows the cancelled order with how its payment was released.
+			st, err := s.payments.Status(ctx, saga.ID)
+			if err != nil {
+				return fmt.Errorf("read payment status: %w", err)
+			}
+			saga.PaymentStatus = st
+		}
 		saga.Step, saga.Status = StepFailed, SagaFailed
 		return persist(s.store.Fail(ctx, saga, s.outcome(saga)))
 	}
@@ -471,11 +479,12 @@ func (s *Service) releasePayment(ctx context.Context, saga *Saga) error {
 // outcome is what a terminal saga answers.
 func (s *Service) outcome(saga *Saga) Outcome {
 	if saga.Status == SagaCompleted {
-		return Outcome{OrderID: saga.ID, Order: saga.Placed}
+		return Outcome{OrderID: saga.ID, Order: saga.Placed, PaymentStatus: PaymentStatusCaptured}
 	}
 	out := Outcome{Failure: saga.Failure}
 	if saga.ForwardStep.reached(StepOrderCreated) {
 		out.OrderID = saga.ID // the order exists, cancelled
+		out.PaymentStatus = saga.PaymentStatus
 	}
 	return out
 }
@@ -517,4 +526,15 @@ func truncate(s string, n int) string {
 		return s[:n]
 	}
 	return s
+}
+
+// PaymentStatusCaptured is payments' name for a payment whose money was taken: what a completed
+// checkout's answer shows.
+const PaymentStatusCaptured = "CAPTURED"
+
+// PaymentStatus is the order's payment status as payments has it now, "" without a payment:
+// for checkout answers that did not record it (a checkout still running, or answered before
+// statuses were recorded).
+func (s *Service) PaymentStatus(ctx context.Context, orderID string) (string, error) {
+	return s.payments.Status(ctx, orderID)
 }

@@ -71,6 +71,9 @@ type Saga struct {
 	// Placed is the order as completion left it, for the answer to the request that ran the
 	// saga; it is not stored.
 	Placed *Order
+	// PaymentStatus is the status of a failed saga's payment once released, for its answer;
+	// stored with the outcome only.
+	PaymentStatus string
 }
 
 // IdempotencyRecord is what a duplicate request finds under its key.

@@ -82,6 +82,18 @@ func (p *Payments) State(ctx context.Context, orderID string) (orders.PaymentSta
 	return "", fmt.Errorf("payment of order %s has unknown status %s", orderID, i.Status)
 }
 
+// Status implements orders.Payments.
+func (p *Payments) Status(ctx context.Context, orderID string) (string, error) {
+	i, err := p.service.IntentByOrder(ctx, orderID)
+	if payments.CodeOf(err) == payments.CodeNotFound {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return string(i.Status), nil
+}
+
 // paymentErr translates the payments domain's errors: declines, refusals that a retry gets
 // again, and faults (provider unavailable, operation in flight) that may pass.
 func paymentErr(err error) error {

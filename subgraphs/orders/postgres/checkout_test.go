@@ -54,6 +54,10 @@ func TestCheckoutOutcomes(t *testing.T) {
 			if code := failureCode(out); code != tc.wantCode {
 				t.Fatalf("outcome = %+v (failure %+v), want code %q", out, out.Failure, tc.wantCode)
 			}
+			// A placed order's answer says its payment was captured; a refusal has no order.
+			if wantPayment := map[bool]string{true: "CAPTURED"}[tc.wantStatus == orders.StatusPaid]; out.PaymentStatus != wantPayment {
+				t.Errorf("answer's payment status %q, want %q", out.PaymentStatus, wantPayment)
+			}
 			if got := f.count(t, `SELECT on_hand FROM inventory.stock WHERE sku = $1`, sku); got != tc.wantStock {
 				t.Errorf("on hand = %d, want %d", got, tc.wantStock)
 			}

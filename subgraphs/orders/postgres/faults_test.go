@@ -170,6 +170,18 @@ func TestHoldsLostAfterPaymentCancelTheOrder(t *testing.T) {
 	if l := f.ledger(t, out.OrderID); !sameCounts(l, map[payments.Operation]int{payments.OpAuthorize: 1, payments.OpCapture: 1, payments.OpRefund: 1}) {
 		t.Errorf("ledger = %v, want authorize, capture and refund", l)
 	}
+	// The answer shows how the payment was released, as payments has it, and so does a retry.
+	intent, err := f.payments.IntentByOrder(ctx, out.OrderID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.PaymentStatus != string(intent.Status) || intent.Status != payments.StatusRefunded {
+		t.Errorf("answer's payment status %q, payments has %q; want both REFUNDED", out.PaymentStatus, intent.Status)
+	}
+	again, err := svc.Checkout(ctx, orders.CartOwner{CustomerID: who}, req)
+	if err != nil || again.PaymentStatus != out.PaymentStatus || again.OrderID != out.OrderID {
+		t.Errorf("retry = %+v, %v; want the first answer, payment status %q", again, err, out.PaymentStatus)
+	}
 }
 
 // flakyPrices fails its first failures reads of current prices, as a catalog that is briefly
