@@ -73,6 +73,7 @@ type appOptions struct {
 	// keyPurgeEvery and keyPurgeBatch pace the purge of expired idempotency keys; 0: defaults.
 	keyPurgeEvery time.Duration
 	keyPurgeBatch int
+	retention     retention
 }
 
 func newApp(ctx context.Context, pool *pgxpool.Pool, rdb *redis.Client, opts appOptions) (*app, error) {
@@ -92,7 +93,8 @@ func newApp(ctx context.Context, pool *pgxpool.Pool, rdb *redis.Client, opts app
 	reservations := inventory.NewReservations(inventorypg.NewStore(money), inventory.WithFlashSale(flash))
 	pay := payments.NewService(paymentspg.NewStore(money), paymentProvider())
 
-	q, err := jobs.New(money, jobs.Options{PurgeEvery: opts.keyPurgeEvery, PurgeBatch: opts.keyPurgeBatch})
+	q, err := jobs.New(money, jobs.Options{PurgeEvery: opts.keyPurgeEvery, PurgeBatch: opts.keyPurgeBatch,
+		FailedRetention: opts.retention.failedCheckouts})
 	if err != nil {
 		_ = flash.Close()
 		money.Close()
@@ -142,7 +144,8 @@ func newApp(ctx context.Context, pool *pgxpool.Pool, rdb *redis.Client, opts app
 	a.workers = append(a.workers,
 		(&inventory.Sweeper{Reservations: reservations}).Run, // expired holds back to stock
 		(&inventory.Flusher{Reservations: reservations}).Run, // flash-sale changes to Postgres
-		(&cart.Retention{Store: cartpg.NewStore(money)}).Run, // old mutation ids, idle guest carts
+		(&cart.Retention{Store: cartpg.NewStore(money), MutationWindow: opts.retention.cartMutationWindow,
+			GuestCartIdle: opts.retention.guestCartIdle}).Run, // old mutation ids, idle guest carts
 		func(ctx context.Context) { // durable jobs: parked checkout sagas, key purges
 			if err := q.Run(ctx); err != nil && ctx.Err() == nil {
 				slog.Error("checkout jobs stopped", "err", err)

@@ -39,6 +39,7 @@ type config struct {
 	// keyPurgeEvery and keyPurgeBatch pace the purge of expired idempotency keys.
 	keyPurgeEvery time.Duration
 	keyPurgeBatch int
+	retention     retention
 	cache         cacheFlags
 	gc            gcFlags
 }
@@ -56,6 +57,9 @@ func (c *config) register(fs *flag.FlagSet, listen bool) {
 		fs.DurationVar(&c.searchSnapshotEvery, "search-snapshot-every", time.Duration(d.Data.SearchSnapshotEvery), "how often the memory search engine writes its snapshot while serving, so a crash restarts from it; 0: on shutdown only")
 		fs.DurationVar(&c.keyPurgeEvery, "key-purge-every", time.Duration(d.Data.KeyPurgeEvery), "how often expired idempotency keys of ended checkouts are deleted")
 		fs.IntVar(&c.keyPurgeBatch, "key-purge-batch", d.Data.KeyPurgeBatch, "idempotency keys one purge statement deletes")
+		fs.DurationVar(&c.retention.cartMutationWindow, "cart-mutation-window", time.Duration(d.Data.CartMutationWindow), "how long a cart keeps a client mutation id: a repeat within it returns the cart as it is")
+		fs.DurationVar(&c.retention.guestCartIdle, "guest-cart-idle", time.Duration(d.Data.GuestCartIdle), "how long a guest cart may go unchanged before it is deleted")
+		fs.DurationVar(&c.retention.failedCheckouts, "failed-checkout-retention", time.Duration(d.Data.FailedCheckoutRetention), "how long a checkout that failed before creating an order is kept")
 		fs.StringVar(&c.natsStoreDir, "nats-store", d.Data.NATSStore, "where the embedded event bus keeps its streams (env NATS_STORE_DIR)")
 	}
 }
@@ -121,6 +125,9 @@ var flagKeys = []struct {
 	{"data.nats_store", "nats-store", func(f settings.File) string { return f.Data.NATSStore }},
 	{"data.key_purge_every", "key-purge-every", func(f settings.File) string { return duration(f.Data.KeyPurgeEvery) }},
 	{"data.key_purge_batch", "key-purge-batch", func(f settings.File) string { return strconv.Itoa(f.Data.KeyPurgeBatch) }},
+	{"data.cart_mutation_window", "cart-mutation-window", func(f settings.File) string { return duration(f.Data.CartMutationWindow) }},
+	{"data.guest_cart_idle", "guest-cart-idle", func(f settings.File) string { return duration(f.Data.GuestCartIdle) }},
+	{"data.failed_checkout_retention", "failed-checkout-retention", func(f settings.File) string { return duration(f.Data.FailedCheckoutRetention) }},
 	{"gateway.supergraph", "supergraph", func(f settings.File) string { return f.Gateway.Supergraph }},
 	{"gateway.dedupe", "no-dedupe", func(f settings.File) string { return strconv.FormatBool(!f.Gateway.Dedupe) }},
 	{"gateway.subgraph_timeout", "subgraph-timeout", func(f settings.File) string { return duration(f.Gateway.SubgraphTimeout) }},
@@ -156,6 +163,13 @@ var flagKeys = []struct {
 }
 
 func duration(d settings.Duration) string { return time.Duration(d).String() }
+
+// retention is how long serve keeps what carts and checkouts leave behind; 0: the defaults.
+type retention struct {
+	cartMutationWindow time.Duration
+	guestCartIdle      time.Duration
+	failedCheckouts    time.Duration
+}
 
 // pairs writes a map as name=value,... in name order.
 func pairs(m map[string]string) string {

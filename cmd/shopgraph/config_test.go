@@ -231,3 +231,41 @@ func TestServeMemoryCapIsHalfTheMemory(t *testing.T) {
 		t.Fatalf("serve defaults = %+v with %d MiB of memory, want 400 %% and %d MiB", d, mem, mem/2)
 	}
 }
+
+// How long carts' mutation ids, idle guest carts and failed checkouts are kept comes from the
+// file, a flag wins over it, and a negative period is refused with its key.
+func TestRetentionSettings(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "retention.yaml")
+	if err := os.WriteFile(path, []byte("data:\n  cart_mutation_window: 2h\n  guest_cart_idle: 48h\n  failed_checkout_retention: 168h\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	day := 24 * time.Hour
+	for _, tc := range []struct {
+		args []string
+		want retention
+	}{
+		{nil, retention{day, 30 * day, 30 * day}},
+		{[]string{"--config", path}, retention{2 * time.Hour, 2 * day, 7 * day}},
+		{[]string{"--config", path, "--guest-cart-idle", "72h"}, retention{2 * time.Hour, 3 * day, 7 * day}},
+	} {
+		var cfg config
+		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+		cfg.register(fs, true)
+		if err := cfg.parse(fs, tc.args); err != nil {
+			t.Fatal(err)
+		}
+		if cfg.retention != tc.want {
+			t.Errorf("%v: retention %+v, want %+v", tc.args, cfg.retention, tc.want)
+		}
+	}
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	if err := os.WriteFile(bad, []byte("data:\n  guest_cart_idle: -1h\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var cfg config
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	cfg.register(fs, true)
+	if err := cfg.parse(fs, []string{"--config", bad}); err == nil || !strings.Contains(err.Error(), "data.guest_cart_idle") {
+		t.Errorf("a negative idle period: %v, want an error naming data.guest_cart_idle", err)
+	}
+}

@@ -56,7 +56,8 @@ func runServe(ctx context.Context, args []string) error {
 	defer stopTracing()
 
 	a, err := newApp(ctx, pool, rdb, appOptions{natsStoreDir: cfg.natsStoreDir, searchDir: cfg.searchDir, searchEngine: cfg.searchEngine,
-		searchSnapshotEvery: cfg.searchSnapshotEvery, keyPurgeEvery: cfg.keyPurgeEvery, keyPurgeBatch: cfg.keyPurgeBatch})
+		searchSnapshotEvery: cfg.searchSnapshotEvery, keyPurgeEvery: cfg.keyPurgeEvery, keyPurgeBatch: cfg.keyPurgeBatch,
+		retention: cfg.retention})
 	if err != nil {
 		return err
 	}

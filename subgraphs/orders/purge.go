@@ -1,6 +1,7 @@
 package orders
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -16,15 +17,16 @@ func (s *Service) PurgeIdempotencyKeys(ctx context.Context, batch int) (int, err
 }
 
 // FailedAttemptRetention is how long a checkout that failed before creating an order (a refused
-// cart, OUT_OF_STOCK, a declined payment) is kept: long enough to answer a buyer asking why.
+// cart, OUT_OF_STOCK, a declined payment) is kept by default: long enough to answer a buyer
+// asking why.
 const FailedAttemptRetention = 30 * 24 * time.Hour
 
 // PurgeFailedAttempts deletes the sagas of checkouts that failed before creating an order and
-// are older than FailedAttemptRetention, batch at a time until a batch comes back short, and
-// returns how many it deleted. Without it every refused attempt (a flash sale refuses most)
-// is kept forever.
-func (s *Service) PurgeFailedAttempts(ctx context.Context, batch int) (int, error) {
-	before := s.now().Add(-FailedAttemptRetention)
+// are older than retention (0: FailedAttemptRetention), batch at a time until a batch comes back
+// short, and returns how many it deleted. Without it every refused attempt (a flash sale refuses
+// most) is kept forever.
+func (s *Service) PurgeFailedAttempts(ctx context.Context, batch int, retention time.Duration) (int, error) {
+	before := s.now().Add(-cmp.Or(retention, FailedAttemptRetention))
 	return inBatches("purge failed checkout attempts", batch, func(limit int) (int, error) {
 		return s.store.PurgeFailedAttempts(ctx, before, limit)
 	})

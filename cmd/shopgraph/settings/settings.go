@@ -69,6 +69,13 @@ type Data struct {
 	// KeyPurgeBatch how many one statement deletes.
 	KeyPurgeEvery Duration `yaml:"key_purge_every"`
 	KeyPurgeBatch int      `yaml:"key_purge_batch"`
+	// CartMutationWindow is how long a cart keeps a client mutation id (a repeat within it
+	// returns the cart as it is), GuestCartIdle how long a guest cart may go unchanged before
+	// it is deleted, and FailedCheckoutRetention how long a checkout that failed before
+	// creating an order is kept.
+	CartMutationWindow      Duration `yaml:"cart_mutation_window"`
+	GuestCartIdle           Duration `yaml:"guest_cart_idle"`
+	FailedCheckoutRetention Duration `yaml:"failed_checkout_retention"`
 }
 
 // Gateway tunes planning and execution.
@@ -127,7 +134,9 @@ func Defaults() File {
 		RedisURL:    "redis://127.0.0.1:63790/0",
 		Listen:      "127.0.0.1:4000",
 		Data: Data{SearchIndex: ".data/search", SearchEngine: "memory", SearchSnapshotEvery: Duration(5 * time.Minute), NATSStore: ".data/nats",
-			KeyPurgeEvery: Duration(time.Hour), KeyPurgeBatch: 1000},
+			KeyPurgeEvery: Duration(time.Hour), KeyPurgeBatch: 1000,
+			CartMutationWindow: Duration(24 * time.Hour), GuestCartIdle: Duration(30 * 24 * time.Hour),
+			FailedCheckoutRetention: Duration(30 * 24 * time.Hour)},
 		Gateway: Gateway{
 			SubgraphTimeout: Duration(30 * time.Second),
 			RequestTimeout:  Duration(60 * time.Second),

@@ -43,6 +43,12 @@ func (f *File) validate() error {
 		return &fieldError{"data.key_purge_every", "must be a positive duration such as 1h (0: the default)"}
 	case f.Data.KeyPurgeBatch < 0:
 		return &fieldError{"data.key_purge_batch", "must be a positive number of keys (0: the default)"}
+	case f.Data.CartMutationWindow < 0:
+		return &fieldError{"data.cart_mutation_window", "must be a positive duration such as 24h (0: the default)"}
+	case f.Data.GuestCartIdle < 0:
+		return &fieldError{"data.guest_cart_idle", "must be a positive duration such as 720h (0: the default)"}
+	case f.Data.FailedCheckoutRetention < 0:
+		return &fieldError{"data.failed_checkout_retention", "must be a positive duration such as 720h (0: the default)"}
 	}
 	return f.Gateway.validate()
 }

@@ -48,6 +48,9 @@ type Options struct {
 	Workers    int           // concurrent saga jobs (default 10)
 	PurgeEvery time.Duration // how often expired idempotency keys are purged (default an hour)
 	PurgeBatch int           // keys deleted per statement by the purge (default 1000)
+	// FailedRetention is how long a checkout that failed before creating an order is kept
+	// (default orders.FailedAttemptRetention).
+	FailedRetention time.Duration
 }
 
 // Jobs is the orders domain's River client. It implements postgres.SagaJobs.
@@ -94,7 +97,7 @@ func New(pool *pgxpool.Pool, o Options) (*Jobs, error) {
 	if err := river.AddWorkerSafely(workers, &sagaWorker{jobs: j}); err != nil {
 		return nil, fmt.Errorf("register saga worker: %w", err)
 	}
-	if err := river.AddWorkerSafely(workers, &purgeWorker{jobs: j, batch: o.PurgeBatch}); err != nil {
+	if err := river.AddWorkerSafely(workers, &purgeWorker{jobs: j, batch: o.PurgeBatch, failedRetention: o.FailedRetention}); err != nil {
 		return nil, fmt.Errorf("register purge worker: %w", err)
 	}
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{

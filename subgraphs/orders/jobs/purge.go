@@ -26,8 +26,9 @@ const PurgeJobID = "orders.purge_idempotency_keys"
 
 type purgeWorker struct {
 	river.WorkerDefaults[PurgeArgs]
-	jobs  *Jobs
-	batch int
+	jobs            *Jobs
+	batch           int
+	failedRetention time.Duration
 }
 
 // Work purges batches until one comes back short.
@@ -41,7 +42,7 @@ func (w *purgeWorker) Work(ctx context.Context, _ *river.Job[PurgeArgs]) error {
 	if err != nil {
 		return err
 	}
-	n, err = svc.PurgeFailedAttempts(ctx, w.batch)
+	n, err = svc.PurgeFailedAttempts(ctx, w.batch, w.failedRetention)
 	if n > 0 {
 		slog.InfoContext(ctx, "purged failed checkout attempts", "count", n)
 	}

@@ -300,7 +300,11 @@ func TestPurgeFailedAttempts(t *testing.T) {
 	f.exec(t, `UPDATE orders.saga SET status = 'FAILED' WHERE id = $1`, out["done"].OrderID)
 	f.exec(t, `UPDATE orders.saga SET created_at = now() - interval '40 days' WHERE idempotency_key <> 'recent'`)
 
-	n, err := f.service.PurgeFailedAttempts(ctx, 1)
+	// Kept longer, the 40-day-old attempts stay.
+	if n, err := f.service.PurgeFailedAttempts(ctx, 1, 50*24*time.Hour); err != nil || n != 0 {
+		t.Fatalf("purged %d failed attempts (%v) kept 50 days, want none", n, err)
+	}
+	n, err := f.service.PurgeFailedAttempts(ctx, 1, 0)
 	if err != nil || n != 2 {
 		t.Fatalf("purged %d failed attempts (%v), want declined and short", n, err)
 	}
@@ -328,7 +332,7 @@ func TestPurgeFailedAttempts(t *testing.T) {
 			t.Errorf("saga %q: %q, want %q (left: %v)", k, left[k], status, left)
 		}
 	}
-	if n, err := f.service.PurgeFailedAttempts(ctx, 100); err != nil || n != 0 {
+	if n, err := f.service.PurgeFailedAttempts(ctx, 100, 0); err != nil || n != 0 {
 		t.Errorf("second purge = %d, %v; want nothing left", n, err)
 	}
 }
