@@ -90,7 +90,8 @@ func newApp(ctx context.Context, pool *pgxpool.Pool, rdb *redis.Client, opts app
 		money.Close()
 		return nil, fmt.Errorf("flash-sale path: %w", err)
 	}
-	reservations := inventory.NewReservations(inventorypg.NewStore(money), inventory.WithFlashSale(flash))
+	holds := inventorypg.NewStore(money)
+	reservations := inventory.NewReservations(holds, inventory.WithFlashSale(flash))
 	pay := payments.NewService(paymentspg.NewStore(money), paymentProvider())
 
 	q, err := jobs.New(money, jobs.Options{PurgeEvery: opts.keyPurgeEvery, PurgeBatch: opts.keyPurgeBatch,
@@ -142,8 +143,9 @@ func newApp(ctx context.Context, pool *pgxpool.Pool, rdb *redis.Client, opts app
 		searchIndex: index, indexer: indexer, searchCurrent: make(chan struct{}), searchReady: make(chan struct{}), tmpDirs: tmpDirs, search: search.NewFacetCache(index, time.Second, 10_000),
 		secrets: secrets, tokens: trust.NewTokens(secrets.Token)}
 	a.workers = append(a.workers,
-		(&inventory.Sweeper{Reservations: reservations}).Run, // expired holds back to stock
-		(&inventory.Flusher{Reservations: reservations}).Run, // flash-sale changes to Postgres
+		(&inventory.Sweeper{Reservations: reservations}).Run,                                   // expired holds back to stock
+		(&inventory.Flusher{Reservations: reservations}).Run,                                   // flash-sale changes to Postgres
+		(&inventory.HoldRetention{Store: holds, Released: opts.retention.failedCheckouts}).Run, // holds of checkouts that did not go through
 		(&cart.Retention{Store: cartpg.NewStore(money), MutationWindow: opts.retention.cartMutationWindow,
 			GuestCartIdle: opts.retention.guestCartIdle}).Run, // old mutation ids, idle guest carts
 		func(ctx context.Context) { // durable jobs: parked checkout sagas, key purges

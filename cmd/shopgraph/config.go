@@ -59,7 +59,7 @@ func (c *config) register(fs *flag.FlagSet, listen bool) {
 		fs.IntVar(&c.keyPurgeBatch, "key-purge-batch", d.Data.KeyPurgeBatch, "idempotency keys one purge statement deletes")
 		fs.DurationVar(&c.retention.cartMutationWindow, "cart-mutation-window", time.Duration(d.Data.CartMutationWindow), "how long a cart keeps a client mutation id: a repeat within it returns the cart as it is")
 		fs.DurationVar(&c.retention.guestCartIdle, "guest-cart-idle", time.Duration(d.Data.GuestCartIdle), "how long a guest cart may go unchanged before it is deleted")
-		fs.DurationVar(&c.retention.failedCheckouts, "failed-checkout-retention", time.Duration(d.Data.FailedCheckoutRetention), "how long a checkout that failed before creating an order is kept")
+		fs.DurationVar(&c.retention.failedCheckouts, "failed-checkout-retention", time.Duration(d.Data.FailedCheckoutRetention), "how long a checkout that failed before creating an order, and a released hold, are kept")
 		fs.StringVar(&c.natsStoreDir, "nats-store", d.Data.NATSStore, "where the embedded event bus keeps its streams (env NATS_STORE_DIR)")
 	}
 }
