@@ -18,3 +18,6 @@ func RequestHash(c payments.Command) []byte { return requestHash(c) }
 
 // IntentsByOrderSQL is the statement IntentsByOrder runs.
 var IntentsByOrderSQL = intentsByOrder
+
+// LedgerByIntentSQL is the statement LedgerByIntent runs.
+var LedgerByIntentSQL = ledgerByIntent

@@ -14,8 +14,9 @@ import (
 // The money path runs generic plans (plan_cache_mode = force_generic_plan), and the generic
 // plan of "order_id = ANY($1)" depends on the table's size and statistics: a scan of the whole
 // table when it holds a few hundred intents, a bitmap scan before it was first analyzed. The
-// read of an order's payment must be an index probe per order in each of these states.
-func TestIntentReadProbesTheIndexUnderGenericPlans(t *testing.T) {
+// read of an order's payment must be an index probe per order in each of these states, and the
+// read of its ledger (Payment.events) an index probe per intent.
+func TestPaymentReadsProbeTheIndexUnderGenericPlans(t *testing.T) {
 	pool := pgtest.NewPool(t, func(c *pgxpool.Config) {
 		c.MaxConns = 1
 		c.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_generic_plan"
@@ -43,13 +44,31 @@ func TestIntentReadProbesTheIndexUnderGenericPlans(t *testing.T) {
 				1999, 'EUR', 'CAPTURED', 'simulated'
 			FROM generate_series(1, $1::int) AS n
 			ON CONFLICT DO NOTHING`, state.intents)
+		exec(`INSERT INTO payments.ledger_entry (id, intent_id, order_id, operation, amount, currency, provider_reference)
+			SELECT '2' || lpad(upper(to_hex(n)), 25, '0'), '0' || lpad(upper(to_hex(n)), 25, '0'), '1' || lpad(upper(to_hex(n)), 25, '0'),
+				'CAPTURE', 1999, 'EUR', 'ch_' || n
+			FROM generate_series(1, $1::int) AS n
+			ON CONFLICT DO NOTHING`, state.intents)
 		if state.analyzed {
 			exec(`ANALYZE payments.intent`)
+			exec(`ANALYZE payments.ledger_entry`)
+		}
+		if got := genericPlan(t, pool, postgres.LedgerByIntentSQL); strings.Contains(got, "Seq Scan on ledger_entry") ||
+			!strings.Contains(got, "ledger_entry_by_intent") {
+			t.Errorf("%s: generic plan of the ledger read is not an index probe per intent:\n%s", state.name, got)
 		}
 		if got := genericPlan(t, pool, postgres.IntentsByOrderSQL); strings.Contains(got, "Seq Scan") ||
 			strings.Contains(got, "Bitmap") || !strings.Contains(got, "Index Scan using intent_order_id_key") {
 			t.Errorf("%s: generic plan of the intent read is not an index probe per order:\n%s", state.name, got)
 		}
+	}
+	// Each intent's entries once, in order, whatever the keys: repeated, unknown or several.
+	exec(`INSERT INTO payments.ledger_entry (id, intent_id, order_id, operation, amount, currency, provider_reference, created_at)
+		VALUES ('3000000000000000000000000A', '00000000000000000000000001', '10000000000000000000000001', 'REFUND', 500, 'EUR', 're_1', now() + interval '1 minute')`)
+	ledger, err := postgres.NewStore(pool).LedgerByIntent(ctx, []string{"00000000000000000000000001", "7ZZZZZZZZZZZZZZZZZZZZZZZZZ", "00000000000000000000000001", "00000000000000000000000002"})
+	if err != nil || len(ledger) != 2 || len(ledger["00000000000000000000000001"]) != 2 || len(ledger["00000000000000000000000002"]) != 1 ||
+		ledger["00000000000000000000000001"][0].Operation != "CAPTURE" || ledger["00000000000000000000000001"][1].Operation != "REFUND" {
+		t.Errorf("LedgerByIntent = %+v, %v; want two entries of the first intent (capture, refund) and one of the second", ledger, err)
 	}
 	// Each order once, whatever the keys: repeated, unknown or several.
 	first, second := "10000000000000000000000001", "10000000000000000000000BB8"
