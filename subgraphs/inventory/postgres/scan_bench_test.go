@@ -5,37 +5,11 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/oklog/ulid/v2"
 
 	"github.com/shopgraph/shopgraph/subgraphs/inventory"
 	"github.com/shopgraph/shopgraph/subgraphs/pgtest"
 )
-
-func capture(ctx context.Context, tb testing.TB, q interface {
-	Query(context.Context, string, ...any) (pgx.Rows, error)
-}, sql string, args ...any) *replay {
-	tb.Helper()
-	rows, err := q.Query(ctx, sql, args...)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer rows.Close()
-	r := &replay{types: rows.Conn().TypeMap(), cols: append([]pgconn.FieldDescription(nil), rows.FieldDescriptions()...)}
-	for rows.Next() {
-		raw := make([][]byte, len(rows.RawValues()))
-		for i, v := range rows.RawValues() {
-			if v != nil {
-				raw[i] = append([]byte{}, v...)
-			}
-		}
-		r.rows = append(r.rows, raw)
-	}
-	if err := rows.Err(); err != nil {
-		tb.Fatal(err)
-	}
-	return r
-}
 
 // BenchmarkScanCheckout measures reading the rows of the checkout's inventory statements (an
 // order of three lines, each SKU stocked at two centers): the order's holds and the stock of
@@ -63,9 +37,9 @@ func BenchmarkScanCheckout(b *testing.B) {
 	if _, err := store.ReserveHolds(ctx, req); err != nil {
 		b.Fatal(err)
 	}
-	order := capture(ctx, b, pool, orderHolds, req.OrderID)
-	stock := capture(ctx, b, pool, stockWithHolds, skus)
-	held := capture(ctx, b, pool, `SELECT `+holdColumns+` FROM inventory.hold WHERE order_id = $1 ORDER BY sku`, req.OrderID)
+	order := pgtest.Record(b, pool, orderHolds, req.OrderID)
+	stock := pgtest.Record(b, pool, stockWithHolds, skus)
+	held := pgtest.Record(b, pool, `SELECT `+holdColumns+` FROM inventory.hold WHERE order_id = $1 ORDER BY sku`, req.OrderID)
 	tx, err := pool.Begin(ctx)
 	if err != nil {
 		b.Fatal(err)
@@ -74,11 +48,11 @@ func BenchmarkScanCheckout(b *testing.B) {
 	if _, err := tx.Exec(ctx, lockConfirming, req.OrderID, inventory.HoldActive); err != nil {
 		b.Fatal(err)
 	}
-	settled := capture(ctx, b, tx, confirmHolds, req.OrderID, inventory.HoldActive)
+	settled := pgtest.Record(b, tx, confirmHolds, req.OrderID, inventory.HoldActive)
 
 	for _, bc := range []struct {
 		name string
-		rows *replay
+		rows *pgtest.Replay
 		want int
 		read func(pgx.Rows) (int, error)
 	}{
@@ -90,7 +64,7 @@ func BenchmarkScanCheckout(b *testing.B) {
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if n, err := bc.read(bc.rows.rewind()); err != nil || n != bc.want {
+				if n, err := bc.read(bc.rows.Rewind()); err != nil || n != bc.want {
 					b.Fatalf("read %d rows (%v), want %d", n, err, bc.want)
 				}
 			}

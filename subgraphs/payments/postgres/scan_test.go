@@ -5,10 +5,6 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgtype"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/oklog/ulid/v2"
 
 	"github.com/shopgraph/shopgraph/subgraphs/payments"
@@ -16,42 +12,9 @@ import (
 	"github.com/shopgraph/shopgraph/subgraphs/pgtest"
 )
 
-// recordedRow is one row as Postgres sent it, replayed without a connection so that a
-// benchmark measures decoding alone.
-type recordedRow struct {
-	fields []pgconn.FieldDescription
-	values [][]byte
-	types  *pgtype.Map
-}
-
-func (r recordedRow) FieldDescriptions() []pgconn.FieldDescription { return r.fields }
-func (r recordedRow) RawValues() [][]byte                          { return r.values }
-func (r recordedRow) Values() ([]any, error)                       { return nil, nil }
-func (r recordedRow) Scan(dest ...any) error {
-	return pgx.ScanRow(r.types, r.fields, r.values, dest...)
-}
-
-// record runs sql and keeps its one row.
-func record(tb testing.TB, pool *pgxpool.Pool, sql string, args ...any) recordedRow {
-	tb.Helper()
-	rows, err := pool.Query(context.Background(), sql, args...)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		tb.Fatalf("no row: %v", rows.Err())
-	}
-	r := recordedRow{fields: append([]pgconn.FieldDescription(nil), rows.FieldDescriptions()...), types: rows.Conn().TypeMap()}
-	for _, v := range rows.RawValues() {
-		r.values = append(r.values, append([]byte(nil), v...))
-	}
-	return r
-}
-
 // checkoutRows are the rows of an authorized and captured intent, as the intent statements
 // and Begin's read return them.
-func checkoutRows(tb testing.TB) (order string, intent, begin recordedRow) {
+func checkoutRows(tb testing.TB) (order string, intent, begin *pgtest.Replay) {
 	tb.Helper()
 	pool := pgtest.NewPool(tb, nil, Domain)
 	store := NewStore(pool)
@@ -65,7 +28,7 @@ func checkoutRows(tb testing.TB) (order string, intent, begin recordedRow) {
 	if _, err := svc.Capture(ctx, order); err != nil {
 		tb.Fatal(err)
 	}
-	return order, record(tb, pool, intentsByOrder, []string{order}), record(tb, pool, readBegin, order, payments.OpCapture)
+	return order, pgtest.Record(tb, pool, intentsByOrder, []string{order}), pgtest.Record(tb, pool, readBegin, order, payments.OpCapture)
 }
 
 // BenchmarkScanRow decodes the rows of the payments' two busiest statements, the intent and
@@ -75,7 +38,7 @@ func BenchmarkScanRow(b *testing.B) {
 	b.Run("intent", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := intentFields.Row(intent); err != nil {
+			if _, err := intentFields.Row(intent.First()); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -83,7 +46,7 @@ func BenchmarkScanRow(b *testing.B) {
 	b.Run("begin", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := beginFields.Row(begin); err != nil {
+			if _, err := beginFields.Row(begin.First()); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -94,7 +57,7 @@ func BenchmarkScanRow(b *testing.B) {
 // the list's, in number or in order, is refused rather than read into the wrong fields.
 func TestScanByPosition(t *testing.T) {
 	order, intent, begin := checkoutRows(t)
-	i, err := intentFields.Row(intent)
+	i, err := intentFields.Row(intent.First())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +66,7 @@ func TestScanByPosition(t *testing.T) {
 		deref(i.ProviderReference) == "" || i.CreatedAt.IsZero() || i.UpdatedAt.Before(i.CreatedAt) {
 		t.Errorf("intent row = %+v", i)
 	}
-	r, err := beginFields.Row(begin)
+	r, err := beginFields.Row(begin.First())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,15 +75,13 @@ func TestScanByPosition(t *testing.T) {
 		t.Errorf("begin row = %+v", r)
 	}
 
-	if _, err := intentFields.Row(begin); err == nil {
+	if _, err := intentFields.Row(begin.First()); err == nil {
 		t.Error("Begin's row read as an intent")
 	}
-	swapped := intent
-	swapped.fields = slices.Clone(intent.fields)
-	swapped.fields[0], swapped.fields[1] = swapped.fields[1], swapped.fields[0]
-	swapped.values = slices.Clone(intent.values)
-	swapped.values[0], swapped.values[1] = swapped.values[1], swapped.values[0]
-	if _, err := intentFields.Row(swapped); err == nil {
+	swapped := &pgtest.Replay{Types: intent.Types, Cols: slices.Clone(intent.Cols), Rows: [][][]byte{slices.Clone(intent.Rows[0])}}
+	swapped.Cols[0], swapped.Cols[1] = swapped.Cols[1], swapped.Cols[0]
+	swapped.Rows[0][0], swapped.Rows[0][1] = swapped.Rows[0][1], swapped.Rows[0][0]
+	if _, err := intentFields.Row(swapped.First()); err == nil {
 		t.Error("an intent row with id and order_id swapped was read")
 	}
 }
