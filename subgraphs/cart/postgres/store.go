@@ -14,6 +14,7 @@ import (
 
 	"github.com/shopgraph/shopgraph/subgraphs"
 	"github.com/shopgraph/shopgraph/subgraphs/cart"
+	"github.com/shopgraph/shopgraph/subgraphs/rowscan"
 )
 
 //go:embed migrations/*.sql
@@ -62,13 +63,16 @@ type cartRow struct {
 	AddedAt      pgtype.Timestamptz
 }
 
-// scanCartRow reads a row of cartSelect's columns, in their order: change them together.
-func scanCartRow(row pgx.CollectableRow) (cartRow, error) {
-	var r cartRow
-	err := row.Scan(&r.ID, &r.CustomerID, &r.Version, &r.Currency, &r.CreatedAt, &r.UpdatedAt,
-		&r.RecordedHash,
-		&r.SKU, &r.Quantity, &r.UnitPrice, &r.LineCurrency, &r.AddedAt)
-	return r, err
+// cartScan reads a cartRow: the cart's columns, the recorded hash, then the line's.
+var cartScan = rowscan.Columns[cartRow]{
+	Names: []string{"id", "customer_id", "version", "currency", "created_at", "updated_at",
+		"recorded_hash",
+		"sku", "quantity", "unit_price", "line_currency", "added_at"},
+	Fields: func(r *cartRow) []any {
+		return []any{&r.ID, &r.CustomerID, &r.Version, &r.Currency, &r.CreatedAt, &r.UpdatedAt,
+			&r.RecordedHash,
+			&r.SKU, &r.Quantity, &r.UnitPrice, &r.LineCurrency, &r.AddedAt}
+	},
 }
 
 // loadedCart is a cart and, when the query named a client mutation id, the request hash the
@@ -79,15 +83,20 @@ type loadedCart struct {
 }
 
 // cartSelect reads carts with their lines in the order they were added, the columns of
-// scanCartRow. $1 is a client mutation id (or NULL); the caller's WHERE clause numbers its
-// parameters from $2.
-const cartSelect = `
-	SELECT c.id, c.customer_id, c.version, c.currency, c.created_at, c.updated_at,
-	       m.request_hash AS recorded_hash,
-	       l.sku, l.quantity, l.unit_price, l.currency AS line_currency, l.added_at
+// cartScan. $1 is a client mutation id (or NULL); the caller's WHERE clause numbers its
+// parameters from $2. The cart's columns come out of c, the recorded hash out of m and the
+// line's out of l, each renamed where two would share a name, so that the select list is
+// cartScan's names alone.
+var cartSelect = `
+	SELECT ` + cartScan.List() + `
 	FROM cart.cart c
-	LEFT JOIN cart.mutation m ON m.cart_id = c.id AND m.client_mutation_id = $1
-	LEFT JOIN cart.line l ON l.cart_id = c.id
+	LEFT JOIN (
+		SELECT cart_id AS mutation_cart_id, request_hash AS recorded_hash FROM cart.mutation
+		WHERE client_mutation_id = $1
+	) m ON m.mutation_cart_id = c.id
+	LEFT JOIN (
+		SELECT cart_id AS line_cart_id, sku, quantity, unit_price, currency AS line_currency, added_at FROM cart.line
+	) l ON l.line_cart_id = c.id
 	WHERE `
 
 // owned is the condition that the owner ($n: customer id or NULL, $n+1: guest token hash or
@@ -118,7 +127,7 @@ func nullable(s string) any {
 // loadCarts runs cartSelect with the WHERE clause and groups the rows into carts.
 func loadCarts(ctx context.Context, q querier, mutationID string, where string, args ...any) ([]loadedCart, error) {
 	rows, _ := q.Query(ctx, cartSelect+where+` ORDER BY c.id, l.added_at, l.sku`, append([]any{nullable(mutationID)}, args...)...)
-	found, err := pgx.CollectRows(rows, scanCartRow)
+	found, err := cartScan.Collect(rows)
 	if err != nil {
 		return nil, err
 	}
