@@ -7,31 +7,79 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/shopgraph/shopgraph/subgraphs/orders"
 	"github.com/shopgraph/shopgraph/subgraphs/outbox"
+	"github.com/shopgraph/shopgraph/subgraphs/rowscan"
 )
 
-// orderFields are the order's own columns, in the order of orderFieldsOf: change them together.
-const orderFields = `o.id, coalesce(o.customer_id, '') AS customer_id, o.cart_id, o.status, o.currency,
-	o.subtotal, o.shipping, o.total, o.delivery_option, o.placed_at, o.updated_at`
-
-// orderColumns are what scanOrder reads: orderFields, the shipping address and the lines.
-const orderColumns = orderFields + `, o.shipping_address,
-	(SELECT jsonb_agg(jsonb_build_object('sku', l.sku, 'quantity', l.quantity, 'unitPrice', l.unit_price) ORDER BY l.position)
-	   FROM orders.order_line l WHERE l.order_id = o.id) AS lines`
-
-// orderFieldsOf is where the columns of orderFields are scanned to, and room for two more.
-func orderFieldsOf(o *orders.Order) []any {
-	return append(make([]any, 0, 13), &o.ID, &o.CustomerID, &o.CartID, (*string)(&o.Status), &o.Currency,
-		&o.Subtotal, &o.Shipping, &o.Total, (*string)(&o.DeliveryOption), &o.PlacedAt, &o.UpdatedAt)
+// orderRow is an order as its row holds it: the customer is null for a guest's.
+type orderRow struct {
+	Order      orders.Order
+	CustomerID pgtype.Text
 }
 
-// scanOrder reads a row of orderColumns.
-func scanOrder(row pgx.CollectableRow) (orders.Order, error) {
-	var o orders.Order
-	err := row.Scan(append(orderFieldsOf(&o), &o.ShippingAddress, &o.Lines)...)
-	return o, err
+func (r *orderRow) order() orders.Order {
+	o := r.Order
+	o.CustomerID = r.CustomerID.String
+	return o
+}
+
+// orderScan reads the order's own columns.
+var orderScan = rowscan.Columns[orderRow]{
+	Names: []string{"id", "customer_id", "cart_id", "status", "currency",
+		"subtotal", "shipping", "total", "delivery_option", "placed_at", "updated_at"},
+	Fields: func(r *orderRow) []any {
+		o := &r.Order
+		// Room for orderReadScan's two more columns, so that it appends without a copy.
+		return append(make([]any, 0, 13), &o.ID, &r.CustomerID, &o.CartID, (*string)(&o.Status), &o.Currency,
+			&o.Subtotal, &o.Shipping, &o.Total, (*string)(&o.DeliveryOption), &o.PlacedAt, &o.UpdatedAt)
+	},
+}
+
+// orderReadScan reads a whole order: orderScan's columns, the shipping address and the lines
+// (orderLines).
+var orderReadScan = rowscan.Columns[orderRow]{
+	Names: rowscan.Concat(orderScan.Names, []string{"shipping_address", "lines"}),
+	Fields: func(r *orderRow) []any {
+		return append(orderScan.Fields(r), &r.Order.ShippingAddress, &r.Order.Lines)
+	},
+}
+
+// orderLines is the lines column of orderReadScan, for an order o.
+const orderLines = `(SELECT jsonb_agg(jsonb_build_object('sku', l.sku, 'quantity', l.quantity, 'unitPrice', l.unit_price) ORDER BY l.position)
+	   FROM orders.order_line l WHERE l.order_id = o.id) AS lines`
+
+// orderOwnColumns is the select list of orderScan.
+var orderOwnColumns = orderScan.List()
+
+// orderColumns is the select list of orderReadScan, from orders."order" o.
+var orderColumns = orderOwnColumns + `, shipping_address, ` + orderLines
+
+// The reads of orders, whole statements made once, so that no read joins strings.
+var (
+	selectOrdersByID     = `SELECT ` + orderColumns + ` FROM orders."order" o WHERE o.id = ANY($1) AND o.customer_id = $2`
+	selectCustomerOrders = `
+		SELECT ` + orderColumns + ` FROM orders."order" o
+		WHERE o.customer_id = $1 AND o.id < $2
+		ORDER BY o.id DESC LIMIT $3`
+	selectOrder   = `SELECT ` + orderColumns + ` FROM orders."order" o WHERE o.id = $1`
+	selectHistory = `
+		SELECT ` + statusScan.List() + ` FROM orders.order_status
+		WHERE order_id = ANY($1) ORDER BY order_id, seq`
+)
+
+func collectOrders(rows pgx.Rows) ([]orders.Order, error) {
+	got, err := orderReadScan.Collect(rows)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]orders.Order, len(got))
+	for i := range got {
+		out[i] = got[i].order()
+	}
+	return out, nil
 }
 
 // OrdersByID returns the customer's orders among ids, keyed by id. Orders of anyone else are
@@ -40,17 +88,17 @@ func (s *Store) OrdersByID(ctx context.Context, customerID string, ids []string)
 	if customerID == "" {
 		return map[string]orders.Order{}, nil
 	}
-	rows, err := s.pool.Query(ctx, `SELECT `+orderColumns+` FROM orders."order" o WHERE o.id = ANY($1) AND o.customer_id = $2`, ids, customerID)
+	rows, err := s.pool.Query(ctx, selectOrdersByID, ids, customerID)
 	if err != nil {
 		return nil, fmt.Errorf("read orders: %w", err)
 	}
-	got, err := pgx.CollectRows(rows, scanOrder)
+	got, err := orderReadScan.Collect(rows)
 	if err != nil {
 		return nil, fmt.Errorf("read orders: %w", err)
 	}
 	out := make(map[string]orders.Order, len(got))
-	for _, o := range got {
-		out[o.ID] = o
+	for i := range got {
+		out[got[i].Order.ID] = got[i].order()
 	}
 	return out, nil
 }
@@ -63,14 +111,11 @@ func (s *Store) CustomerOrders(ctx context.Context, customerID, after string, li
 		// the index on (customer_id, id DESC) starts right at the page.
 		after = "ZZZZZZZZZZZZZZZZZZZZZZZZZZ"
 	}
-	rows, err := s.pool.Query(ctx, `
-		SELECT `+orderColumns+` FROM orders."order" o
-		WHERE o.customer_id = $1 AND o.id < $2
-		ORDER BY o.id DESC LIMIT $3`, customerID, after, limit)
+	rows, err := s.pool.Query(ctx, selectCustomerOrders, customerID, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list orders: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, scanOrder)
+	out, err := collectOrders(rows)
 	if err != nil {
 		return nil, fmt.Errorf("list orders: %w", err)
 	}
@@ -78,27 +123,30 @@ func (s *Store) CustomerOrders(ctx context.Context, customerID, after string, li
 }
 
 type statusRow struct {
-	OrderID string    `db:"order_id"`
-	Status  string    `db:"status"`
-	Reason  string    `db:"reason"`
-	At      time.Time `db:"created_at"`
+	OrderID string
+	Status  string
+	Reason  pgtype.Text
+	At      time.Time
+}
+
+var statusScan = rowscan.Columns[statusRow]{
+	Names:  []string{"order_id", "status", "reason", "created_at"},
+	Fields: func(r *statusRow) []any { return []any{&r.OrderID, &r.Status, &r.Reason, &r.At} },
 }
 
 // HistoryByOrder returns the status history of each order, oldest first, keyed by order id.
 func (s *Store) HistoryByOrder(ctx context.Context, ids []string) (map[string][]orders.StatusChange, error) {
-	rows, err := s.pool.Query(ctx, `
-		SELECT order_id, status, coalesce(reason, '') AS reason, created_at FROM orders.order_status
-		WHERE order_id = ANY($1) ORDER BY order_id, seq`, ids)
+	rows, err := s.pool.Query(ctx, selectHistory, ids)
 	if err != nil {
 		return nil, fmt.Errorf("read order history: %w", err)
 	}
-	got, err := pgx.CollectRows(rows, pgx.RowToStructByName[statusRow])
+	got, err := statusScan.Collect(rows)
 	if err != nil {
 		return nil, fmt.Errorf("read order history: %w", err)
 	}
 	out := make(map[string][]orders.StatusChange, len(ids))
 	for _, r := range got {
-		out[r.OrderID] = append(out[r.OrderID], orders.StatusChange{Status: orders.Status(r.Status), Reason: r.Reason, At: r.At})
+		out[r.OrderID] = append(out[r.OrderID], orders.StatusChange{Status: orders.Status(r.Status), Reason: r.Reason.String, At: r.At})
 	}
 	return out, nil
 }
@@ -106,15 +154,19 @@ func (s *Store) HistoryByOrder(ctx context.Context, ids []string) (map[string][]
 // OrderByID returns an order whoever placed it, for the checkout that placed it (a guest's
 // order has no customer to check); nil when there is none.
 func (s *Store) OrderByID(ctx context.Context, id string) (*orders.Order, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+orderColumns+` FROM orders."order" o WHERE o.id = $1`, id)
+	rows, err := s.pool.Query(ctx, selectOrder, id)
 	if err != nil {
 		return nil, fmt.Errorf("read order %s: %w", id, err)
 	}
-	got, err := pgx.CollectRows(rows, scanOrder)
-	if err != nil || len(got) == 0 {
+	r, err := pgx.CollectExactlyOneRow(rows, orderReadScan.Row)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
 		return nil, err
 	}
-	return &got[0], nil
+	o := r.order()
+	return &o, nil
 }
 
 // OrderStatusChanged is the payload of the OrderStatusChanged event.

@@ -8,24 +8,69 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/shopgraph/shopgraph/subgraphs/orders"
+	"github.com/shopgraph/shopgraph/subgraphs/rowscan"
 )
 
-// sagaColumns are the columns scanSaga reads, in its order: change them together.
-const sagaColumns = `id, scope, idempotency_key, coalesce(customer_id, '') AS customer_id, cart_id, cart_version,
-	step, forward_step, status, attempts, coalesce(last_error, '') AS last_error, plan,
-	coalesce(payment_method, '') AS payment_method, failure, coalesce(lease_token, '') AS lease_token,
-	locked_until, created_at`
+// sagaRow is a saga as its row holds it: what the saga keeps as "" is null there.
+type sagaRow struct {
+	Saga                                             orders.Saga
+	CustomerID, LastError, PaymentMethod, LeaseToken pgtype.Text
+}
 
-// scanSaga reads a row of sagaColumns.
-func scanSaga(row pgx.CollectableRow) (orders.Saga, error) {
-	var s orders.Saga
-	err := row.Scan(&s.ID, &s.Scope, &s.IdempotencyKey, &s.CustomerID, &s.CartID, &s.CartVersion,
-		(*string)(&s.Step), (*string)(&s.ForwardStep), (*string)(&s.Status), &s.Attempts, &s.LastError, &s.Plan,
-		&s.PaymentMethod, &s.Failure, &s.LeaseToken,
-		&s.LockedUntil, &s.CreatedAt)
-	return s, err
+func (r *sagaRow) saga() orders.Saga {
+	s := r.Saga
+	s.CustomerID, s.LastError, s.PaymentMethod, s.LeaseToken = r.CustomerID.String, r.LastError.String, r.PaymentMethod.String, r.LeaseToken.String
+	return s
+}
+
+var sagaScan = rowscan.Columns[sagaRow]{
+	Names: []string{"id", "scope", "idempotency_key", "customer_id", "cart_id", "cart_version",
+		"step", "forward_step", "status", "attempts", "last_error", "plan",
+		"payment_method", "failure", "lease_token",
+		"locked_until", "created_at"},
+	Fields: func(r *sagaRow) []any {
+		s := &r.Saga
+		return []any{&s.ID, &s.Scope, &s.IdempotencyKey, &r.CustomerID, &s.CartID, &s.CartVersion,
+			(*string)(&s.Step), (*string)(&s.ForwardStep), (*string)(&s.Status), &s.Attempts, &r.LastError, &s.Plan,
+			&r.PaymentMethod, &s.Failure, &r.LeaseToken,
+			&s.LockedUntil, &s.CreatedAt}
+	},
+}
+
+// sagaColumns is the select (or RETURNING) list of sagaScan.
+var sagaColumns = sagaScan.List()
+
+// The statements that read sagas, made once, so that no read joins strings.
+var (
+	selectSaga        = `SELECT ` + sagaColumns + ` FROM orders.saga WHERE id = $1`
+	selectIdempotency = `SELECT ` + idempotencyScan.List() + ` FROM orders.idempotency_key WHERE scope = $1 AND key = $2`
+	claimUnfinished   = `
+		WITH stopped AS (
+			SELECT id AS stopped_id FROM orders.saga
+			WHERE status IN ('RUNNING', 'COMPENSATING') AND locked_until < $1
+			ORDER BY locked_until LIMIT $3
+			FOR UPDATE SKIP LOCKED
+		)
+		UPDATE orders.saga AS s SET lease_token = gen_random_uuid()::text,
+		       locked_until = now() + $2 * interval '1 millisecond', updated_at = now()
+		FROM stopped WHERE s.id = stopped.stopped_id
+		RETURNING ` + sagaColumns
+	claimSaga = `
+		UPDATE orders.saga SET lease_token = gen_random_uuid()::text,
+		       locked_until = now() + $3 * interval '1 millisecond', updated_at = now()
+		WHERE id = $1 AND status IN ('RUNNING', 'COMPENSATING') AND locked_until < $2
+		RETURNING ` + sagaColumns
+)
+
+func sagas(rows []sagaRow) []orders.Saga {
+	out := make([]orders.Saga, len(rows))
+	for i := range rows {
+		out[i] = rows[i].saga()
+	}
+	return out
 }
 
 func nullable(s string) any {
@@ -86,9 +131,14 @@ func (s *Store) Claim(ctx context.Context, saga orders.Saga, hash []byte, ttl, l
 }
 
 type idempotencyRow struct {
-	RequestHash []byte          `db:"request_hash"`
-	OrderID     string          `db:"order_id"`
-	Response    *orders.Outcome `db:"response"`
+	RequestHash []byte
+	OrderID     string
+	Response    *orders.Outcome
+}
+
+var idempotencyScan = rowscan.Columns[idempotencyRow]{
+	Names:  []string{"request_hash", "order_id", "response"},
+	Fields: func(r *idempotencyRow) []any { return []any{&r.RequestHash, &r.OrderID, &r.Response} },
 }
 
 type querier interface {
@@ -100,11 +150,11 @@ type execer interface {
 }
 
 func idempotencyRecord(ctx context.Context, q querier, scope, key string) (*orders.IdempotencyRecord, error) {
-	rows, err := q.Query(ctx, `SELECT request_hash, order_id, response FROM orders.idempotency_key WHERE scope = $1 AND key = $2`, scope, key)
+	rows, err := q.Query(ctx, selectIdempotency, scope, key)
 	if err != nil {
 		return nil, err
 	}
-	r, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[idempotencyRow])
+	r, err := pgx.CollectExactlyOneRow(rows, idempotencyScan.Row)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}
@@ -204,56 +254,42 @@ func (s *Store) Park(ctx context.Context, saga *orders.Saga, retryAfter time.Dur
 
 // ClaimUnfinished implements orders.Store.
 func (s *Store) ClaimUnfinished(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]orders.Saga, error) {
-	rows, err := s.pool.Query(ctx, `
-		WITH stopped AS (
-			SELECT id AS stopped_id FROM orders.saga
-			WHERE status IN ('RUNNING', 'COMPENSATING') AND locked_until < $1
-			ORDER BY locked_until LIMIT $3
-			FOR UPDATE SKIP LOCKED
-		)
-		UPDATE orders.saga AS s SET lease_token = gen_random_uuid()::text,
-		       locked_until = now() + $2 * interval '1 millisecond', updated_at = now()
-		FROM stopped WHERE s.id = stopped.stopped_id
-		RETURNING `+sagaColumns, now, millis(lease), limit)
+	rows, err := s.pool.Query(ctx, claimUnfinished, now, millis(lease), limit)
 	if err != nil {
 		return nil, fmt.Errorf("claim unfinished sagas: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, scanSaga)
+	got, err := sagaScan.Collect(rows)
 	if err != nil {
 		return nil, fmt.Errorf("claim unfinished sagas: %w", err)
 	}
-	return out, nil
+	return sagas(got), nil
 }
 
 // Saga implements orders.Store.
 func (s *Store) Saga(ctx context.Context, id string) (orders.Saga, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+sagaColumns+` FROM orders.saga WHERE id = $1`, id)
+	rows, err := s.pool.Query(ctx, selectSaga, id)
 	if err != nil {
 		return orders.Saga{}, fmt.Errorf("read saga %s: %w", id, err)
 	}
-	saga, err := pgx.CollectExactlyOneRow(rows, scanSaga)
+	r, err := pgx.CollectExactlyOneRow(rows, sagaScan.Row)
 	if err != nil {
 		return orders.Saga{}, fmt.Errorf("read saga %s: %w", id, err)
 	}
-	return saga, nil
+	return r.saga(), nil
 }
 
 // ClaimSaga implements orders.Store.
 func (s *Store) ClaimSaga(ctx context.Context, id string, now time.Time, lease time.Duration) (orders.Saga, bool, error) {
-	rows, err := s.pool.Query(ctx, `
-		UPDATE orders.saga SET lease_token = gen_random_uuid()::text,
-		       locked_until = now() + $3 * interval '1 millisecond', updated_at = now()
-		WHERE id = $1 AND status IN ('RUNNING', 'COMPENSATING') AND locked_until < $2
-		RETURNING `+sagaColumns, id, now, millis(lease))
+	rows, err := s.pool.Query(ctx, claimSaga, id, now, millis(lease))
 	if err != nil {
 		return orders.Saga{}, false, fmt.Errorf("claim saga %s: %w", id, err)
 	}
-	got, err := pgx.CollectRows(rows, scanSaga)
+	got, err := sagaScan.Collect(rows)
 	if err != nil {
 		return orders.Saga{}, false, fmt.Errorf("claim saga %s: %w", id, err)
 	}
 	if len(got) == 1 {
-		return got[0], true, nil
+		return got[0].saga(), true, nil
 	}
 	saga, err := s.Saga(ctx, id)
 	return saga, false, err

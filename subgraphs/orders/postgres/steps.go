@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/shopgraph/shopgraph/subgraphs/orders"
 	"github.com/shopgraph/shopgraph/subgraphs/outbox"
 )
@@ -104,20 +102,21 @@ func (s *Store) Complete(ctx context.Context, saga *orders.Saga, out orders.Outc
 		WITH s AS (`+updateSaga+` RETURNING id),
 		k AS (UPDATE orders.idempotency_key SET response = $10 WHERE order_id IN (SELECT id FROM s)),
 		e AS (`+Outbox.InsertFrom("s", 11)+`)
-		SELECT `+orderFields+` FROM s JOIN orders."order" o ON o.id = s.id`,
+		SELECT `+orderOwnColumns+` FROM orders."order" WHERE id IN (SELECT id FROM s)`,
 		sagaArgs(saga, 0, append([]any{out}, event...)...)...)
 	if err != nil {
 		return orders.Order{}, fmt.Errorf("complete checkout %s: %w", saga.ID, err)
 	}
-	placed := orders.Order{Lines: p.Lines, ShippingAddress: p.ShippingAddress}
-	n := 0
-	if _, err := pgx.ForEachRow(rows, orderFieldsOf(&placed), func() error { n++; return nil }); err != nil {
+	got, err := orderScan.Collect(rows)
+	if err != nil {
 		return orders.Order{}, fmt.Errorf("complete checkout %s: %w", saga.ID, err)
 	}
-	if n == 0 {
+	if len(got) == 0 {
 		// The saga was not written (lease lost) or, impossibly, has no order.
 		return orders.Order{}, orders.ErrLeaseLost
 	}
+	placed := got[0].order()
+	placed.Lines, placed.ShippingAddress = p.Lines, p.ShippingAddress
 	return placed, nil
 }
 
