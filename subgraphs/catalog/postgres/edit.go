@@ -92,9 +92,7 @@ func (s *Store) SetVariantPrice(ctx context.Context, c catalog.PriceChange) (cat
 			WHERE id = $1`, productID); err != nil {
 			return err
 		}
-		rows, _ := tx.Query(ctx, `SELECT `+variantColumns+`
-			FROM catalog.variant v JOIN catalog.product p ON p.id = v.product_id
-			WHERE v.sku = $1`, c.SKU)
+		rows, _ := tx.Query(ctx, selectVariant, c.SKU)
 		vs, err := collectVariants(rows)
 		if err != nil {
 			return err

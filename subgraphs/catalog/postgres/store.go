@@ -15,6 +15,7 @@ import (
 
 	"github.com/shopgraph/shopgraph/subgraphs"
 	"github.com/shopgraph/shopgraph/subgraphs/catalog"
+	"github.com/shopgraph/shopgraph/subgraphs/rowscan"
 )
 
 //go:embed migrations/*.sql
@@ -124,30 +125,42 @@ func (s *Store) ProductsByID(ctx context.Context, ids []string) ([]catalog.Produ
 	return ps, nil
 }
 
-// variantColumns are the columns scanVariant reads, in its order: change them together.
-const variantColumns = `v.sku, v.product_id, v.position, v.title, v.options, v.price, p.currency, v.weight_grams`
-
-// scanVariant reads a row of variantColumns. The options (optionJSON's shape) decode straight
-// into catalog.Option, whose field names match the keys but for case, which encoding/json
-// ignores.
-func scanVariant(row pgx.CollectableRow) (catalog.Variant, error) {
-	var v catalog.Variant
-	err := row.Scan(&v.SKU, &v.ProductID, &v.Position, &v.Title, &v.Options, &v.Price.Amount, &v.Price.Currency, &v.WeightGrams)
-	if v.Options == nil {
-		v.Options = []catalog.Option{}
-	}
-	return v, err
+// variantScan reads a variant, priced in its product's currency. The options (optionJSON's
+// shape) decode straight into catalog.Option, whose field names match the keys but for case,
+// which encoding/json ignores.
+var variantScan = rowscan.Columns[catalog.Variant]{
+	Names: []string{"sku", "product_id", "position", "title", "options", "price", "currency", "weight_grams"},
+	Fields: func(v *catalog.Variant) []any {
+		return []any{&v.SKU, &v.ProductID, &v.Position, &v.Title, &v.Options, &v.Price.Amount, &v.Price.Currency, &v.WeightGrams}
+	},
 }
 
+// selectVariants reads variants v with their product's currency; the caller adds the WHERE
+// clause. Of the product only its currency is in scope, so the select list is variantScan's
+// names alone.
+var selectVariants = `SELECT ` + variantScan.List() + `
+	FROM catalog.variant v JOIN (SELECT id AS priced_id, currency FROM catalog.product) p ON p.priced_id = v.product_id`
+
+// The reads of variants, whole statements made once.
+var (
+	selectVariantsBySKU       = selectVariants + ` WHERE v.sku = ANY($1)`
+	selectVariantsByProductID = selectVariants + ` WHERE v.product_id = ANY($1) ORDER BY v.product_id, v.position`
+	selectVariant             = selectVariants + ` WHERE v.sku = $1`
+)
+
 func collectVariants(rows pgx.Rows) ([]catalog.Variant, error) {
-	return pgx.CollectRows(rows, scanVariant)
+	vs, err := variantScan.Collect(rows)
+	for i := range vs {
+		if vs[i].Options == nil {
+			vs[i].Options = []catalog.Option{}
+		}
+	}
+	return vs, err
 }
 
 // VariantsBySKU returns the variants with the given SKUs; unknown SKUs are left out.
 func (s *Store) VariantsBySKU(ctx context.Context, skus []string) ([]catalog.Variant, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+variantColumns+`
-		FROM catalog.variant v JOIN catalog.product p ON p.id = v.product_id
-		WHERE v.sku = ANY($1)`, skus)
+	rows, err := s.pool.Query(ctx, selectVariantsBySKU, skus)
 	if err != nil {
 		return nil, fmt.Errorf("variants by sku: %w", err)
 	}
@@ -183,10 +196,7 @@ func (s *Store) PricesBySKU(ctx context.Context, skus []string) (map[string]cata
 // VariantsByProductID returns the variants of the given products, each product's in display
 // order.
 func (s *Store) VariantsByProductID(ctx context.Context, productIDs []string) ([]catalog.Variant, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+variantColumns+`
-		FROM catalog.variant v JOIN catalog.product p ON p.id = v.product_id
-		WHERE v.product_id = ANY($1)
-		ORDER BY v.product_id, v.position`, productIDs)
+	rows, err := s.pool.Query(ctx, selectVariantsByProductID, productIDs)
 	if err != nil {
 		return nil, fmt.Errorf("variants by product: %w", err)
 	}
