@@ -173,7 +173,9 @@ func (s *Store) VariantsBySKU(ctx context.Context, skus []string) ([]catalog.Var
 
 // PricesBySKU returns the current price of each of the SKUs that exist, for the cart and
 // checkout. One statement whatever the number of SKUs (= ANY($1)), reading only the price:
-// on a pool with generic plans (the money path's) it is planned once per connection.
+// on a pool with generic plans (the money path's) it is planned once per connection. Its three
+// columns are scanned straight into the map, not through a rowscan.Columns: collecting the
+// rows first costs two allocations and a quarter more bytes per read (BenchmarkBySKU/prices).
 func (s *Store) PricesBySKU(ctx context.Context, skus []string) (map[string]catalog.Money, error) {
 	rows, err := s.pool.Query(ctx, `SELECT v.sku, v.price, p.currency
 		FROM catalog.variant v JOIN catalog.product p ON p.id = v.product_id
