@@ -3,15 +3,16 @@ package orders
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"time"
+
+	"github.com/shopgraph/shopgraph/subgraphs"
 )
 
 // PurgeIdempotencyKeys deletes the keys whose outcome expired and whose saga ended, batch at a
 // time until a batch comes back short, and returns how many it deleted. Without it the keys
 // grow without bound; after it, a purged key starts a new checkout.
 func (s *Service) PurgeIdempotencyKeys(ctx context.Context, batch int) (int, error) {
-	return inBatches("purge idempotency keys", batch, func(limit int) (int, error) {
+	return subgraphs.InBatches("purge idempotency keys", batch, func(limit int) (int, error) {
 		return s.store.PurgeIdempotencyKeys(ctx, limit)
 	})
 }
@@ -27,22 +28,7 @@ const FailedAttemptRetention = 30 * 24 * time.Hour
 // most) is kept forever.
 func (s *Service) PurgeFailedAttempts(ctx context.Context, batch int, retention time.Duration) (int, error) {
 	before := s.now().Add(-cmp.Or(retention, FailedAttemptRetention))
-	return inBatches("purge failed checkout attempts", batch, func(limit int) (int, error) {
+	return subgraphs.InBatches("purge failed checkout attempts", batch, func(limit int) (int, error) {
 		return s.store.PurgeFailedAttempts(ctx, before, limit)
 	})
-}
-
-// inBatches runs purge with limit batch until it deletes fewer, and returns the total.
-func inBatches(what string, batch int, purge func(limit int) (int, error)) (int, error) {
-	if batch <= 0 {
-		return 0, fmt.Errorf("%s: batch %d must be positive", what, batch)
-	}
-	total := 0
-	for {
-		n, err := purge(batch)
-		total += n
-		if err != nil || n < batch {
-			return total, err
-		}
-	}
 }

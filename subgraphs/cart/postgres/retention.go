@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/shopgraph/shopgraph/subgraphs"
 )
 
 // ForgetMutations deletes the client mutation ids recorded before, batch rows per statement,
@@ -31,21 +33,13 @@ func (s *Store) DeleteIdleGuestCarts(ctx context.Context, idleSince time.Time, b
 			FOR UPDATE SKIP LOCKED))`, idleSince, batch)
 }
 
-// deleteInBatches runs a batched DELETE until one comes back short.
+// deleteInBatches runs a batched DELETE of rows older than before until one comes back short.
 func (s *Store) deleteInBatches(ctx context.Context, what, sql string, before time.Time, batch int) (int, error) {
-	if batch <= 0 {
-		return 0, fmt.Errorf("%s: batch must be positive, got %d", what, batch)
-	}
-	total := 0
-	for {
-		tag, err := s.pool.Exec(ctx, sql, before, batch)
+	return subgraphs.InBatches(what, batch, func(limit int) (int, error) {
+		tag, err := s.pool.Exec(ctx, sql, before, limit)
 		if err != nil {
-			return total, fmt.Errorf("%s: %w", what, err)
+			return 0, fmt.Errorf("%s: %w", what, err)
 		}
-		n := int(tag.RowsAffected())
-		total += n
-		if n < batch {
-			return total, nil
-		}
-	}
+		return int(tag.RowsAffected()), nil
+	})
 }
