@@ -360,7 +360,7 @@ func (s *Service) createOrder(ctx context.Context, saga *Saga) error {
 // empties the cart the order was placed from.
 func (s *Service) complete(ctx context.Context, saga *Saga, owner CartOwner) error {
 	saga.Step, saga.Status = StepCompleted, SagaCompleted
-	placed, err := s.store.Complete(ctx, saga, Outcome{OrderID: saga.ID, PaymentStatus: PaymentStatusCaptured})
+	placed, err := s.store.Complete(ctx, saga, s.outcome(saga)) // what the answer will say, stored
 	if err != nil {
 		return persist(err)
 	}
