@@ -68,3 +68,17 @@ func (r *Replay) Values() ([]any, error) {
 func (r *Replay) Scan(dest ...any) error {
 	return pgx.ScanRow(r.Types, r.Cols, r.Rows[r.at], dest...)
 }
+
+// Columns describes result columns by name, in text format, for a Replay a test builds by hand:
+// each of type oids[name], text when the name is not there.
+func Columns(oids map[string]uint32, names ...string) []pgconn.FieldDescription {
+	out := make([]pgconn.FieldDescription, len(names))
+	for i, n := range names {
+		oid, ok := oids[n]
+		if !ok {
+			oid = pgtype.TextOID
+		}
+		out[i] = pgconn.FieldDescription{Name: n, DataTypeOID: oid, Format: pgtype.TextFormatCode}
+	}
+	return out
+}

@@ -12,17 +12,8 @@ import (
 // A statement whose columns are not those its row type reads, in that order, is an error,
 // never a row with values in the wrong fields.
 func TestRowScanRefusesColumnsThatDrifted(t *testing.T) {
-	cols := func(names ...string) []pgconn.FieldDescription {
-		out := make([]pgconn.FieldDescription, len(names))
-		for i, n := range names {
-			oid := uint32(pgtype.TextOID)
-			if i >= 3 {
-				oid = pgtype.Float8OID
-			}
-			out[i] = pgconn.FieldDescription{Name: n, DataTypeOID: oid, Format: pgtype.TextFormatCode}
-		}
-		return out
-	}
+	oids := map[string]uint32{"latitude": pgtype.Float8OID, "longitude": pgtype.Float8OID}
+	cols := func(names ...string) []pgconn.FieldDescription { return pgtest.Columns(oids, names...) }
 	tests := []struct {
 		name string
 		cols []pgconn.FieldDescription

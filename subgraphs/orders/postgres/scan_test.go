@@ -14,13 +14,7 @@ import (
 // error, never an entry with values in the wrong fields; a null reason reads as none.
 func TestStatusScanRefusesColumnsThatDrifted(t *testing.T) {
 	oids := map[string]uint32{"order_id": pgtype.TextOID, "status": pgtype.TextOID, "reason": pgtype.TextOID, "created_at": pgtype.TimestamptzOID}
-	cols := func(names ...string) []pgconn.FieldDescription {
-		out := make([]pgconn.FieldDescription, len(names))
-		for i, n := range names {
-			out[i] = pgconn.FieldDescription{Name: n, DataTypeOID: oids[n], Format: pgtype.TextFormatCode}
-		}
-		return out
-	}
+	cols := func(names ...string) []pgconn.FieldDescription { return pgtest.Columns(oids, names...) }
 	tests := []struct {
 		name string
 		cols []pgconn.FieldDescription
